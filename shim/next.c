@@ -1,0 +1,82 @@
+/* next.c: the table of next symbols.
+ *
+ * Each wrapper forwards to next_<name>, the definition that follows ours in
+ * the lookup order: usually glibc's, but possibly another interposer's (a
+ * sanitizer, libfaketime), which is why they are not called real_<name>.
+ *
+ * Binding happens once, in the constructor or at the first wrapper that
+ * needs it.  It must survive three things:
+ *  - wrappers called before our constructor (a NEEDED library's constructor
+ *    runs first);
+ *  - re-entry: dlsym can call malloc, and an allocator's initialisation can
+ *    call open() (jemalloc, mimalloc), which lands in our open wrapper while
+ *    we are still binding.  A wrapper that finds its pointer NULL therefore
+ *    never calls dlsym; the simple ones issue the raw system call instead;
+ *  - threads: pointers are published with release stores and read with
+ *    acquire loads (NEXT() in noleak.h). */
+#include "noleak.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define NOLEAK_SYMBOL(name) __typeof__(name) *next_##name;
+#define NOLEAK_COMPAT(name, version) __typeof__(name) *next_##name##_compat;
+#include "symbols.def"
+#undef NOLEAK_SYMBOL
+#undef NOLEAK_COMPAT
+
+enum { UNBOUND, BINDING, BOUND };
+
+static int bind_state = UNBOUND;
+static pid_t binder_tid;
+
+/* Look up one symbol; refuse our own definition, which a broken lookup
+ * order could return and which would recurse forever. */
+static void *lookup(const char *name, const char *version, void *self)
+{
+	void *p = version ? dlvsym(RTLD_NEXT, name, version)
+			  : dlsym(RTLD_NEXT, name);
+	return p == self ? NULL : p;
+}
+
+void noleak_next_bind(void)
+{
+	int expected = UNBOUND;
+	pid_t tid;
+
+	if (__atomic_load_n(&bind_state, __ATOMIC_ACQUIRE) == BOUND)
+		return;
+	tid = (pid_t)noleak_raw(SYS_gettid, 0, 0, 0, 0, 0);
+	if (!__atomic_compare_exchange_n(&bind_state, &expected, BINDING, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Another thread is binding: wait for it, unless that other
+		 * "thread" is us, re-entered through dlsym's allocations. */
+		if (__atomic_load_n(&binder_tid, __ATOMIC_ACQUIRE) == tid)
+			return;
+		while (__atomic_load_n(&bind_state, __ATOMIC_ACQUIRE) != BOUND)
+			sched_yield();
+		return;
+	}
+	__atomic_store_n(&binder_tid, tid, __ATOMIC_RELEASE);
+
+#define NOLEAK_SYMBOL(name) \
+	__atomic_store_n(&next_##name, \
+		(__typeof__(name) *)lookup(#name, NULL, (void *)name), \
+		__ATOMIC_RELEASE);
+#define NOLEAK_COMPAT(name, version) \
+	__atomic_store_n(&next_##name##_compat, \
+		(__typeof__(name) *)lookup(#name, version, NULL), \
+		__ATOMIC_RELEASE);
+#include "symbols.def"
+#undef NOLEAK_SYMBOL
+#undef NOLEAK_COMPAT
+
+	__atomic_store_n(&binder_tid, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&bind_state, BOUND, __ATOMIC_RELEASE);
+}

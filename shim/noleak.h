@@ -1,0 +1,211 @@
+/* noleak.h: what the shim's modules share.
+ *
+ * Every file of the shim includes this header first: it pulls in config.h
+ * and turns off the two feature macros that would rename our wrappers
+ * (_FILE_OFFSET_BITS=64 makes "open" mean open64; _FORTIFY_SOURCE turns
+ * open into an inline function), so each wrapper defines exactly the symbol
+ * its name says. */
+#ifndef NOLEAK_H
+#define NOLEAK_H
+
+#include <config.h>
+#undef _FORTIFY_SOURCE
+#undef _FILE_OFFSET_BITS
+
+/* Everything that declares a wrapped function (symbols.def needs them). */
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* Only wrappers are exported; everything else is hidden by
+ * -fvisibility=hidden, and internal names carry the noleak_ prefix. */
+#define NOLEAK_EXPORT __attribute__((visibility("default")))
+
+/* Marks a function that may run between fork (or vfork) and exec, or in a
+ * signal handler: raw syscalls and the stack only; no malloc, stdio, locks,
+ * dlsym or writes to shared state. */
+#define NOLEAK_ASYNC_SAFE
+
+/* Fortify entry points glibc declares only under _FORTIFY_SOURCE. */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+
+/* ---- next.c: the table of next symbols ------------------------------- */
+
+#define NOLEAK_SYMBOL(name) extern __typeof__(name) *next_##name;
+#define NOLEAK_COMPAT(name, version) extern __typeof__(name) *next_##name##_compat;
+#include "symbols.def"
+#undef NOLEAK_SYMBOL
+#undef NOLEAK_COMPAT
+
+/* The bound next symbol, or NULL while it is not bound yet (before the
+ * constructor, or while this thread is binding).  A NULL pointer must make
+ * the caller fall back to a raw syscall or fail with ENOSYS: never call
+ * dlsym from a wrapper that may run inside an allocator's initialisation. */
+#define NEXT(name) __atomic_load_n(&next_##name, __ATOMIC_ACQUIRE)
+
+/* The next symbol, binding the table first if need be: for wrappers that
+ * cannot fall back to a raw system call (stdio, spawning).  NULL only when
+ * called from inside binding itself. */
+#define NEXT_BOUND(name) ({                                         \
+	__typeof__(next_##name) next_ = NEXT(name);                 \
+	if (!next_) {                                               \
+		noleak_next_bind();                                 \
+		next_ = NEXT(name);                                 \
+	}                                                           \
+	next_;                                                      \
+})
+
+/* Bind every next symbol once.  Safe to call from any thread, many times;
+ * a call made while this thread is already binding returns at once. */
+void noleak_next_bind(void);
+
+/* ---- policy.c: pure decisions, unit-tested without preloading -------- */
+
+enum { NOLEAK_KEEP_MAX = 64 };
+
+struct noleak_range {
+	int lo, hi;		/* inclusive */
+};
+
+struct noleak_keep {
+	size_t n;
+	struct noleak_range range[NOLEAK_KEEP_MAX];
+};
+
+/* Called once for each entry of a list that cannot be used. */
+typedef void noleak_complaint_fn(void *ctx, const char *entry, size_t len,
+				 const char *why);
+
+/* Parse a keep-list ("3,7-9"): comma-separated numbers and inclusive
+ * ranges.  Valid entries are added to *keep; each bad one is passed to
+ * complain (may be NULL) and skipped.  Returns the number of bad entries. */
+size_t noleak_keep_parse(const char *spec, struct noleak_keep *keep,
+			 noleak_complaint_fn *complain, void *ctx);
+
+/* Whether fd is covered by keep. */
+int noleak_keep_has(const struct noleak_keep *keep, int fd);
+
+/* Write into buf (of size len) a copy of an fopen or popen mode that asks
+ * for close-on-exec: 'e' inserted after the first character.  Returns buf,
+ * or mode itself when it already has 'e' or does not fit. */
+const char *noleak_mode_cloexec(const char *mode, char *buf, size_t len);
+
+/* ---- config.c: the process's configuration, read once ---------------- */
+
+struct noleak_config {
+	struct noleak_keep keep;	/* NOLEAK_KEEP */
+};
+
+extern struct noleak_config noleak_config;
+
+/* Set everything up (next symbols, configuration, the descriptors inherited
+ * at start-up).  Runs in the constructor; every entry point that needs the
+ * configuration calls it too, since other libraries' constructors can call
+ * wrappers before ours runs.  Idempotent and thread-safe. */
+void noleak_init(void);
+
+/* ---- intent.c: what the program said about inheritance --------------- */
+
+/* The program made fd inheritable on purpose (F_SETFD without FD_CLOEXEC,
+ * FIONCLEX, dup2 or dup3 onto it), or fd was open and inheritable when the
+ * process started.  Remembers the file's identity so that a later, invisible
+ * close and reuse of the number is not mistaken for the same intent. */
+void noleak_intent_keep(int fd);
+
+/* The program set close-on-exec on fd itself: forget any intent. */
+void noleak_intent_drop(int fd);
+
+/* Fill fds (capacity max) with the numbers whose recorded intent still
+ * matches the open file; returns how many.  Sets *overflow when intent was
+ * lost because the table was full. */
+NOLEAK_ASYNC_SAFE size_t noleak_intent_collect(int *fds, size_t max, int *overflow);
+
+enum { NOLEAK_INTENT_MAX = 256, NOLEAK_ADDED_MAX = 65536 };
+
+/* Record whether the shim, not the program, put close-on-exec on a new fd:
+ * only such a flag may ever be undone by the shim. */
+void noleak_added_set(int fd, int added);
+NOLEAK_ASYNC_SAFE int noleak_added_test(int fd);
+
+/* Bookkeeping for a descriptor a wrapper has just created.  added says
+ * whether the shim asked for close-on-exec the program did not ask for.
+ * A result of 0, 1 or 2 never keeps the shim's flag (the daemonize idiom
+ * and "close(1); dup(fd)" land there on purpose).  Returns fd; errno is
+ * preserved. */
+int noleak_created(int fd, int added);
+
+/* ---- sweep.c: marking strays before exec ----------------------------- */
+
+enum noleak_sweep_how {
+	NOLEAK_SWEEP_CLOSE_RANGE = 1,	/* close_range(CLOSE_RANGE_CLOEXEC) */
+	NOLEAK_SWEEP_PROC = 2,		/* getdents64 walk of /proc/self/fd */
+	NOLEAK_SWEEP_LOOP = 3,		/* bounded loop over every number */
+	NOLEAK_SWEEP_SKIPPED = 4,	/* intent was lost; nothing marked */
+};
+
+/* Mark close-on-exec every descriptor >= 3 the program did not mean to
+ * pass: all but those in keep, the recorded intent, and extra_keep (the fd
+ * of fexecve; -1 for none).  Never closes anything.  Kept descriptors whose
+ * close-on-exec the shim added get it cleared.  errno is untouched.
+ * Returns how it swept. */
+NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
+						     int extra_keep);
+
+/* Whether the kernel accepts close_range(CLOSE_RANGE_CLOEXEC); probed once
+ * by noleak_init. */
+extern int noleak_have_close_range;
+
+/* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
+ * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */
+NOLEAK_ASYNC_SAFE int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx);
+
+/* ---- raw system calls, for the async-signal-safe zone ---------------- */
+
+/* Returns the kernel's result: a value, or -errno.  errno is untouched. */
+NOLEAK_ASYNC_SAFE long noleak_raw(long nr, long a, long b, long c, long d, long e);
+NOLEAK_ASYNC_SAFE int noleak_raw_getfd(int fd);
+
+/* Turn a noleak_raw result into the libc convention (-1 and errno). */
+static inline long noleak_raw_result(long ret)
+{
+	extern int *__errno_location(void);
+
+	if (ret < 0 && ret > -4096) {
+		*__errno_location() = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+NOLEAK_ASYNC_SAFE int noleak_raw_setfd(int fd, int flags);
+
+/* ---- log.c: the shim's own messages ---------------------------------- */
+
+/* An async-signal-safe line builder: strings and numbers appended into a
+ * fixed buffer, written with one write(2).  Overlong lines are cut. */
+struct noleak_line {
+	size_t len;
+	char buf[512];
+};
+
+NOLEAK_ASYNC_SAFE void noleak_line_str(struct noleak_line *l, const char *s);
+NOLEAK_ASYNC_SAFE void noleak_line_mem(struct noleak_line *l, const char *s, size_t n);
+NOLEAK_ASYNC_SAFE void noleak_line_int(struct noleak_line *l, long v);
+
+/* Start a line with "noleak[PID]: ". */
+NOLEAK_ASYNC_SAFE void noleak_line_begin(struct noleak_line *l);
+
+/* Write the line (a newline is added) to the shim's report stream,
+ * standard error.  errno is untouched. */
+NOLEAK_ASYNC_SAFE void noleak_line_emit(struct noleak_line *l);
+
+#endif /* NOLEAK_H */

@@ -1,0 +1,231 @@
+/* sweep.c: marking stray descriptors close-on-exec before a new program
+ * starts.
+ *
+ * Everything in this file is in the async-signal-safe zone: it runs between
+ * fork or vfork and exec (sharing the parent's memory in the vfork case), in
+ * signal handlers that exec, and in children of multi-threaded parents.  So:
+ * raw system calls only, buffers on the stack, no malloc, stdio, locks or
+ * dlsym, and no writes to shared state beyond one "warned once" flag.
+ *
+ * The sweep marks, it never closes: if the exec fails, every descriptor is
+ * still there and usable (the error pipes of CPython and the JDK rely on
+ * that, and so does execvp walking PATH).  Three ways, best first:
+ *  1. close_range(lo, hi, CLOSE_RANGE_CLOEXEC) on the gaps between the
+ *     descriptors to keep: a constant number of calls, whatever
+ *     RLIMIT_NOFILE is (Linux >= 5.11);
+ *  2. a getdents64 walk of /proc/self/fd into a stack buffer (what glibc's
+ *     closefrom fallback and CPython do; opendir would allocate);
+ *  3. a loop over every number below the soft RLIMIT_NOFILE, capped.
+ * glibc's closefrom() is never used: it closes, and it aborts the process
+ * when it cannot (io/closefrom.c). */
+#include "noleak.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* The bounded loop never goes past this many numbers. */
+enum { LOOP_CAP = 1 << 20 };
+
+int noleak_have_close_range;
+static int warned_cap;
+
+struct keepers {
+	size_t n;
+	struct noleak_range r[NOLEAK_KEEP_MAX + NOLEAK_INTENT_MAX + 1];
+};
+
+static void keepers_add(struct keepers *k, int lo, int hi)
+{
+	size_t i;
+
+	if (hi < 3)
+		return;
+	if (lo < 3)
+		lo = 3;
+	/* Insertion keeps the list sorted by lo; it is short. */
+	for (i = k->n; i > 0 && k->r[i - 1].lo > lo; i--)
+		k->r[i] = k->r[i - 1];
+	k->r[i].lo = lo;
+	k->r[i].hi = hi;
+	k->n++;
+}
+
+/* Merge overlapping and adjacent ranges, leaving them sorted and disjoint. */
+static void keepers_merge(struct keepers *k)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < k->n; i++) {
+		if (out > 0 && (long)k->r[i].lo <= (long)k->r[out - 1].hi + 1) {
+			if (k->r[i].hi > k->r[out - 1].hi)
+				k->r[out - 1].hi = k->r[i].hi;
+		} else {
+			k->r[out++] = k->r[i];
+		}
+	}
+	k->n = out;
+}
+
+static int keepers_have(const struct keepers *k, int fd)
+{
+	size_t lo = 0, hi = k->n;
+
+	/* Find the first range starting above fd; the one before may hold it. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->r[mid].lo <= fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && fd <= k->r[lo - 1].hi;
+}
+
+static void mark_one(int fd)
+{
+	int flags = noleak_raw_getfd(fd);
+
+	if (flags >= 0 && !(flags & FD_CLOEXEC))
+		noleak_raw_setfd(fd, flags | FD_CLOEXEC);
+}
+
+/* Undo close-on-exec the shim itself added, on a descriptor to keep. */
+static void unmark_added(int lo, int hi)
+{
+	if (lo < 3)
+		lo = 3;
+	if (hi >= NOLEAK_ADDED_MAX)
+		hi = NOLEAK_ADDED_MAX - 1;
+	for (int fd = lo; fd <= hi; fd++) {
+		int flags;
+
+		if (!noleak_added_test(fd))
+			continue;
+		flags = noleak_raw_getfd(fd);
+		if (flags >= 0 && (flags & FD_CLOEXEC))
+			noleak_raw_setfd(fd, flags & ~FD_CLOEXEC);
+	}
+}
+
+static int sweep_close_range(const struct keepers *k)
+{
+	unsigned int lo = 3;
+
+	for (size_t i = 0; i < k->n; i++) {
+		if ((unsigned int)k->r[i].lo > lo &&
+		    noleak_raw(SYS_close_range, lo, k->r[i].lo - 1,
+			       CLOSE_RANGE_CLOEXEC, 0, 0) < 0)
+			return -1;
+		if (k->r[i].hi == INT_MAX)
+			return 0;
+		lo = (unsigned int)k->r[i].hi + 1;
+	}
+	return noleak_raw(SYS_close_range, lo, ~0U, CLOSE_RANGE_CLOEXEC, 0, 0)
+	       < 0 ? -1 : 0;
+}
+
+static void walk_mark(int fd, void *ctx)
+{
+	if (fd >= 3 && !keepers_have(ctx, fd))
+		mark_one(fd);
+}
+
+static void sweep_loop(const struct keepers *k)
+{
+	struct rlimit rl;
+	long bound = LOOP_CAP;
+
+	if (noleak_raw(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0) == 0 &&
+	    rl.rlim_cur < (rlim_t)LOOP_CAP)
+		bound = (long)rl.rlim_cur;
+	else if (!__atomic_exchange_n(&warned_cap, 1, __ATOMIC_RELAXED)) {
+		struct noleak_line l;
+
+		noleak_line_begin(&l);
+		noleak_line_str(&l, "neither close_range nor /proc/self/fd is "
+				"available; descriptors above ");
+		noleak_line_int(&l, LOOP_CAP);
+		noleak_line_str(&l, " are not swept");
+		noleak_line_emit(&l);
+	}
+	for (long fd = 3; fd < bound; fd++)
+		if (!keepers_have(k, (int)fd))
+			mark_one((int)fd);
+}
+
+int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx)
+{
+	char buf[1024] __attribute__((aligned(8)));
+	long dir = noleak_raw(SYS_openat, AT_FDCWD, (long)"/proc/self/fd",
+			      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0);
+
+	if (dir < 0)
+		return -1;
+	for (;;) {
+		long n = noleak_raw(SYS_getdents64, dir, (long)buf, sizeof(buf),
+				    0, 0);
+
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			/* struct linux_dirent64: ino, off, reclen, type, name */
+			unsigned short reclen;
+			const char *name = buf + off + 19;
+			long fd = 0;
+
+			__builtin_memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
+			if (*name < '0' || *name > '9')
+				continue;
+			for (; *name >= '0' && *name <= '9'; name++)
+				fd = fd * 10 + (*name - '0');
+			if (fd != dir && fd <= INT_MAX)
+				fn((int)fd, ctx);
+		}
+	}
+	noleak_raw(SYS_close, dir, 0, 0, 0, 0);
+	return 0;
+}
+
+enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
+				   int extra_keep)
+{
+	struct keepers k = { 0 };
+	int fds[NOLEAK_INTENT_MAX];
+	int overflow;
+	size_t n;
+
+	for (size_t i = 0; i < keep->n; i++) {
+		keepers_add(&k, keep->range[i].lo, keep->range[i].hi);
+		unmark_added(keep->range[i].lo, keep->range[i].hi);
+	}
+	n = noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
+	for (size_t i = 0; i < n; i++)
+		keepers_add(&k, fds[i], fds[i]);
+	if (extra_keep >= 3) {
+		keepers_add(&k, extra_keep, extra_keep);
+		unmark_added(extra_keep, extra_keep);
+	}
+	if (overflow)
+		return NOLEAK_SWEEP_SKIPPED;
+	keepers_merge(&k);
+
+	if (noleak_have_close_range && sweep_close_range(&k) == 0)
+		return NOLEAK_SWEEP_CLOSE_RANGE;
+	if (noleak_fd_walk(walk_mark, &k) == 0)
+		return NOLEAK_SWEEP_PROC;
+	sweep_loop(&k);
+	return NOLEAK_SWEEP_LOOP;
+}

@@ -1,0 +1,153 @@
+/* wrap-pipe-dup.c: pipe pipe2 dup dup2 dup3 fcntl fcntl64 ioctl.
+ *
+ * pipe becomes pipe2(O_CLOEXEC), dup and fcntl(F_DUPFD) become
+ * fcntl(F_DUPFD_CLOEXEC).  dup2 and dup3 are left exactly as the program
+ * wrote them: they are how a program puts a descriptor where a child will
+ * find it.  Their targets, and descriptors whose close-on-exec the program
+ * clears itself (fcntl F_SETFD, ioctl FIONCLEX), are recorded as meant to
+ * be inherited, so the exec sweep leaves them alone. */
+#include "noleak.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+typedef int fcntl_fn(int, int, ...);
+
+static int do_pipe2(int fds[2], int flags)
+{
+	__typeof__(pipe2) *next = NEXT(pipe2);
+	int added = !(flags & O_CLOEXEC);
+	int ret;
+
+	flags |= O_CLOEXEC;
+	ret = next ? next(fds, flags)
+		   : (int)noleak_raw_result(noleak_raw(SYS_pipe2, (long)fds,
+						       flags, 0, 0, 0));
+	if (ret == 0) {
+		noleak_created(fds[0], added);
+		noleak_created(fds[1], added);
+	}
+	return ret;
+}
+
+NOLEAK_EXPORT int pipe(int fds[2])
+{
+	return do_pipe2(fds, 0);
+}
+
+NOLEAK_EXPORT int pipe2(int fds[2], int flags)
+{
+	return do_pipe2(fds, flags);
+}
+
+/* The program said something about fd's close-on-exec flag. */
+static void intent(int fd, int inherit)
+{
+	noleak_added_set(fd, 0);
+	if (inherit)
+		noleak_intent_keep(fd);
+	else
+		noleak_intent_drop(fd);
+}
+
+static int do_fcntl(fcntl_fn *next, int fd, int cmd, void *arg)
+{
+	int ret;
+
+	if (cmd == F_DUPFD) {
+		ret = next ? next(fd, F_DUPFD_CLOEXEC, arg)
+			   : (int)noleak_raw_result(noleak_raw(SYS_fcntl, fd,
+						F_DUPFD_CLOEXEC, (long)arg, 0, 0));
+		return noleak_created(ret, 1);
+	}
+	ret = next ? next(fd, cmd, arg)
+		   : (int)noleak_raw_result(noleak_raw(SYS_fcntl, fd, cmd,
+						       (long)arg, 0, 0));
+	if (cmd == F_DUPFD_CLOEXEC)
+		noleak_created(ret, 0);
+	else if (cmd == F_SETFD && ret == 0)
+		intent(fd, !((long)arg & FD_CLOEXEC));
+	return ret;
+}
+
+/* glibc reads the third argument of fcntl as a pointer-sized value
+ * whatever the command (sysdeps/unix/sysv/linux/fcntl64.c); so do we. */
+NOLEAK_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return do_fcntl(NEXT(fcntl), fd, cmd, arg);
+}
+
+NOLEAK_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return do_fcntl(NEXT(fcntl64), fd, cmd, arg);
+}
+
+NOLEAK_EXPORT int dup(int fd)
+{
+	return do_fcntl(NEXT(fcntl), fd, F_DUPFD, 0);
+}
+
+NOLEAK_EXPORT int dup2(int oldfd, int newfd)
+{
+	__typeof__(dup2) *next = NEXT(dup2);
+	int ret;
+
+	if (next)
+		ret = next(oldfd, newfd);
+	else if (oldfd == newfd)	/* dup3 refuses this case */
+		ret = noleak_raw_result(noleak_raw_getfd(oldfd)) < 0 ? -1 : newfd;
+	else
+		ret = (int)noleak_raw_result(noleak_raw(SYS_dup3, oldfd, newfd,
+							0, 0, 0));
+	/* dup2(fd, fd) changes nothing, close-on-exec included. */
+	if (ret >= 0 && oldfd != newfd)
+		intent(newfd, 1);
+	return ret;
+}
+
+NOLEAK_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	__typeof__(dup3) *next = NEXT(dup3);
+	int ret;
+
+	ret = next ? next(oldfd, newfd, flags)
+		   : (int)noleak_raw_result(noleak_raw(SYS_dup3, oldfd, newfd,
+						       flags, 0, 0));
+	if (ret >= 0)
+		intent(newfd, !(flags & O_CLOEXEC));
+	return ret;
+}
+
+NOLEAK_EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	__typeof__(ioctl) *next = NEXT(ioctl);
+	va_list ap;
+	void *arg;
+	int ret;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	ret = next ? next(fd, request, arg)
+		   : (int)noleak_raw_result(noleak_raw(SYS_ioctl, fd,
+						       (long)request,
+						       (long)arg, 0, 0));
+	if (ret == 0 && (request == FIONCLEX || request == FIOCLEX))
+		intent(fd, request == FIONCLEX);
+	return ret;
+}

@@ -1,0 +1,314 @@
+/* check_policy.c: the shim's pure logic, without any preloading. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "noleak.h"
+
+struct complaints {
+	int n;
+	char last[128];
+	char why[128];
+};
+
+static void collect(void *ctx, const char *entry, size_t len, const char *why)
+{
+	struct complaints *c = ctx;
+
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%.*s", (int)len, entry);
+	snprintf(c->why, sizeof(c->why), "%s", why);
+}
+
+START_TEST(keep_numbers_and_ranges)
+{
+	struct noleak_keep k = { 0 };
+	struct complaints c = { 0 };
+
+	ck_assert_uint_eq(noleak_keep_parse("3,7-9", &k, collect, &c), 0);
+	ck_assert_int_eq(c.n, 0);
+	ck_assert_uint_eq(k.n, 2);
+	ck_assert(noleak_keep_has(&k, 3));
+	ck_assert(!noleak_keep_has(&k, 4));
+	ck_assert(noleak_keep_has(&k, 7));
+	ck_assert(noleak_keep_has(&k, 9));
+	ck_assert(!noleak_keep_has(&k, 10));
+}
+END_TEST
+
+START_TEST(keep_tolerates_spaces_and_empty_entries)
+{
+	struct noleak_keep k = { 0 };
+
+	ck_assert_uint_eq(noleak_keep_parse(" 5 ,, 10-12 ,", &k, NULL, NULL), 0);
+	ck_assert_uint_eq(k.n, 2);
+	ck_assert(noleak_keep_has(&k, 5));
+	ck_assert(noleak_keep_has(&k, 11));
+}
+END_TEST
+
+static const struct {
+	const char *entry, *why;
+} bad_entries[] = {
+	{ "abc", "not a descriptor number or range N-M" },
+	{ "-3", "not a descriptor number or range N-M" },
+	{ "3-", "not a descriptor number or range N-M" },
+	{ "1-2-3", "not a descriptor number or range N-M" },
+	{ "+4", "not a descriptor number or range N-M" },
+	{ "9-4", "range runs backwards" },
+	{ "2147483648", "not a descriptor number or range N-M" },
+	{ "99999999999999999999", "not a descriptor number or range N-M" },
+	{ "0x10", "not a descriptor number or range N-M" },
+};
+
+START_TEST(keep_bad_entry_is_reported_and_skipped)
+{
+	struct noleak_keep k = { 0 };
+	struct complaints c = { 0 };
+	char spec[128];
+
+	snprintf(spec, sizeof(spec), "4,%s,6", bad_entries[_i].entry);
+	ck_assert_uint_eq(noleak_keep_parse(spec, &k, collect, &c), 1);
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_str_eq(c.last, bad_entries[_i].entry);
+	ck_assert_str_eq(c.why, bad_entries[_i].why);
+	ck_assert_uint_eq(k.n, 2);
+	ck_assert(noleak_keep_has(&k, 4) && noleak_keep_has(&k, 6));
+}
+END_TEST
+
+START_TEST(keep_limits_entries)
+{
+	struct noleak_keep k = { 0 };
+	struct complaints c = { 0 };
+	char spec[1024] = "";
+
+	for (int i = 0; i < NOLEAK_KEEP_MAX + 3; i++)
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec),
+			 "%d,", 100 + i);
+	ck_assert_uint_eq(noleak_keep_parse(spec, &k, collect, &c), 3);
+	ck_assert_uint_eq(k.n, NOLEAK_KEEP_MAX);
+	ck_assert_str_eq(c.why, "too many entries");
+}
+END_TEST
+
+START_TEST(keep_survives_random_bytes)
+{
+	struct noleak_keep k = { 0 };
+	char spec[3001];
+
+	srand(7);
+	for (int round = 0; round < 200; round++) {
+		for (size_t i = 0; i < sizeof(spec) - 1; i++)
+			spec[i] = (char)(1 + rand() % 255);
+		spec[sizeof(spec) - 1] = '\0';
+		k.n = 0;
+		noleak_keep_parse(spec, &k, NULL, NULL);
+		ck_assert_uint_le(k.n, NOLEAK_KEEP_MAX);
+	}
+}
+END_TEST
+
+static const struct {
+	const char *in, *out;
+} modes[] = {
+	{ "r", "re" }, { "w", "we" }, { "r+", "re+" }, { "a+b", "ae+b" },
+	{ "re", "re" }, { "rbe", "rbe" }, { "w,ccs=UTF-8", "we,ccs=UTF-8" },
+	{ "r,ccs=e", "re,ccs=e" }, { "", "" },
+};
+
+START_TEST(mode_gets_e_once)
+{
+	char buf[64];
+
+	ck_assert_str_eq(noleak_mode_cloexec(modes[_i].in, buf, sizeof(buf)),
+			 modes[_i].out);
+}
+END_TEST
+
+START_TEST(mode_too_long_is_left_alone)
+{
+	char buf[4];
+	const char *m = "rb+x";
+
+	ck_assert_ptr_eq(noleak_mode_cloexec(m, buf, sizeof(buf)), m);
+	ck_assert_ptr_null(noleak_mode_cloexec(NULL, buf, sizeof(buf)));
+}
+END_TEST
+
+/* Intent is tied to the file, not just the number: after the number is
+ * reused for another file, the old intent no longer applies. */
+START_TEST(intent_follows_the_file)
+{
+	int fds[NOLEAK_INTENT_MAX], overflow, n, fd;
+
+	fd = open("/dev/null", O_RDONLY);
+	ck_assert_int_ge(fd, 3);
+	noleak_intent_keep(fd);
+	n = (int)noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(fds[0], fd);
+	ck_assert_int_eq(overflow, 0);
+
+	close(fd);
+	ck_assert_int_eq(open("/etc/hostname", O_RDONLY), fd);
+	n = (int)noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
+	ck_assert_int_eq(n, 0);
+
+	noleak_intent_keep(fd);
+	noleak_intent_drop(fd);
+	n = (int)noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
+	ck_assert_int_eq(n, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(intent_table_reuses_stale_slots)
+{
+	int fds[NOLEAK_INTENT_MAX], overflow, fd = open("/dev/null", O_RDONLY);
+
+	/* Far more keeps than slots, each for a file that is then closed:
+	 * the table must recycle them rather than overflow. */
+	for (int i = 0; i < 4 * NOLEAK_INTENT_MAX; i++) {
+		int tmp = dup(fd);
+
+		noleak_intent_keep(tmp);
+		close(tmp);
+	}
+	noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
+	ck_assert_int_eq(overflow, 0);
+	close(fd);
+}
+END_TEST
+
+START_TEST(added_bits)
+{
+	ck_assert(!noleak_added_test(40));
+	noleak_added_set(40, 1);
+	ck_assert(noleak_added_test(40));
+	ck_assert(!noleak_added_test(41));
+	noleak_added_set(40, 0);
+	ck_assert(!noleak_added_test(40));
+	noleak_added_set(NOLEAK_ADDED_MAX + 5, 1);	/* out of range: ignored */
+	ck_assert(!noleak_added_test(NOLEAK_ADDED_MAX + 5));
+	ck_assert(!noleak_added_test(-1));
+}
+END_TEST
+
+/* The sweep marks strays, keeps what it is told to, and closes nothing. */
+START_TEST(sweep_marks_and_keeps)
+{
+	struct noleak_keep k = { 0 };
+	int a = open("/dev/null", O_RDONLY);
+	int b = open("/dev/null", O_RDONLY);
+	int c = open("/dev/null", O_RDONLY);
+	char spec[16];
+
+	ck_assert(a >= 3 && b > a && c > b);
+	snprintf(spec, sizeof(spec), "%d", b);
+	noleak_keep_parse(spec, &k, NULL, NULL);
+	noleak_sweep(&k, c);
+	ck_assert_int_eq(fcntl(a, F_GETFD), FD_CLOEXEC);
+	ck_assert_int_eq(fcntl(b, F_GETFD), 0);
+	ck_assert_int_eq(fcntl(c, F_GETFD), 0);
+	ck_assert_int_eq(fcntl(0, F_GETFD) & FD_CLOEXEC, 0);
+	close(a);
+	close(b);
+	close(c);
+}
+END_TEST
+
+/* Each way of sweeping gives the same result. */
+START_TEST(sweep_fallbacks_agree)
+{
+	struct noleak_keep k = { 0 };
+	int fds[6], saved = noleak_have_close_range;
+	enum noleak_sweep_how how;
+
+	for (int i = 0; i < 6; i++)
+		fds[i] = open("/dev/null", O_RDONLY);
+	dup2(fds[0], 200);
+	noleak_keep_parse("200", &k, NULL, NULL);
+	noleak_have_close_range = _i == 0;
+	how = noleak_sweep(&k, -1);
+	noleak_have_close_range = saved;
+	if (_i == 0)
+		ck_assert_int_eq(how, NOLEAK_SWEEP_CLOSE_RANGE);
+	else
+		ck_assert_int_eq(how, NOLEAK_SWEEP_PROC);
+	for (int i = 0; i < 6; i++) {
+		ck_assert_int_eq(fcntl(fds[i], F_GETFD), FD_CLOEXEC);
+		close(fds[i]);
+	}
+	ck_assert_int_eq(fcntl(200, F_GETFD), 0);
+	close(200);
+}
+END_TEST
+
+/* A shim-added close-on-exec on a kept descriptor is taken off; one the
+ * program set is not. */
+START_TEST(sweep_undoes_only_its_own_flag)
+{
+	struct noleak_keep k = { 0 };
+	int mine = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int theirs = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	char spec[32];
+
+	noleak_added_set(mine, 1);
+	noleak_added_set(theirs, 0);
+	snprintf(spec, sizeof(spec), "%d,%d", mine, theirs);
+	noleak_keep_parse(spec, &k, NULL, NULL);
+	noleak_sweep(&k, -1);
+	ck_assert_int_eq(fcntl(mine, F_GETFD), 0);
+	ck_assert_int_eq(fcntl(theirs, F_GETFD), FD_CLOEXEC);
+	close(mine);
+	close(theirs);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("keep-list");
+
+	tcase_add_test(tc, keep_numbers_and_ranges);
+	tcase_add_test(tc, keep_tolerates_spaces_and_empty_entries);
+	tcase_add_loop_test(tc, keep_bad_entry_is_reported_and_skipped, 0,
+			    sizeof(bad_entries) / sizeof(bad_entries[0]));
+	tcase_add_test(tc, keep_limits_entries);
+	tcase_add_test(tc, keep_survives_random_bytes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mode");
+	tcase_add_loop_test(tc, mode_gets_e_once, 0,
+			    sizeof(modes) / sizeof(modes[0]));
+	tcase_add_test(tc, mode_too_long_is_left_alone);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("intent");
+	tcase_add_test(tc, intent_follows_the_file);
+	tcase_add_test(tc, intent_table_reuses_stale_slots);
+	tcase_add_test(tc, added_bits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sweep");
+	tcase_add_test(tc, sweep_marks_and_keeps);
+	tcase_add_loop_test(tc, sweep_fallbacks_agree, 0, 2);
+	tcase_add_test(tc, sweep_undoes_only_its_own_flag);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

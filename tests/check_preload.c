@@ -1,0 +1,303 @@
+/* check_preload.c: the shim under the real loader.
+ *
+ * Each test starts tests/probe with LD_PRELOAD in an explicit environment
+ * and reads what the probe and its child report.  Where the shim changes
+ * behaviour, the same probe also runs without it, and the test asserts the
+ * leak is there: a test that cannot fail proves nothing. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char *const creators[] = {
+	"open", "open64", "openat", "openat64", "creat", "creat64",
+	"__open_2", "__open64_2", "__openat_2", "__openat64_2",
+	"fopen", "fopen64", "freopen", "freopen64",
+	"socket", "socketpair", "accept", "accept4",
+	"pipe", "pipe2", "dup", "fcntl", "fcntl64",
+	"popen", "syscall",
+};
+enum { N_CREATORS = sizeof(creators) / sizeof(creators[0]) };
+
+static const char *const spawns[] = {
+	"fork-execve", "fork-execv", "fork-execvp", "fork-execvpe",
+	"fork-execl", "fork-execlp", "fork-execle", "fork-fexecve",
+	"fork-execveat", "vfork-execv", "posix_spawn", "posix_spawnp",
+	"system", "popen", "exec",
+};
+enum { N_SPAWNS = sizeof(spawns) / sizeof(spawns[0]) };
+
+static int created(const struct run *r, int *fds)
+{
+	int n = line_numbers(r->out, "created", fds, 2);
+
+	ck_assert_msg(n > 0, "probe printed no 'created' line:\n%s\n%s",
+		      r->out, r->err);
+	return n;
+}
+
+static void expect_exit0(const struct run *r, const char *what)
+{
+	ck_assert_msg(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0,
+		      "%s: status %d\nstdout:\n%s\nstderr:\n%s", what, r->status,
+		      r->out, r->err);
+}
+
+/* One creator through every spawn path: with the shim the descriptor is
+ * close-on-exec in the creator and absent from the child; without it the
+ * child inherits it. */
+START_TEST(creator_never_leaks)
+{
+	const char *creator = creators[_i];
+
+	for (size_t s = 0; s < N_SPAWNS; s++) {
+		const char *args[] = { "run", creator, spawns[s], NULL };
+		struct run with, without;
+		int fds[2], flags[2], n;
+
+		run_probe(&with, 1, NULL, args);
+		expect_exit0(&with, spawns[s]);
+		n = created(&with, fds);
+		line_numbers(with.out, "cloexec", flags, 2);
+		for (int i = 0; i < n; i++) {
+			/* A raw syscall is invisible to the shim until exec. */
+			if (strcmp(creator, "syscall"))
+				ck_assert_msg(flags[i] == 1,
+					      "%s: fd %d not close-on-exec",
+					      creator, fds[i]);
+			ck_assert_msg(!inherited(with.out, fds[i]),
+				      "%s fd %d leaked through %s:\n%s",
+				      creator, fds[i], spawns[s], with.out);
+		}
+
+		/* glibc's popen child closes the streams of earlier popen
+		 * calls itself (libio/iopopen.c), as POSIX asks. */
+		if (!strcmp(creator, "popen") && !strcmp(spawns[s], "popen"))
+			continue;
+		run_probe(&without, 0, NULL, args);
+		expect_exit0(&without, spawns[s]);
+		n = created(&without, fds);
+		ck_assert_msg(inherited(without.out, fds[0]),
+			      "without the shim, %s fd %d did not reach the "
+			      "child through %s, so this test proves nothing:\n%s",
+			      creator, fds[0], spawns[s], without.out);
+	}
+}
+END_TEST
+
+/* The program says "inherit this" in one of the ways it can; the child must
+ * get it through every spawn path. */
+static const char *const intents[] = { "dup2", "dup3", "setfd", "fionclex" };
+
+START_TEST(intent_is_honoured)
+{
+	for (size_t s = 0; s < N_SPAWNS; s++) {
+		const char *args[] = { "intent", intents[_i], spawns[s], NULL };
+		struct run r;
+		int fd;
+
+		run_probe(&r, 1, NULL, args);
+		expect_exit0(&r, spawns[s]);
+		created(&r, &fd);
+		ck_assert_msg(inherited(r.out, fd),
+			      "%s: fd %d made inheritable by %s did not reach "
+			      "the child:\n%s\n%s", spawns[s], fd, intents[_i],
+			      r.out, r.err);
+	}
+}
+END_TEST
+
+/* dup2(fd, fd) changes nothing, so it must not count as intent. */
+START_TEST(dup2_onto_itself_is_not_intent)
+{
+	const char *args[] = { "intent", "dup2-same", "fork-execve", NULL };
+	struct run r;
+	int fd;
+
+	run_probe(&r, 1, NULL, args);
+	expect_exit0(&r, "dup2-same");
+	created(&r, &fd);
+	ck_assert_msg(!inherited(r.out, fd), "fd %d leaked:\n%s", fd, r.out);
+}
+END_TEST
+
+/* NOLEAK_KEEP names numbers that survive exec, even when the shim made them
+ * close-on-exec at creation; the parent-side sweeps honour it too. */
+static const char *const keep_spawns[] = { "fork-execve", "vfork-execv",
+					   "system", "posix_spawn", "exec" };
+
+START_TEST(keep_list_survives)
+{
+	const char *env[] = { "NOLEAK_KEEP=3-9", NULL };
+	const char *args[] = { "run", "socket", keep_spawns[_i], NULL };
+	struct run r;
+	int fd;
+
+	run_probe(&r, 1, env, args);
+	expect_exit0(&r, keep_spawns[_i]);
+	created(&r, &fd);
+	ck_assert_int_le(fd, 9);
+	ck_assert_msg(inherited(r.out, fd), "kept fd %d did not arrive:\n%s",
+		      fd, r.out);
+	ck_assert_str_eq(r.err, "");
+}
+END_TEST
+
+/* The kernel bit is the record of intent: a keep-list never takes off a
+ * close-on-exec flag the program set itself. */
+START_TEST(keep_list_respects_program_cloexec)
+{
+	const char *env[] = { "NOLEAK_KEEP=3-9", NULL };
+	const char *args[] = { "program-cloexec", "fork-execve", NULL };
+	struct run r;
+	int fd;
+
+	run_probe(&r, 1, env, args);
+	expect_exit0(&r, "program-cloexec");
+	created(&r, &fd);
+	ck_assert_msg(!inherited(r.out, fd), "fd %d was resurrected:\n%s",
+		      fd, r.out);
+}
+END_TEST
+
+/* A bad entry is reported by name; the good ones still count. */
+START_TEST(keep_list_bad_entry)
+{
+	const char *env[] = { "NOLEAK_KEEP=abc, 3-9,9-4", NULL };
+	const char *args[] = { "run", "open", "fork-execve", NULL };
+	struct run r;
+	int fd;
+
+	run_probe(&r, 1, env, args);
+	expect_exit0(&r, "bad keep-list");
+	created(&r, &fd);
+	ck_assert_msg(inherited(r.out, fd), "valid entry 3-9 was dropped:\n%s",
+		      r.out);
+	ck_assert_msg(strstr(r.err, "NOLEAK_KEEP: ignoring 'abc'") &&
+		      strstr(r.err, "NOLEAK_KEEP: ignoring '9-4'"),
+		      "no clear message for the bad entries:\n%s", r.err);
+	ck_assert_msg(!strstr(r.err, "ignoring '3-9'"), "%s", r.err);
+}
+END_TEST
+
+/* The daemonize idiom lands new descriptors on 0, 1 and 2: never
+ * close-on-exec there. */
+START_TEST(stdio_idiom_keeps_std_fds)
+{
+	const char *args[] = { "stdio", NULL };
+	struct run r;
+	int flags[3];
+
+	run_probe(&r, 1, NULL, args);
+	expect_exit0(&r, "stdio");
+	ck_assert_int_eq(line_numbers(r.out, "std-cloexec", flags, 3), 3);
+	ck_assert_msg(flags[0] == 0 && flags[1] == 0 && flags[2] == 0,
+		      "fds 0-2 got close-on-exec: %s", r.out);
+}
+END_TEST
+
+/* close(1); dup(pipe): the child's stdout is the pipe. */
+static const char *const old_dup_spawns[] = { "fork-execv", "vfork-execv",
+					      "posix_spawn", "system" };
+
+START_TEST(old_dup_idiom)
+{
+	const char *args[] = { "old-dup", old_dup_spawns[_i], NULL };
+	struct run r;
+
+	run_probe(&r, 1, NULL, args);
+	expect_exit0(&r, old_dup_spawns[_i]);
+	ck_assert_msg(strstr(r.out, "read through-the-pipe"),
+		      "the child's stdout did not reach the pipe:\n%s\n%s",
+		      r.out, r.err);
+}
+END_TEST
+
+/* A failed exec in place leaves descriptors open and usable. */
+static const char *const failexec_creators[] = { "open", "socket", "pipe",
+						 "syscall" };
+
+START_TEST(failed_exec_loses_nothing)
+{
+	const char *args[] = { "failexec", failexec_creators[_i], NULL };
+	struct run r;
+
+	run_probe(&r, 1, NULL, args);
+	expect_exit0(&r, "failexec");
+	ck_assert_msg(strstr(r.out, "exec-errno 2\n"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "usable yes"),
+		      "descriptor lost after a failed exec:\n%s", r.out);
+}
+END_TEST
+
+/* freopen onto stdout, then system(): the output lands in the file. */
+START_TEST(freopen_stdout_then_system)
+{
+	char path[] = "/tmp/noleak-freopen-XXXXXX";
+	const char *args[] = { "freopen-system", path, NULL };
+	char buf[256] = "";
+	struct run r;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	run_probe(&r, 1, NULL, args);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	unlink(path);
+	expect_exit0(&r, "freopen-system");
+	ck_assert_str_eq(buf, "hello-from-system\n");
+	ck_assert_msg(strstr(r.err, "stdout-cloexec 0"), "%s", r.err);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("preload");
+	TCase *tc = tcase_create("creators");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, creator_never_leaks, 0, N_CREATORS);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("intent");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, intent_is_honoured, 0,
+			    sizeof(intents) / sizeof(intents[0]));
+	tcase_add_test(tc, dup2_onto_itself_is_not_intent);
+	tcase_add_loop_test(tc, keep_list_survives, 0,
+			    sizeof(keep_spawns) / sizeof(keep_spawns[0]));
+	tcase_add_test(tc, keep_list_respects_program_cloexec);
+	tcase_add_test(tc, keep_list_bad_entry);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("idioms");
+	tcase_add_test(tc, stdio_idiom_keeps_std_fds);
+	tcase_add_loop_test(tc, old_dup_idiom, 0,
+			    sizeof(old_dup_spawns) / sizeof(old_dup_spawns[0]));
+	tcase_add_loop_test(tc, failed_exec_loses_nothing, 0,
+			    sizeof(failexec_creators) / sizeof(failexec_creators[0]));
+	tcase_add_test(tc, freopen_stdout_then_system);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

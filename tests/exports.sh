@@ -1,0 +1,37 @@
+#!/bin/sh
+# exports.sh: the library exports exactly the wrappers listed in
+# shim/symbols.def, references no glibc symbol version newer than the
+# oldest glibc the README supports, and is really loaded by the wrapper.
+. "$NOLEAK_SRCDIR/tests/tap.sh"
+
+lib=$NOLEAK_LIBRARY
+oldest=2.34	# keep in step with README.md
+
+expected=$(sed -n 's/^NOLEAK_SYMBOL(\([A-Za-z0-9_]*\))$/\1/p' \
+	"$NOLEAK_SRCDIR/shim/symbols.def" | sort -u)
+# Drop the version tags of versioned exports (posix_spawn@@GLIBC_2.15).
+actual=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TtWw]$/ { print $3 }' |
+	sed 's/@.*//' | grep -v '^_init$\|^_fini$' | sort -u)
+
+test -n "$expected" && test "$expected" = "$actual"
+ok $? "exported functions are exactly the list in symbols.def"
+if [ "$expected" != "$actual" ]; then
+	diag "missing or extra:" "$(printf '%s\n' "$expected" | diff - \
+		"$(printf '%s\n' "$actual" >"${TMPDIR:-/tmp}/noleak-exp.$$"; \
+		echo "${TMPDIR:-/tmp}/noleak-exp.$$")")"
+	rm -f "${TMPDIR:-/tmp}/noleak-exp.$$"
+fi
+
+nm -D --defined-only "$lib" | awk '$2 ~ /^[BbDdGgSs]$/' | grep -q .
+ok $(( $? == 0 ? 1 : 0 )) "no data symbols are exported"
+
+newest=$(objdump -T "$lib" | grep -o 'GLIBC_[0-9.]*' | grep -v 'GLIBC_2\.2\.5\|GLIBC_2\.15' |
+	sed 's/GLIBC_//' | sort -V | tail -n 1)
+[ -z "$newest" ] || [ "$(printf '%s\n%s\n' "$newest" "$oldest" | sort -V | tail -n 1)" = "$oldest" ]
+ok $? "needs no glibc newer than $oldest (newest referenced: ${newest:-none})"
+
+maps=$("$NOLEAK_WRAPPER" -- cat /proc/self/maps)
+echo "$maps" | grep -q "$(basename "$lib")"
+ok $? "the wrapper really loads the library into the command"
+
+done_testing

@@ -1,0 +1,402 @@
+/* probe.c: a program for the integration tests to run with and without the
+ * shim.  It creates descriptors through one named call, starts a child
+ * through one named spawn path, and prints what happened:
+ *
+ *   created N...      the descriptors the creator returned
+ *   cloexec F...      their close-on-exec flags in this process
+ *   inherited N...    the descriptors >= 3 the child found open
+ *
+ * Usage:
+ *   probe run CREATOR SPAWN     create, then spawn "probe report"
+ *   probe report                print "inherited ..." and exit
+ *   probe say WORD              write WORD to standard output
+ *   probe stdio                 the daemonize idiom, then report fds 0-2
+ *   probe old-dup SPAWN         close(1); dup(pipe); the child writes to it
+ *   probe failexec CREATOR      exec a missing file, then use the fd
+ *   probe freopen-system FILE   freopen(FILE, "w", stdout); system("echo")
+ *   probe intent HOW SPAWN      make an fd inheritable on purpose (HOW:
+ *                               dup2, dup3, setfd, fionclex, dup2-same)
+ *   probe program-cloexec SPAWN an fd the program itself made close-on-exec
+ *
+ * The exit status is 0 when the probe itself worked; what leaked is for the
+ * caller to judge. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* The fortify entry points, called by name so the probe imports them. */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+
+static char self[4096];
+
+static void die(const char *what)
+{
+	fprintf(stderr, "probe: %s: %s\n", what, strerror(errno));
+	exit(99);
+}
+
+/* ---- creators -------------------------------------------------------- */
+
+static FILE *popen_stream;
+
+static int create(const char *how, int fds[2])
+{
+	static const char file[] = "/etc/hostname";
+	char tmp[64];
+
+	fds[1] = -1;
+	if (!strcmp(how, "open"))
+		fds[0] = open(file, O_RDONLY);
+	else if (!strcmp(how, "open64"))
+		fds[0] = open64(file, O_RDONLY);
+	else if (!strcmp(how, "openat"))
+		fds[0] = openat(AT_FDCWD, file, O_RDONLY);
+	else if (!strcmp(how, "openat64"))
+		fds[0] = openat64(AT_FDCWD, file, O_RDONLY);
+	else if (!strcmp(how, "__open_2"))
+		fds[0] = __open_2(file, O_RDONLY);
+	else if (!strcmp(how, "__open64_2"))
+		fds[0] = __open64_2(file, O_RDONLY);
+	else if (!strcmp(how, "__openat_2"))
+		fds[0] = __openat_2(AT_FDCWD, file, O_RDONLY);
+	else if (!strcmp(how, "__openat64_2"))
+		fds[0] = __openat64_2(AT_FDCWD, file, O_RDONLY);
+	else if (!strcmp(how, "creat") || !strcmp(how, "creat64")) {
+		snprintf(tmp, sizeof(tmp), "/tmp/noleak-probe.%d", (int)getpid());
+		fds[0] = how[5] ? creat64(tmp, 0600) : creat(tmp, 0600);
+		unlink(tmp);
+	} else if (!strcmp(how, "fopen") || !strcmp(how, "fopen64")) {
+		FILE *f = how[5] ? fopen64(file, "r") : fopen(file, "r");
+		fds[0] = f ? fileno(f) : -1;
+	} else if (!strcmp(how, "freopen") || !strcmp(how, "freopen64")) {
+		FILE *f = fopen("/dev/null", "r");
+		if (f)
+			f = how[7] ? freopen64(file, "r", f) : freopen(file, "r", f);
+		fds[0] = f ? fileno(f) : -1;
+	} else if (!strcmp(how, "socket"))
+		fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	else if (!strcmp(how, "socketpair"))
+		return socketpair(AF_UNIX, SOCK_STREAM, 0, fds);
+	else if (!strcmp(how, "accept") || !strcmp(how, "accept4")) {
+		struct sockaddr_in a = { .sin_family = AF_INET };
+		socklen_t len = sizeof(a);
+		int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (l < 0 || c < 0 || bind(l, (void *)&a, sizeof(a)) ||
+		    listen(l, 1) || getsockname(l, (void *)&a, &len) ||
+		    connect(c, (void *)&a, sizeof(a)))
+			die("loopback connection");
+		fds[0] = how[6] ? accept4(l, NULL, NULL, 0) : accept(l, NULL, NULL);
+	} else if (!strcmp(how, "pipe"))
+		return pipe(fds);
+	else if (!strcmp(how, "pipe2"))
+		return pipe2(fds, 0);
+	else if (!strcmp(how, "dup"))
+		fds[0] = dup(2);
+	else if (!strcmp(how, "fcntl"))
+		fds[0] = fcntl(2, F_DUPFD, 3);
+	else if (!strcmp(how, "fcntl64"))
+		fds[0] = fcntl64(2, F_DUPFD, 3);
+	else if (!strcmp(how, "syscall"))
+		fds[0] = (int)syscall(SYS_openat, AT_FDCWD, file, O_RDONLY);
+	else if (!strcmp(how, "popen")) {
+		popen_stream = popen("sleep 5", "w");
+		fds[0] = popen_stream ? fileno(popen_stream) : -1;
+	} else {
+		fprintf(stderr, "probe: unknown creator '%s'\n", how);
+		exit(98);
+	}
+	return fds[0] < 0 ? -1 : 0;
+}
+
+/* ---- spawn paths ----------------------------------------------------- */
+
+static void child_failed(const char *what)
+{
+	fprintf(stderr, "probe: %s: %s\n", what, strerror(errno));
+	_exit(97);
+}
+
+static void wait_child(pid_t pid)
+{
+	int status;
+
+	if (pid < 0)
+		die("spawn");
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "probe: child status %d\n", status);
+}
+
+/* Start argv (argv[0] is this program unless say says otherwise) through
+ * the spawn path named how, and wait for it. */
+static void spawn(const char *how, char **argv)
+{
+	char cmd[8192];
+	pid_t pid;
+
+	fflush(stdout);
+	snprintf(cmd, sizeof(cmd), "exec '%s' %s%s%s", self, argv[1],
+		 argv[2] ? " " : "", argv[2] ? argv[2] : "");
+	if (!strcmp(how, "system")) {
+		int status = system(cmd);
+		if (status != 0)
+			fprintf(stderr, "probe: system returned %d\n", status);
+		return;
+	}
+	if (!strcmp(how, "popen")) {
+		char line[4096];
+		FILE *p = popen(cmd, "r");
+
+		if (!p)
+			die("popen");
+		while (fgets(line, sizeof(line), p))
+			fputs(line, stdout);
+		pclose(p);
+		return;
+	}
+	if (!strcmp(how, "posix_spawn") || !strcmp(how, "posix_spawnp")) {
+		int err = how[11] ? posix_spawnp(&pid, self, NULL, NULL, argv, environ)
+				  : posix_spawn(&pid, self, NULL, NULL, argv, environ);
+		if (err) {
+			errno = err;
+			die("posix_spawn");
+		}
+		wait_child(pid);
+		return;
+	}
+	if (!strcmp(how, "exec")) {	/* in place: the probe becomes the child */
+		execv(self, argv);
+		die("execv");
+	}
+	pid = strncmp(how, "vfork-", 6) ? fork() : vfork();
+	if (pid == 0) {
+		const char *exec = strchr(how, '-') + 1;
+
+		if (!strcmp(exec, "execve"))
+			execve(self, argv, environ);
+		else if (!strcmp(exec, "execv"))
+			execv(self, argv);
+		else if (!strcmp(exec, "execvp"))
+			execvp(self, argv);
+		else if (!strcmp(exec, "execvpe"))
+			execvpe(self, argv, environ);
+		else if (!strcmp(exec, "execl"))
+			execl(self, argv[0], argv[1], argv[2], (char *)NULL);
+		else if (!strcmp(exec, "execlp"))
+			execlp(self, argv[0], argv[1], argv[2], (char *)NULL);
+		else if (!strcmp(exec, "execle"))
+			execle(self, argv[0], argv[1], argv[2], (char *)NULL, environ);
+		else if (!strcmp(exec, "fexecve") || !strcmp(exec, "execveat")) {
+			int fd = open(self, O_RDONLY | O_CLOEXEC);
+
+			if (exec[1] == 'e')
+				fexecve(fd, argv, environ);
+			else
+				execveat(fd, "", argv, environ, AT_EMPTY_PATH);
+		}
+		child_failed(how);
+	}
+	wait_child(pid);
+}
+
+/* ---- reports --------------------------------------------------------- */
+
+static void report(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0, fds[1024];
+
+	if (!d)
+		die("/proc/self/fd");
+	while ((e = readdir(d)) && n < 1024) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd >= 3 && fd != dirfd(d))
+			fds[n++] = fd;
+	}
+	closedir(d);
+	printf("inherited");
+	for (int i = 0; i < n; i++)
+		printf(" %d", fds[i]);
+	printf("\n");
+}
+
+static void print_created(const int *fds, int n)
+{
+	printf("created");
+	for (int i = 0; i < n; i++)
+		printf(" %d", fds[i]);
+	printf("\ncloexec");
+	for (int i = 0; i < n; i++)
+		printf(" %d", (fcntl(fds[i], F_GETFD) & FD_CLOEXEC) ? 1 : 0);
+	printf("\n");
+}
+
+static char *report_argv[] = { NULL, "report", NULL };
+
+static int run(const char *creator, const char *how)
+{
+	int fds[2];
+
+	if (create(creator, fds) < 0)
+		die(creator);
+	print_created(fds, fds[1] < 0 ? 1 : 2);
+	spawn(how, report_argv);
+	return 0;
+}
+
+/* The daemonize idiom: 0-2 closed, then /dev/null opened and dup'ed onto
+ * them.  Prints the close-on-exec flags of 0, 1 and 2 to a saved stdout. */
+static int stdio_idiom(void)
+{
+	int out = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	char line[64];
+
+	close(0);
+	close(1);
+	close(2);
+	if (open("/dev/null", O_RDWR) != 0 || dup(0) != 1 || dup(0) != 2)
+		return 1;
+	snprintf(line, sizeof(line), "std-cloexec %d %d %d\n",
+		 fcntl(0, F_GETFD), fcntl(1, F_GETFD), fcntl(2, F_GETFD));
+	return write(out, line, strlen(line)) > 0 ? 0 : 1;
+}
+
+/* "close(1); dup(pipe)": the pre-dup2 way of giving a child a new stdout. */
+static int old_dup(const char *how)
+{
+	char *say[] = { NULL, "say", "through-the-pipe", NULL };
+	int p[2], out = dup(1);
+	char buf[256];
+	ssize_t n;
+
+	say[0] = self;
+	if (pipe(p))
+		die("pipe");
+	close(1);
+	if (dup(p[1]) != 1)
+		die("dup");
+	close(p[1]);
+	spawn(how, say);
+	close(1);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	dprintf(out, "read %s\n", n > 0 ? buf : "nothing");
+	return 0;
+}
+
+static int failexec(const char *creator)
+{
+	int fds[2];
+	struct stat st;
+
+	if (create(creator, fds) < 0)
+		die(creator);
+	execl("/nonexistent/noleak-probe", "x", (char *)NULL);
+	printf("exec-errno %d\n", errno);
+	printf("usable %s\n", fcntl(fds[0], F_GETFL) >= 0 &&
+	       fstat(fds[0], &st) == 0 ? "yes" : "no");
+	return 0;
+}
+
+static int freopen_system(const char *path)
+{
+	if (!freopen(path, "w", stdout))
+		die(path);
+	fprintf(stderr, "stdout-cloexec %d\n", fcntl(1, F_GETFD));
+	return system("echo hello-from-system") == 0 ? 0 : 1;
+}
+
+/* Make a descriptor inheritable on purpose, then spawn a reporter. */
+static int intent(const char *how, const char *spawn_how)
+{
+	int fd = open("/etc/hostname", O_RDONLY);
+	int target = fd;
+
+	if (fd < 0)
+		die("open");
+	if (!strcmp(how, "dup2"))
+		target = dup2(fd, 20);
+	else if (!strcmp(how, "dup3"))
+		target = dup3(fd, 21, 0);
+	else if (!strcmp(how, "setfd"))
+		fcntl(fd, F_SETFD, 0);
+	else if (!strcmp(how, "fionclex"))
+		ioctl(fd, FIONCLEX);
+	else if (!strcmp(how, "dup2-same"))
+		dup2(fd, fd);	/* a no-op: says nothing */
+	else if (strcmp(how, "none"))
+		return 98;
+	print_created(&target, 1);
+	spawn(spawn_how, report_argv);
+	return 0;
+}
+
+/* A descriptor the program made close-on-exec itself must stay so, even
+ * when the keep-list names its number. */
+static int program_cloexec(const char *how)
+{
+	int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+
+	print_created(&fd, 1);
+	spawn(how, report_argv);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		die("/proc/self/exe");
+	self[n] = '\0';
+	report_argv[0] = self;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (argc == 2 && !strcmp(argv[1], "report")) {
+		report();
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "say"))
+		return puts(argv[2]) < 0;
+	if (argc == 4 && !strcmp(argv[1], "run"))
+		return run(argv[2], argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "stdio"))
+		return stdio_idiom();
+	if (argc == 3 && !strcmp(argv[1], "old-dup"))
+		return old_dup(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "failexec"))
+		return failexec(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "freopen-system"))
+		return freopen_system(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "intent"))
+		return intent(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "program-cloexec"))
+		return program_cloexec(argv[2]);
+	fprintf(stderr, "probe: bad arguments\n");
+	return 98;
+}

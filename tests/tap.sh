@@ -1,0 +1,29 @@
+# tap.sh: a few helpers for the TAP shell tests; sourced, not run.
+
+tap_n=0
+tap_failed=0
+
+# ok COND-EXIT-STATUS DESCRIPTION: "ok N - DESCRIPTION" when the status is 0.
+ok() {
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
+diag() {
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
