@@ -49,12 +49,16 @@ story() {
 	apids=
 
 	"$@" "$daemon" "$port" "$lock" "$how" "$bpid.2" >"$out.2" 2>&1 &
-	apids="$apids $!"
-	wait_for "$out.2" '^started\|^bind' || true
-	sleep 0.1
-	wait_for "$bpid.2" . && bpids="$bpids $(cat "$bpid.2")"
+	apid=$!
+	apids="$apids $apid"
+	wait_for "$out.2" '^started\|^bind in-use\|^lock busy' || true
 	restarted=1
-	grep -q '^started' "$out.2" && restarted=0
+	if grep -q '^started' "$out.2"; then
+		restarted=0
+		wait_for "$bpid.2" . && bpids="$bpids $(cat "$bpid.2")"
+	else
+		wait "$apid"	# A exits at once: let it finish its report
+	fi
 	cat "$out.2"
 	cleanup
 	wait 2>/dev/null
