@@ -260,6 +260,30 @@ START_TEST(freopen_stdout_then_system)
 }
 END_TEST
 
+/* A binary linked against posix_spawn@GLIBC_2.2.5 still gets the old
+ * version's fallback to /bin/sh for a file without #!. */
+START_TEST(old_posix_spawn_keeps_its_shell_fallback)
+{
+	char path[] = "/tmp/noleak-noshebang-XXXXXX";
+	const char *args[] = { "spawn-compat", path, NULL };
+	struct run r;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "echo script-ran\n", 16), 16);
+	close(fd);
+	chmod(path, 0700);
+	run_probe(&r, 1, NULL, args);
+	unlink(path);
+	expect_exit0(&r, "spawn-compat");
+	if (strstr(r.out, "rc unsupported"))
+		return;		/* no such version on this platform */
+	ck_assert_msg(strstr(r.out, "rc 0\n") && strstr(r.out, "script-ran"),
+		      "the old posix_spawn lost its /bin/sh fallback:\n%s\n%s",
+		      r.out, r.err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("preload");
@@ -287,6 +311,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, failed_exec_loses_nothing, 0,
 			    sizeof(failexec_creators) / sizeof(failexec_creators[0]));
 	tcase_add_test(tc, freopen_stdout_then_system);
+	tcase_add_test(tc, old_posix_spawn_keeps_its_shell_fallback);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,6 +17,8 @@
  *   probe intent HOW SPAWN      make an fd inheritable on purpose (HOW:
  *                               dup2, dup3, setfd, fionclex, dup2-same)
  *   probe program-cloexec SPAWN an fd the program itself made close-on-exec
+ *   probe spawn-compat FILE     posix_spawn@GLIBC_2.2.5 of FILE, which has no
+ *                               #! line: the old version runs it with /bin/sh
  *
  * The exit status is 0 when the probe itself worked; what leaked is for the
  * caller to judge. */
@@ -367,6 +369,33 @@ static int program_cloexec(const char *how)
 	return 0;
 }
 
+#if defined(__x86_64__) && defined(__GLIBC__)
+/* A reference to the old version, as a binary linked before glibc 2.15
+ * would have; the name is ours, the symbol is glibc's. */
+extern int old_posix_spawn(pid_t *, const char *,
+			   const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const[], char *const[]);
+__asm__(".symver old_posix_spawn, posix_spawn@GLIBC_2.2.5");
+
+static int spawn_compat(const char *file)
+{
+	char *argv[] = { (char *)file, NULL };
+	pid_t pid;
+	int rc = old_posix_spawn(&pid, file, NULL, NULL, argv, environ);
+
+	printf("rc %d\n", rc);
+	if (rc == 0)
+		wait_child(pid);
+	return 0;
+}
+#else
+static int spawn_compat(const char *file)
+{
+	printf("rc unsupported\n");
+	return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -395,6 +424,8 @@ int main(int argc, char **argv)
 		return freopen_system(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "intent"))
 		return intent(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "spawn-compat"))
+		return spawn_compat(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "program-cloexec"))
 		return program_cloexec(argv[2]);
 	fprintf(stderr, "probe: bad arguments\n");
