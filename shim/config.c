@@ -7,26 +7,16 @@
 #include "noleak.h"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 /* How far start-up looks for inherited descriptors when /proc is missing. */
 enum { STARTUP_SCAN_CAP = 65536 };
 
 struct noleak_config noleak_config;
 
-enum { UNREADY, STARTING, READY };
-static int init_state = UNREADY;
-static pid_t init_tid;
+static struct noleak_once ready;
 
 /* Report one unusable entry of an environment variable, quoting it with
  * anything unprintable escaped, and cut short if it is long. */
@@ -96,32 +86,13 @@ static void record_inherited(void)
 
 void noleak_init(void)
 {
-	int expected = UNREADY;
-	pid_t tid;
-
-	if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == READY)
+	if (!noleak_once_enter(&ready))
 		return;
-	tid = (pid_t)noleak_raw(SYS_gettid, 0, 0, 0, 0, 0);
-	if (!__atomic_compare_exchange_n(&init_state, &expected, STARTING, 0,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		/* Another thread is initialising: wait for it, unless that
-		 * "thread" is us, re-entered from inside initialisation. */
-		if (__atomic_load_n(&init_tid, __ATOMIC_ACQUIRE) == tid)
-			return;
-		while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != READY)
-			sched_yield();
-		return;
-	}
-	__atomic_store_n(&init_tid, tid, __ATOMIC_RELEASE);
 	noleak_next_bind();
 	record_inherited();
 	read_environment();
-	/* close_range(~0U, ~0U, CLOSE_RANGE_CLOEXEC) touches nothing; it fails
-	 * with ENOSYS before Linux 5.9, EINVAL before 5.11, EPERM under older
-	 * seccomp profiles. */
-	noleak_have_close_range =
-		noleak_raw(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_CLOEXEC, 0, 0) == 0;
-	__atomic_store_n(&init_state, READY, __ATOMIC_RELEASE);
+	noleak_sweep_probe();
+	noleak_once_leave(&ready);
 }
 
 __attribute__((constructor)) static void noleak_constructor(void)

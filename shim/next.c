@@ -31,10 +31,36 @@
 #undef NOLEAK_SYMBOL
 #undef NOLEAK_COMPAT
 
-enum { UNBOUND, BINDING, BOUND };
+enum { UNDONE, RUNNING, DONE };
 
-static int bind_state = UNBOUND;
-static pid_t binder_tid;
+static struct noleak_once bound;
+
+int noleak_once_enter(struct noleak_once *once)
+{
+	int expected = UNDONE;
+	pid_t tid;
+
+	if (__atomic_load_n(&once->state, __ATOMIC_ACQUIRE) == DONE)
+		return 0;
+	tid = (pid_t)noleak_raw(SYS_gettid, 0, 0, 0, 0, 0);
+	if (__atomic_compare_exchange_n(&once->state, &expected, RUNNING, 0,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&once->tid, tid, __ATOMIC_RELEASE);
+		return 1;
+	}
+	/* Someone is running it: wait, unless that someone is us. */
+	if (__atomic_load_n(&once->tid, __ATOMIC_ACQUIRE) == tid)
+		return 0;
+	while (__atomic_load_n(&once->state, __ATOMIC_ACQUIRE) != DONE)
+		sched_yield();
+	return 0;
+}
+
+void noleak_once_leave(struct noleak_once *once)
+{
+	__atomic_store_n(&once->tid, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&once->state, DONE, __ATOMIC_RELEASE);
+}
 
 /* Look up one symbol; refuse our own definition, which a broken lookup
  * order could return and which would recurse forever. */
@@ -47,23 +73,8 @@ static void *lookup(const char *name, const char *version, void *self)
 
 void noleak_next_bind(void)
 {
-	int expected = UNBOUND;
-	pid_t tid;
-
-	if (__atomic_load_n(&bind_state, __ATOMIC_ACQUIRE) == BOUND)
+	if (!noleak_once_enter(&bound))
 		return;
-	tid = (pid_t)noleak_raw(SYS_gettid, 0, 0, 0, 0, 0);
-	if (!__atomic_compare_exchange_n(&bind_state, &expected, BINDING, 0,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		/* Another thread is binding: wait for it, unless that other
-		 * "thread" is us, re-entered through dlsym's allocations. */
-		if (__atomic_load_n(&binder_tid, __ATOMIC_ACQUIRE) == tid)
-			return;
-		while (__atomic_load_n(&bind_state, __ATOMIC_ACQUIRE) != BOUND)
-			sched_yield();
-		return;
-	}
-	__atomic_store_n(&binder_tid, tid, __ATOMIC_RELEASE);
 
 #define NOLEAK_SYMBOL(name) \
 	__atomic_store_n(&next_##name, \
@@ -77,6 +88,5 @@ void noleak_next_bind(void)
 #undef NOLEAK_SYMBOL
 #undef NOLEAK_COMPAT
 
-	__atomic_store_n(&binder_tid, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&bind_state, BOUND, __ATOMIC_RELEASE);
+	noleak_once_leave(&bound);
 }

@@ -65,6 +65,18 @@ int __openat64_2(int dirfd, const char *path, int flags);
 	next_;                                                      \
 })
 
+/* A once-only initialisation that tolerates re-entry: noleak_once_enter
+ * returns 1 to the one caller that must run it (which then calls
+ * noleak_once_leave), and 0 to everyone else once it is done, or at once to
+ * a caller re-entering from inside it (dlsym can allocate, and an
+ * allocator's initialisation can call a wrapper). */
+struct noleak_once {
+	int state;
+	pid_t tid;
+};
+int noleak_once_enter(struct noleak_once *once);
+void noleak_once_leave(struct noleak_once *once);
+
 /* Bind every next symbol once.  Safe to call from any thread, many times;
  * a call made while this thread is already binding returns at once. */
 void noleak_next_bind(void);
@@ -161,9 +173,10 @@ enum noleak_sweep_how {
 NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 						     int extra_keep);
 
-/* Whether the kernel accepts close_range(CLOSE_RANGE_CLOEXEC); probed once
- * by noleak_init. */
+/* Whether the kernel accepts close_range(CLOSE_RANGE_CLOEXEC); set by
+ * noleak_sweep_probe, which noleak_init calls once. */
 extern int noleak_have_close_range;
+void noleak_sweep_probe(void);
 
 /* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
  * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */
