@@ -183,3 +183,16 @@ int noleak_created(int fd, int shim_added)
 	noleak_added_set(fd, shim_added);
 	return fd;
 }
+
+void noleak_mark_created(int fd)
+{
+	int flags;
+
+	if (fd < 3)
+		return;
+	flags = noleak_raw_getfd(fd);
+	if (flags >= 0 && !(flags & FD_CLOEXEC)) {
+		noleak_raw_setfd(fd, flags | FD_CLOEXEC);
+		noleak_added_set(fd, 1);
+	}
+}

@@ -14,13 +14,21 @@
 
 /* Everything that declares a wrapped function (symbols.def needs them). */
 #include <fcntl.h>
+#include <pty.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/fanotify.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -156,6 +164,11 @@ NOLEAK_ASYNC_SAFE int noleak_added_test(int fd);
  * preserved. */
 int noleak_created(int fd, int added);
 
+/* For a descriptor a composite (openpty, glibc's tmpfile) made without
+ * close-on-exec: mark it now, as the shim's own flag.  Call it under the
+ * creator side of the fork lock.  0-2 are left alone; errno is untouched. */
+void noleak_mark_created(int fd);
+
 /* ---- sweep.c: marking strays before exec ----------------------------- */
 
 enum noleak_sweep_how {
@@ -181,6 +194,18 @@ void noleak_sweep_probe(void);
 /* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
  * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */
 NOLEAK_ASYNC_SAFE int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx);
+
+/* ---- forklock.c: the fork lock (see the comment there) --------------- */
+
+/* Each lock function returns whether it took the lock; pass that to the
+ * matching unlock.  Both are async-signal-safe and never wait unbounded. */
+int noleak_creator_lock(void);
+void noleak_creator_unlock(int took);
+int noleak_spawner_lock(void);
+void noleak_spawner_unlock(int took);
+
+/* In the child of fork: nobody else is left to hold either side. */
+void noleak_forklock_child(void);
 
 /* ---- raw system calls, for the async-signal-safe zone ---------------- */
 

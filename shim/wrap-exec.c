@@ -1,5 +1,5 @@
-/* wrap-exec.c: execve execv execvp execvpe execl execlp execle fexecve
- * execveat system popen posix_spawn posix_spawnp.
+/* wrap-exec.c: fork execve execv execvp execvpe execl execlp execle
+ * fexecve execveat system popen posix_spawn posix_spawnp.
  *
  * Each entry point sweeps stray descriptors before the new program starts.
  * None of them can rely on another: glibc's exec family calls the hidden
@@ -152,16 +152,44 @@ NOLEAK_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 	return next(dirfd, path, argv, envp, flags);
 }
 
-NOLEAK_EXPORT int system(const char *command)
+/* fork copies the descriptor table, so it takes the spawner side of the
+ * fork lock (forklock.c) and never sweeps: a child that does not exec
+ * (a prefork worker) needs everything, and one that does sweeps then. */
+NOLEAK_EXPORT pid_t fork(void)
 {
-	__typeof__(system) *next = NEXT_BOUND(system);
+	__typeof__(fork) *next = NEXT_BOUND(fork);
+	int took;
+	pid_t pid;
 
 	if (!next)
 		return fail_nosys();
-	if (command) {		/* system(NULL) only asks for a shell */
-		sweep(-1);
+	took = noleak_spawner_lock();
+	pid = next();
+	if (pid == 0) {
+		noleak_forklock_child();
+		return 0;
 	}
-	return next(command);
+	noleak_spawner_unlock(took);
+	return pid;
+}
+
+/* system, popen and posix_spawn sweep the parent, then copy its table into
+ * the child: the spawner side of the fork lock keeps a composite creator in
+ * another thread from slipping a descriptor in between. */
+NOLEAK_EXPORT int system(const char *command)
+{
+	__typeof__(system) *next = NEXT_BOUND(system);
+	int took, ret;
+
+	if (!next)
+		return fail_nosys();
+	if (!command)		/* system(NULL) only asks for a shell */
+		return next(command);
+	took = noleak_spawner_lock();
+	sweep(-1);
+	ret = next(command);
+	noleak_spawner_unlock(took);
+	return ret;
 }
 
 /* popen clears close-on-exec on its end of the pipe unless the mode has 'e'
@@ -173,12 +201,16 @@ NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 	const char *m = noleak_mode_cloexec(mode, buf, sizeof(buf));
 	FILE *f;
 
+	int took;
+
 	if (!next) {
 		errno = ENOSYS;
 		return NULL;
 	}
+	took = noleak_spawner_lock();
 	sweep(-1);
 	f = next(command, m);
+	noleak_spawner_unlock(took);
 	if (f) {
 		int saved = errno;
 
@@ -196,10 +228,15 @@ static int do_spawn(spawn_fn *next, pid_t *pid, const char *path,
 		    const posix_spawnattr_t *attr, char *const argv[],
 		    char *const envp[])
 {
+	int took, ret;
+
 	if (!next)
 		return ENOSYS;	/* posix_spawn returns the error number */
+	took = noleak_spawner_lock();
 	sweep(-1);
-	return next(pid, path, actions, attr, argv, envp);
+	ret = next(pid, path, actions, attr, argv, envp);
+	noleak_spawner_unlock(took);
+	return ret;
 }
 
 /* Where glibc has two versions of posix_spawn and posix_spawnp (x86_64:

@@ -1,5 +1,7 @@
-/* wrap-open.c: open open64 openat openat64 creat creat64, and the fortify
- * entry points __open_2 __open64_2 __openat_2 __openat64_2.
+/* wrap-open.c: open open64 openat openat64 creat creat64, the fortify
+ * entry points __open_2 __open64_2 __openat_2 __openat64_2,
+ * open_by_handle_at, and the mkstemp family (mkstemp mkostemp mkstemps
+ * mkostemps and their 64 forms).
  *
  * Every one adds O_CLOEXEC, so the descriptor can never reach a child
  * started by another thread between its creation and a later fcntl.
@@ -149,4 +151,81 @@ NOLEAK_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 NOLEAK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
 	return do_openat2(NEXT(__openat64_2), dirfd, path, flags);
+}
+
+NOLEAK_EXPORT int open_by_handle_at(int mountfd, struct file_handle *handle,
+				    int flags)
+{
+	__typeof__(open_by_handle_at) *next = NEXT(open_by_handle_at);
+	int added, fd;
+
+	flags = cloexec(flags, &added);
+	fd = next ? next(mountfd, handle, flags)
+		  : (int)noleak_raw_result(noleak_raw(SYS_open_by_handle_at,
+				mountfd, (long)handle, flags, 0, 0));
+	return noleak_created(fd, added);
+}
+
+/* The mkstemp family: each form without flags becomes the mkostemp form
+ * with O_CLOEXEC (glibc's mkstemp opens through __gen_tempname and the
+ * internal __open, sysdeps/posix/tempname.c, so open's wrapper never sees
+ * it). */
+static int enosys(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+#define TEMP_NEXT(name) __typeof__(name) *next = NEXT_BOUND(name); \
+	if (!next)                                                   \
+		return enosys()
+
+NOLEAK_EXPORT int mkstemp(char *template)
+{
+	TEMP_NEXT(mkostemp);
+	return noleak_created(next(template, O_CLOEXEC), 1);
+}
+
+NOLEAK_EXPORT int mkstemp64(char *template)
+{
+	TEMP_NEXT(mkostemp64);
+	return noleak_created(next(template, O_CLOEXEC), 1);
+}
+
+NOLEAK_EXPORT int mkostemp(char *template, int flags)
+{
+	TEMP_NEXT(mkostemp);
+	return noleak_created(next(template, flags | O_CLOEXEC), !(flags & O_CLOEXEC));
+}
+
+NOLEAK_EXPORT int mkostemp64(char *template, int flags)
+{
+	TEMP_NEXT(mkostemp64);
+	return noleak_created(next(template, flags | O_CLOEXEC), !(flags & O_CLOEXEC));
+}
+
+NOLEAK_EXPORT int mkstemps(char *template, int suffixlen)
+{
+	TEMP_NEXT(mkostemps);
+	return noleak_created(next(template, suffixlen, O_CLOEXEC), 1);
+}
+
+NOLEAK_EXPORT int mkstemps64(char *template, int suffixlen)
+{
+	TEMP_NEXT(mkostemps64);
+	return noleak_created(next(template, suffixlen, O_CLOEXEC), 1);
+}
+
+NOLEAK_EXPORT int mkostemps(char *template, int suffixlen, int flags)
+{
+	TEMP_NEXT(mkostemps);
+	return noleak_created(next(template, suffixlen, flags | O_CLOEXEC),
+		      !(flags & O_CLOEXEC));
+}
+
+NOLEAK_EXPORT int mkostemps64(char *template, int suffixlen, int flags)
+{
+	TEMP_NEXT(mkostemps64);
+	return noleak_created(next(template, suffixlen, flags | O_CLOEXEC),
+		      !(flags & O_CLOEXEC));
 }

@@ -1,8 +1,9 @@
-/* wrap-socket.c: socket socketpair accept accept4.
+/* wrap-socket.c: socket socketpair accept accept4 recvmsg recvmmsg.
  *
  * SOCK_CLOEXEC goes into the type (or the flags of accept4); accept becomes
  * accept4, the only way to have an accepted socket close-on-exec from its
- * first instant. */
+ * first instant.  Descriptors received over a unix socket (SCM_RIGHTS) are
+ * new descriptors too: recvmsg and recvmmsg get MSG_CMSG_CLOEXEC. */
 #include "noleak.h"
 
 #include <errno.h>
@@ -63,4 +64,55 @@ NOLEAK_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
 			  int flags)
 {
 	return do_accept4(fd, addr, len, flags);
+}
+
+/* Book-keep the descriptors an SCM_RIGHTS message brought in. */
+static void received(struct msghdr *msg, int added)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		size_t n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			__builtin_memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
+					 sizeof(fd));
+			noleak_created(fd, added);
+		}
+	}
+}
+
+NOLEAK_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	__typeof__(recvmsg) *next = NEXT(recvmsg);
+	int added = !(flags & MSG_CMSG_CLOEXEC);
+	ssize_t ret;
+
+	flags |= MSG_CMSG_CLOEXEC;
+	ret = next ? next(fd, msg, flags)
+		   : noleak_raw_result(noleak_raw(SYS_recvmsg, fd, (long)msg,
+						  flags, 0, 0));
+	if (ret >= 0 && msg->msg_controllen > 0)
+		received(msg, added);
+	return ret;
+}
+
+NOLEAK_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
+			   int flags, struct timespec *timeout)
+{
+	__typeof__(recvmmsg) *next = NEXT(recvmmsg);
+	int added = !(flags & MSG_CMSG_CLOEXEC);
+	int ret;
+
+	flags |= MSG_CMSG_CLOEXEC;
+	ret = next ? next(fd, vec, vlen, flags, timeout)
+		   : (int)noleak_raw_result(noleak_raw(SYS_recvmmsg, fd,
+				(long)vec, vlen, flags, (long)timeout));
+	for (int i = 0; i < ret; i++)
+		if (vec[i].msg_hdr.msg_controllen > 0)
+			received(&vec[i].msg_hdr, added);
+	return ret;
 }

@@ -1,4 +1,4 @@
-/* wrap-stdio.c: fopen fopen64 freopen freopen64.
+/* wrap-stdio.c: fopen fopen64 freopen freopen64 tmpfile tmpfile64.
  *
  * glibc's stdio opens files through its internal __open, never through the
  * public open (libio/fileops.c), so the open wrappers do not see these.
@@ -11,6 +11,8 @@
 #include "noleak.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 
 typedef FILE *fopen_fn(const char *, const char *);
 typedef FILE *freopen_fn(const char *, const char *, FILE *);
@@ -76,4 +78,50 @@ NOLEAK_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 NOLEAK_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 {
 	return do_freopen(NEXT_BOUND(freopen64), path, mode, stream);
+}
+
+/* tmpfile makes its descriptor with the internal __open and no O_CLOEXEC
+ * (sysdeps/unix/sysv/linux/gentempfd.c, stdio-common/tmpfile.c).  The same
+ * thing is done here atomically: an unnamed O_TMPFILE file in P_tmpdir,
+ * opened close-on-exec, wrapped with fdopen(fd, "w+b") as glibc does.  Where
+ * the file system refuses O_TMPFILE, glibc's own tmpfile runs under the
+ * creator side of the fork lock and its descriptor is marked at once. */
+static FILE *do_tmpfile(__typeof__(tmpfile) *next)
+{
+	int saved = errno, fd, took;
+	FILE *f;
+
+	fd = (int)noleak_raw(SYS_openat, AT_FDCWD, (long)P_tmpdir,
+			     O_RDWR | O_TMPFILE | O_EXCL | O_CLOEXEC, 0600, 0);
+	if (fd >= 0) {
+		noleak_created(fd, 1);
+		f = fdopen(fd, "w+b");
+		if (!f)
+			noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+		else
+			errno = saved;
+		return f;
+	}
+	if (!next) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	took = noleak_creator_lock();
+	f = next();
+	if (f) {
+		noleak_mark_created(fileno(f));
+		errno = saved;
+	}
+	noleak_creator_unlock(took);
+	return f;
+}
+
+NOLEAK_EXPORT FILE *tmpfile(void)
+{
+	return do_tmpfile(NEXT_BOUND(tmpfile));
+}
+
+NOLEAK_EXPORT FILE *tmpfile64(void)
+{
+	return do_tmpfile(NEXT_BOUND(tmpfile64));
 }

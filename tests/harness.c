@@ -100,10 +100,16 @@ int run_program(struct run *r, int preload, const char *const *env,
 int run_probe(struct run *r, int preload, const char *const *env,
 	      const char *const *args)
 {
+	return run_probe_as(r, "probe", preload, env, args);
+}
+
+int run_probe_as(struct run *r, const char *build, int preload,
+		 const char *const *env, const char *const *args)
+{
 	const char *argv[16];
 	size_t n = 0;
 
-	argv[n++] = test_path("probe");
+	argv[n++] = test_path(build);
 	argv[0] = strdup(argv[0]);
 	for (size_t i = 0; args[i] && n < 15; i++)
 		argv[n++] = args[i];

@@ -23,6 +23,10 @@ int run_program(struct run *r, int preload, const char *const *env,
 int run_probe(struct run *r, int preload, const char *const *env,
 	      const char *const *args);
 
+/* The same, for one of the probe's builds (tests/probe-lfs, ...). */
+int run_probe_as(struct run *r, const char *build, int preload,
+		 const char *const *env, const char *const *args);
+
 /* Parse the numbers on the line of text that starts with key (followed by
  * a space or the end of the line).  Returns how many, or -1 if no line. */
 int line_numbers(const char *text, const char *key, int *vals, int max);

@@ -8,6 +8,7 @@
  *
  * Usage:
  *   probe run CREATOR SPAWN     create, then spawn "probe report"
+ *   probe inventory SPAWN       one descriptor from every creator, then spawn
  *   probe report                print "inherited ..." and exit
  *   probe say WORD              write WORD to standard output
  *   probe stdio                 the daemonize idiom, then report fds 0-2
@@ -32,8 +33,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mqueue.h>
+#include <pty.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/fanotify.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/pidfd.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -59,18 +70,92 @@ static void die(const char *what)
 
 static FILE *popen_stream;
 
+static int unknown(const char *how)
+{
+	fprintf(stderr, "probe: unknown creator '%s'\n", how);
+	exit(98);
+}
+
+/* A descriptor received over a unix socket (SCM_RIGHTS). */
+static int receive_fd(int many)
+{
+	int sp[2], fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC), got = -1;
+	char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) || fd < 0)
+		die("socketpair");
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sp[0], &msg, 0) != 1)
+		die("sendmsg");
+	msg.msg_controllen = sizeof(cbuf);
+	if (many) {
+		struct mmsghdr m = { .msg_hdr = msg };
+
+		if (recvmmsg(sp[1], &m, 1, 0, NULL) != 1)
+			die("recvmmsg");
+		msg = m.msg_hdr;
+	} else if (recvmsg(sp[1], &msg, 0) != 1) {
+		die("recvmsg");
+	}
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&got, CMSG_DATA(c), sizeof(int));
+	close(fd);
+	return got;
+}
+
+static int by_handle(const char *path)
+{
+	struct {
+		struct file_handle h;
+		unsigned char bytes[128];
+	} fh = { .h.handle_bytes = 128 };
+	int mount_id, mnt;
+
+	if (name_to_handle_at(AT_FDCWD, path, &fh.h, &mount_id, 0))
+		return -1;
+	mnt = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return open_by_handle_at(mnt, &fh.h, O_RDONLY);
+}
+
+/* openat by a syscall instruction: no libc, so no interposer sees it. */
+static int raw_openat(const char *path)
+{
+#if defined(__x86_64__)
+	long ret;
+	register long r10 __asm__("r10") = 0;
+
+	__asm__ volatile ("syscall" : "=a"(ret)
+			  : "a"((long)SYS_openat), "D"((long)AT_FDCWD),
+			    "S"(path), "d"((long)O_RDONLY), "r"(r10)
+			  : "rcx", "r11", "memory");
+	return (int)ret;
+#else
+	return (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
+#endif
+}
+
 static int create(const char *how, int fds[2])
 {
 	static const char file[] = "/etc/hostname";
+	/* Not a constant, so a fortified build calls __open_2 for open(). */
+	static volatile int rdonly = O_RDONLY;
 	char tmp[64];
 
 	fds[1] = -1;
 	if (!strcmp(how, "open"))
-		fds[0] = open(file, O_RDONLY);
+		fds[0] = open(file, rdonly);
 	else if (!strcmp(how, "open64"))
 		fds[0] = open64(file, O_RDONLY);
 	else if (!strcmp(how, "openat"))
-		fds[0] = openat(AT_FDCWD, file, O_RDONLY);
+		fds[0] = openat(AT_FDCWD, file, rdonly);
 	else if (!strcmp(how, "openat64"))
 		fds[0] = openat64(AT_FDCWD, file, O_RDONLY);
 	else if (!strcmp(how, "__open_2"))
@@ -124,10 +209,102 @@ static int create(const char *how, int fds[2])
 	else if (!strcmp(how, "popen")) {
 		popen_stream = popen("cat >/dev/null", "w");
 		fds[0] = popen_stream ? fileno(popen_stream) : -1;
-	} else {
-		fprintf(stderr, "probe: unknown creator '%s'\n", how);
-		exit(98);
-	}
+	} else if (!strcmp(how, "epoll_create"))
+		fds[0] = epoll_create(1);
+	else if (!strcmp(how, "epoll_create1"))
+		fds[0] = epoll_create1(0);
+	else if (!strcmp(how, "eventfd"))
+		fds[0] = eventfd(0, 0);
+	else if (!strcmp(how, "signalfd")) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		fds[0] = signalfd(-1, &set, 0);
+	} else if (!strcmp(how, "timerfd_create"))
+		fds[0] = timerfd_create(CLOCK_MONOTONIC, 0);
+	else if (!strcmp(how, "inotify_init"))
+		fds[0] = inotify_init();
+	else if (!strcmp(how, "inotify_init1"))
+		fds[0] = inotify_init1(0);
+	else if (!strcmp(how, "memfd_create"))
+		fds[0] = memfd_create("probe", 0);
+	else if (!strcmp(how, "fanotify_init")) {
+		fds[0] = fanotify_init(FAN_CLASS_NOTIF, O_RDONLY);
+		if (fds[0] < 0 && errno == EPERM)
+			return -2;
+	} else if (!strncmp(how, "mk", 2)) {
+		snprintf(tmp, sizeof(tmp), "/tmp/noleak-probe-XXXXXX%s",
+			 strstr(how, "stemps") ? ".x" : "");
+		if (!strcmp(how, "mkstemp"))
+			fds[0] = mkstemp(tmp);
+		else if (!strcmp(how, "mkstemp64"))
+			fds[0] = mkstemp64(tmp);
+		else if (!strcmp(how, "mkostemp"))
+			fds[0] = mkostemp(tmp, 0);
+		else if (!strcmp(how, "mkostemp64"))
+			fds[0] = mkostemp64(tmp, 0);
+		else if (!strcmp(how, "mkstemps"))
+			fds[0] = mkstemps(tmp, 2);
+		else if (!strcmp(how, "mkstemps64"))
+			fds[0] = mkstemps64(tmp, 2);
+		else if (!strcmp(how, "mkostemps"))
+			fds[0] = mkostemps(tmp, 2, 0);
+		else if (!strcmp(how, "mkostemps64"))
+			fds[0] = mkostemps64(tmp, 2, 0);
+		else
+			return unknown(how);
+		unlink(tmp);
+	} else if (!strcmp(how, "tmpfile") || !strcmp(how, "tmpfile64")) {
+		FILE *f = how[7] ? tmpfile64() : tmpfile();
+		fds[0] = f ? fileno(f) : -1;
+	} else if (!strcmp(how, "openpty"))
+		return openpty(&fds[0], &fds[1], NULL, NULL, NULL);
+	else if (!strcmp(how, "forkpty")) {
+		pid_t pid = forkpty(&fds[0], NULL, NULL, NULL);
+
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	} else if (!strcmp(how, "posix_openpt"))
+		fds[0] = posix_openpt(O_RDWR | O_NOCTTY);
+	else if (!strcmp(how, "getpt"))
+		fds[0] = getpt();
+	else if (!strcmp(how, "recvmsg") || !strcmp(how, "recvmmsg"))
+		fds[0] = receive_fd(how[4] == 'm');
+	else if (!strcmp(how, "open_by_handle_at")) {
+		fds[0] = by_handle(file);
+		if (fds[0] < 0 && errno == EPERM)
+			return -2;
+	} else if (!strcmp(how, "syscall-socket"))
+		fds[0] = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	else if (!strcmp(how, "syscall-pipe2"))
+		return (int)syscall(SYS_pipe2, fds, 0);
+	else if (!strcmp(how, "syscall-dup"))
+		fds[0] = (int)syscall(SYS_dup, 2);
+	else if (!strcmp(how, "syscall-memfd"))
+		fds[0] = (int)syscall(SYS_memfd_create, "probe", 0);
+	else if (!strcmp(how, "raw"))
+		fds[0] = raw_openat(file);
+	/* Creators glibc already makes close-on-exec. */
+	else if (!strcmp(how, "opendir")) {
+		DIR *d = opendir("/");
+		fds[0] = d ? dirfd(d) : -1;
+	} else if (!strcmp(how, "shm_open")) {
+		snprintf(tmp, sizeof(tmp), "/noleak-probe.%d", (int)getpid());
+		fds[0] = shm_open(tmp, O_RDWR | O_CREAT, 0600);
+		shm_unlink(tmp);
+	} else if (!strcmp(how, "pidfd_open"))
+		fds[0] = pidfd_open(getpid(), 0);
+	else if (!strcmp(how, "mq_open")) {
+		snprintf(tmp, sizeof(tmp), "/noleak-probe.%d", (int)getpid());
+		fds[0] = mq_open(tmp, O_RDWR | O_CREAT, 0600, NULL);
+		mq_unlink(tmp);
+		if (fds[0] < 0 && (errno == ENOSYS || errno == EACCES))
+			return -2;
+	} else
+		return unknown(how);
 	return fds[0] < 0 ? -1 : 0;
 }
 
@@ -260,11 +437,56 @@ static void print_created(const int *fds, int n)
 
 static char *report_argv[] = { NULL, "report", NULL };
 
+/* Every creator that makes a descriptor without close-on-exec when the
+ * program does not ask for it.  popen is left out: glibc's popen child
+ * closes earlier popen streams itself. */
+static const char *const inventory_creators[] = {
+	"open", "open64", "openat", "openat64", "creat", "creat64",
+	"__open_2", "__open64_2", "__openat_2", "__openat64_2",
+	"open_by_handle_at", "mkstemp", "mkstemp64", "mkostemp", "mkostemp64",
+	"mkstemps", "mkstemps64", "mkostemps", "mkostemps64",
+	"fopen", "fopen64", "freopen", "freopen64", "tmpfile", "tmpfile64",
+	"socket", "socketpair", "accept", "accept4", "recvmsg", "recvmmsg",
+	"pipe", "pipe2", "dup", "fcntl", "fcntl64",
+	"epoll_create", "epoll_create1", "eventfd", "signalfd",
+	"timerfd_create", "inotify_init", "inotify_init1", "memfd_create",
+	"fanotify_init", "posix_openpt", "getpt", "openpty", "forkpty",
+	"syscall", "syscall-socket", "syscall-pipe2", "syscall-dup",
+	"syscall-memfd", "raw",
+};
+
+/* One descriptor (or pair) from every creator, then one child. */
+static int inventory(const char *how)
+{
+	int all[2 * sizeof(inventory_creators) / sizeof(char *)], n = 0;
+
+	for (size_t i = 0; i < sizeof(inventory_creators) / sizeof(char *); i++) {
+		int fds[2], r = create(inventory_creators[i], fds);
+
+		if (r == -2) {
+			printf("skipped %s\n", inventory_creators[i]);
+			continue;
+		}
+		if (r < 0)
+			die(inventory_creators[i]);
+		all[n++] = fds[0];
+		if (fds[1] >= 0)
+			all[n++] = fds[1];
+	}
+	print_created(all, n);
+	spawn(how, report_argv);
+	return 0;
+}
+
 static int run(const char *creator, const char *how)
 {
-	int fds[2];
+	int fds[2], r = create(creator, fds);
 
-	if (create(creator, fds) < 0)
+	if (r == -2) {
+		printf("skipped %s\n", creator);
+		return 0;
+	}
+	if (r < 0)
 		die(creator);
 	print_created(fds, fds[1] < 0 ? 1 : 2);
 	spawn(how, report_argv);
@@ -424,6 +646,8 @@ int main(int argc, char **argv)
 		return freopen_system(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "intent"))
 		return intent(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "inventory"))
+		return inventory(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "spawn-compat"))
 		return spawn_compat(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "program-cloexec"))

@@ -1,0 +1,195 @@
+/* wrap-misc.c: the other creators: epoll_create epoll_create1 eventfd
+ * signalfd timerfd_create inotify_init inotify_init1 memfd_create
+ * fanotify_init posix_openpt getpt openpty forkpty.
+ *
+ * Each has an atomic close-on-exec flag (EPOLL_CLOEXEC, EFD_CLOEXEC, ...),
+ * and the forms without flags become the forms with them, except openpty
+ * and forkpty: glibc opens the slave with no way to ask for close-on-exec
+ * (login/openpty.c), so they run under the creator side of the fork lock
+ * and their descriptors are marked before it is released.
+ *
+ * Already close-on-exec in glibc, so not wrapped: opendir, shm_open,
+ * pidfd_open, pidfd_getfd, mq_open (tests/check_preload.c checks). */
+#include "noleak.h"
+
+#include <errno.h>
+#include <sys/syscall.h>
+
+NOLEAK_EXPORT int epoll_create1(int flags)
+{
+	__typeof__(epoll_create1) *next = NEXT(epoll_create1);
+	int added = !(flags & EPOLL_CLOEXEC);
+	int fd;
+
+	flags |= EPOLL_CLOEXEC;
+	fd = next ? next(flags)
+		  : (int)noleak_raw_result(noleak_raw(SYS_epoll_create1, flags,
+						      0, 0, 0, 0));
+	return noleak_created(fd, added);
+}
+
+/* epoll_create ignores its size but refuses one below 1. */
+NOLEAK_EXPORT int epoll_create(int size)
+{
+	if (size <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return epoll_create1(0);
+}
+
+NOLEAK_EXPORT int eventfd(unsigned int count, int flags)
+{
+	__typeof__(eventfd) *next = NEXT(eventfd);
+	int added = !(flags & EFD_CLOEXEC);
+	int fd;
+
+	flags |= EFD_CLOEXEC;
+	fd = next ? next(count, flags)
+		  : (int)noleak_raw_result(noleak_raw(SYS_eventfd2, count,
+						      flags, 0, 0, 0));
+	return noleak_created(fd, added);
+}
+
+/* signalfd(fd, ...) with fd != -1 changes an existing descriptor; only
+ * -1 makes a new one. */
+NOLEAK_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
+{
+	__typeof__(signalfd) *next = NEXT(signalfd);
+	int added = fd == -1 && !(flags & SFD_CLOEXEC);
+	int ret;
+
+	if (fd == -1)
+		flags |= SFD_CLOEXEC;
+	ret = next ? next(fd, mask, flags)
+		   : (int)noleak_raw_result(noleak_raw(SYS_signalfd4, fd,
+					(long)mask, 8 /* kernel sigset */, flags,
+					0));
+	return fd == -1 ? noleak_created(ret, added) : ret;
+}
+
+NOLEAK_EXPORT int timerfd_create(int clockid, int flags)
+{
+	__typeof__(timerfd_create) *next = NEXT(timerfd_create);
+	int added = !(flags & TFD_CLOEXEC);
+	int fd;
+
+	flags |= TFD_CLOEXEC;
+	fd = next ? next(clockid, flags)
+		  : (int)noleak_raw_result(noleak_raw(SYS_timerfd_create,
+						      clockid, flags, 0, 0, 0));
+	return noleak_created(fd, added);
+}
+
+NOLEAK_EXPORT int inotify_init1(int flags)
+{
+	__typeof__(inotify_init1) *next = NEXT(inotify_init1);
+	int added = !(flags & IN_CLOEXEC);
+	int fd;
+
+	flags |= IN_CLOEXEC;
+	fd = next ? next(flags)
+		  : (int)noleak_raw_result(noleak_raw(SYS_inotify_init1, flags,
+						      0, 0, 0, 0));
+	return noleak_created(fd, added);
+}
+
+NOLEAK_EXPORT int inotify_init(void)
+{
+	return inotify_init1(0);
+}
+
+NOLEAK_EXPORT int memfd_create(const char *name, unsigned int flags)
+{
+	__typeof__(memfd_create) *next = NEXT(memfd_create);
+	int added = !(flags & MFD_CLOEXEC);
+	int fd;
+
+	flags |= MFD_CLOEXEC;
+	fd = next ? next(name, flags)
+		  : (int)noleak_raw_result(noleak_raw(SYS_memfd_create,
+						      (long)name, flags, 0, 0, 0));
+	return noleak_created(fd, added);
+}
+
+NOLEAK_EXPORT int fanotify_init(unsigned int flags, unsigned int event_flags)
+{
+	__typeof__(fanotify_init) *next = NEXT(fanotify_init);
+	int added = !(flags & FAN_CLOEXEC);
+	int fd;
+
+	flags |= FAN_CLOEXEC;
+	fd = next ? next(flags, event_flags)
+		  : (int)noleak_raw_result(noleak_raw(SYS_fanotify_init, flags,
+						      event_flags, 0, 0, 0));
+	return noleak_created(fd, added);
+}
+
+NOLEAK_EXPORT int posix_openpt(int flags)
+{
+	__typeof__(posix_openpt) *next = NEXT(posix_openpt);
+	int added = !(flags & O_CLOEXEC);
+	int fd;
+
+	flags |= O_CLOEXEC;
+	fd = next ? next(flags)
+		  : (int)noleak_raw_result(noleak_raw(SYS_openat, AT_FDCWD,
+					(long)"/dev/ptmx", flags, 0, 0));
+	return noleak_created(fd, added);
+}
+
+/* getpt is open("/dev/ptmx", O_RDWR | O_NOCTTY) (login/getpt.c). */
+NOLEAK_EXPORT int getpt(void)
+{
+	return posix_openpt(O_RDWR | O_NOCTTY);
+}
+
+NOLEAK_EXPORT int openpty(int *master, int *slave, char *name,
+			  const struct termios *termp,
+			  const struct winsize *winp)
+{
+	__typeof__(openpty) *next = NEXT_BOUND(openpty);
+	int took, ret, saved = errno;
+
+	if (!next) {
+		errno = ENOSYS;
+		return -1;
+	}
+	took = noleak_creator_lock();
+	ret = next(master, slave, name, termp, winp);
+	if (ret == 0) {
+		noleak_mark_created(*master);
+		noleak_mark_created(*slave);
+		errno = saved;
+	}
+	noleak_creator_unlock(took);
+	return ret;
+}
+
+/* forkpty forks through glibc's internal __fork (login/forkpty.c): the
+ * child comes back here holding a copy of the lock, which it drops. */
+NOLEAK_EXPORT pid_t forkpty(int *master, char *name,
+			    const struct termios *termp,
+			    const struct winsize *winp)
+{
+	__typeof__(forkpty) *next = NEXT_BOUND(forkpty);
+	int took, saved = errno;
+	pid_t pid;
+
+	if (!next) {
+		errno = ENOSYS;
+		return -1;
+	}
+	took = noleak_creator_lock();
+	pid = next(master, name, termp, winp);
+	if (pid == 0) {
+		noleak_forklock_child();
+		return 0;
+	}
+	if (pid > 0) {
+		noleak_mark_created(*master);
+		errno = saved;
+	}
+	noleak_creator_unlock(took);
+	return pid;
+}

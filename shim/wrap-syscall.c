@@ -1,0 +1,183 @@
+/* wrap-syscall.c: syscall(), when a program uses it to make descriptors
+ * or to exec directly.
+ *
+ * Code written before glibc had wrappers (memfd_create before 2.27,
+ * openat2, pidfd_*) calls syscall(SYS_x, ...).  The same flags are added
+ * as in the wrappers, and the forms without flags become the forms with
+ * them.  A syscall instruction issued without libc cannot be seen at all;
+ * the exec-time sweep catches what it makes. */
+#include "noleak.h"
+
+#include <errno.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+
+#ifndef PERF_FLAG_FD_CLOEXEC
+#define PERF_FLAG_FD_CLOEXEC (1UL << 3)
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x00000001
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#define FSMOUNT_CLOEXEC 0x00000001
+#endif
+
+/* Calls that take a close-on-exec bit in one argument and return one new
+ * descriptor. */
+static const struct {
+	long nr;
+	int arg;
+	long bit;
+} flagged[] = {
+	{ SYS_openat, 2, O_CLOEXEC },
+	{ SYS_open_by_handle_at, 2, O_CLOEXEC },
+	{ SYS_socket, 1, SOCK_CLOEXEC },
+	{ SYS_accept4, 3, SOCK_CLOEXEC },
+	{ SYS_epoll_create1, 0, EPOLL_CLOEXEC },
+	{ SYS_eventfd2, 1, EFD_CLOEXEC },
+	{ SYS_timerfd_create, 1, TFD_CLOEXEC },
+	{ SYS_inotify_init1, 0, IN_CLOEXEC },
+	{ SYS_memfd_create, 1, MFD_CLOEXEC },
+	{ SYS_fanotify_init, 0, FAN_CLOEXEC },
+	{ SYS_userfaultfd, 0, O_CLOEXEC },
+	{ SYS_perf_event_open, 4, PERF_FLAG_FD_CLOEXEC },
+#ifdef SYS_fsopen
+	{ SYS_fsopen, 1, FSOPEN_CLOEXEC },
+	{ SYS_fsmount, 1, FSMOUNT_CLOEXEC },
+	{ SYS_open_tree, 2, O_CLOEXEC },
+#endif
+#ifdef SYS_open
+	{ SYS_open, 1, O_CLOEXEC },
+#endif
+};
+
+/* Rewrite the forms without flags into the forms with them. */
+static long upgrade(long nr, long a[6])
+{
+	switch (nr) {
+#ifdef SYS_creat
+	case SYS_creat:	/* (path, mode) -> (AT_FDCWD, path, flags, mode) */
+		a[3] = a[1];
+		a[2] = O_CREAT | O_WRONLY | O_TRUNC;
+		a[1] = a[0];
+		a[0] = AT_FDCWD;
+		return SYS_openat;
+#endif
+	case SYS_accept:
+		a[3] = 0;
+		return SYS_accept4;
+#ifdef SYS_pipe
+	case SYS_pipe:
+		a[1] = 0;
+		return SYS_pipe2;
+#endif
+	case SYS_dup:
+		a[1] = F_DUPFD;
+		a[2] = 0;
+		return SYS_fcntl;
+#ifdef SYS_epoll_create
+	case SYS_epoll_create:
+		if (a[0] <= 0)
+			return nr;	/* keep the EINVAL */
+		a[0] = 0;
+		return SYS_epoll_create1;
+#endif
+#ifdef SYS_eventfd
+	case SYS_eventfd:
+		a[1] = 0;
+		return SYS_eventfd2;
+#endif
+#ifdef SYS_signalfd
+	case SYS_signalfd:
+		a[3] = 0;
+		return SYS_signalfd4;
+#endif
+#ifdef SYS_inotify_init
+	case SYS_inotify_init:
+		a[0] = 0;
+		return SYS_inotify_init1;
+#endif
+	}
+	return nr;
+}
+
+/* The call itself, through the next syscall() when there is one. */
+static long call(long nr, const long a[6])
+{
+	__typeof__(syscall) *next = NEXT(syscall);
+
+	if (next)
+		return next(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	return noleak_raw_result(noleak_raw(nr, a[0], a[1], a[2], a[3], a[4]));
+}
+
+NOLEAK_EXPORT long syscall(long nr, ...)
+{
+	long a[6], ret;
+	int added = -1;		/* -1: the call makes no descriptor */
+	struct open_how how;
+	va_list ap;
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+
+	nr = upgrade(nr, a);
+	for (size_t i = 0; i < sizeof(flagged) / sizeof(flagged[0]); i++) {
+		if (flagged[i].nr == nr) {
+			added = !(a[flagged[i].arg] & flagged[i].bit);
+			a[flagged[i].arg] |= flagged[i].bit;
+			break;
+		}
+	}
+
+	switch (nr) {
+	case SYS_openat2:	/* flags live in a struct of a given size */
+		if ((size_t)a[3] == sizeof(how) && a[2]) {
+			__builtin_memcpy(&how, (void *)a[2], sizeof(how));
+			added = !(how.flags & O_CLOEXEC);
+			how.flags |= O_CLOEXEC;
+			a[2] = (long)&how;
+		}
+		break;
+	case SYS_signalfd4:	/* only fd -1 makes a new descriptor */
+		if ((int)a[0] == -1) {
+			added = !(a[3] & SFD_CLOEXEC);
+			a[3] |= SFD_CLOEXEC;
+		}
+		break;
+	case SYS_fcntl:
+		if (a[1] == F_DUPFD) {
+			a[1] = F_DUPFD_CLOEXEC;
+			added = 1;
+		}
+		break;
+	case SYS_pipe2:		/* (fds, flags) */
+	case SYS_socketpair: {	/* (domain, type, protocol, fds) */
+		long bit = nr == SYS_pipe2 ? O_CLOEXEC : SOCK_CLOEXEC;
+		int *fds = (int *)(nr == SYS_pipe2 ? a[0] : a[3]);
+		int pair_added = !(a[1] & bit);
+
+		a[1] |= bit;
+		ret = call(nr, a);
+		if (ret == 0) {
+			noleak_created(fds[0], pair_added);
+			noleak_created(fds[1], pair_added);
+		}
+		return ret;
+	}
+	case SYS_execve:
+	case SYS_execveat:
+		noleak_init();
+		noleak_sweep(&noleak_config.keep,
+			     nr == SYS_execveat && (a[4] & AT_EMPTY_PATH) &&
+			     !*(const char *)a[1] ? (int)a[0] : -1);
+		break;
+	}
+
+	ret = call(nr, a);
+	if (added >= 0 && ret >= 0)
+		noleak_created((int)ret, added);
+	return ret;
+}
