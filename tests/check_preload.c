@@ -162,6 +162,21 @@ START_TEST(glibc_already_cloexec)
 }
 END_TEST
 
+/* Wrapped calls from a pthread_atfork handler inside fork, and fork from a
+ * signal handler inside openpty, finish instead of deadlocking on the fork
+ * lock (the harness gives up after 60 seconds). */
+START_TEST(fork_lock_never_deadlocks)
+{
+	const char *args[] = { "lock-hazards", NULL };
+	struct run r;
+
+	run_probe(&r, 1, NULL, args);
+	expect_exit0(&r, "lock-hazards");
+	ck_assert_msg(strstr(r.out, "atfork ok") && strstr(r.out, "signal ok"),
+		      "%s\n%s", r.out, r.err);
+}
+END_TEST
+
 /* The program says "inherit this" in one of the ways it can; the child must
  * get it through every spawn path. */
 static const char *const intents[] = { "dup2", "dup3", "setfd", "fionclex" };
@@ -366,6 +381,7 @@ static Suite *suite(void)
 			    sizeof(builds) / sizeof(builds[0]));
 	tcase_add_loop_test(tc, glibc_already_cloexec, 0,
 			    sizeof(already) / sizeof(already[0]));
+	tcase_add_test(tc, fork_lock_never_deadlocks);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("intent");

@@ -9,6 +9,8 @@
  * Usage:
  *   probe run CREATOR SPAWN     create, then spawn "probe report"
  *   probe inventory SPAWN       one descriptor from every creator, then spawn
+ *   probe lock-hazards          fork from an atfork handler and a signal
+ *                               handler while the fork lock may be held
  *   probe report                print "inherited ..." and exit
  *   probe say WORD              write WORD to standard output
  *   probe stdio                 the daemonize idiom, then report fds 0-2
@@ -45,7 +47,11 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -591,6 +597,69 @@ static int program_cloexec(const char *how)
 	return 0;
 }
 
+/* A pthread_atfork prepare handler runs inside fork, which holds the
+ * spawner side of the fork lock; openpty and tmpfile there want the creator
+ * side.  Neither may wait for the other. */
+static void prepare(void)
+{
+	int m, s;
+	FILE *f = tmpfile();
+
+	if (openpty(&m, &s, NULL, NULL, NULL) == 0) {
+		close(m);
+		close(s);
+	}
+	if (f)
+		fclose(f);
+}
+
+static void on_alarm(int sig)
+{
+	pid_t pid = fork();	/* inside whatever the main thread was doing */
+
+	(void)sig;
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+static int lock_hazards(void)
+{
+	struct timespec start, now;
+	struct itimerval every = { { 0, 10000 }, { 0, 10000 } };
+	pid_t pid;
+	long rounds = 0;
+
+	pthread_atfork(prepare, NULL, NULL);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	printf("atfork ok\n");
+
+	/* A timer signal whose handler forks, while the main thread loops
+	 * through openpty, which holds the creator side.  (Nothing here may
+	 * allocate: glibc's fork in a handler that interrupted malloc
+	 * deadlocks on its own, shim or not.) */
+	signal(SIGALRM, on_alarm);
+	setitimer(ITIMER_REAL, &every, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		int m, s;
+
+		if (openpty(&m, &s, NULL, NULL, NULL) == 0) {
+			close(m);
+			close(s);
+		}
+		rounds++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < 2);
+	setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
+	printf("signal ok %ld\n", rounds);
+	return 0;
+}
+
 #if defined(__x86_64__) && defined(__GLIBC__)
 /* A reference to the old version, as a binary linked before glibc 2.15
  * would have; the name is ours, the symbol is glibc's. */
@@ -646,6 +715,8 @@ int main(int argc, char **argv)
 		return freopen_system(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "intent"))
 		return intent(argv[2], argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "lock-hazards"))
+		return lock_hazards();
 	if (argc == 3 && !strcmp(argv[1], "inventory"))
 		return inventory(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "spawn-compat"))
