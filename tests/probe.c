@@ -9,6 +9,7 @@
  * Usage:
  *   probe run CREATOR SPAWN     create, then spawn "probe report"
  *   probe inventory SPAWN       one descriptor from every creator, then spawn
+ *   probe creators              list the creators inventory uses
  *   probe lock-hazards          fork from an atfork handler and a signal
  *                               handler while the fork lock may be held
  *   probe report                print "inherited ..." and exit
@@ -715,6 +716,11 @@ int main(int argc, char **argv)
 		return freopen_system(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "intent"))
 		return intent(argv[2], argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "creators")) {
+		for (size_t i = 0; i < sizeof(inventory_creators) / sizeof(char *); i++)
+			puts(inventory_creators[i]);
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "lock-hazards"))
 		return lock_hazards();
 	if (argc == 3 && !strcmp(argv[1], "inventory"))
