@@ -6,8 +6,12 @@
  * needs it, since other libraries' constructors can run first). */
 #include "noleak.h"
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
@@ -15,6 +19,7 @@
 enum { STARTUP_SCAN_CAP = 65536 };
 
 struct noleak_config noleak_config;
+int noleak_dormant;
 
 static struct noleak_once ready;
 
@@ -47,13 +52,104 @@ static void complain(void *ctx, const char *entry, size_t len, const char *why)
 	noleak_line_emit(&l);
 }
 
+/* A word-valued variable: the index of its value in names, or fallback
+ * (with a message) when it is set to anything else. */
+static int choice(const char *var, const char *const *names, int fallback)
+{
+	const char *v = getenv(var);
+	char why[160];
+
+	if (!v)
+		return fallback;
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(v, names[i]))
+			return i;
+	snprintf(why, sizeof(why), "expected %s or %s; using %s", names[0],
+		 names[1], names[fallback]);
+	complain((void *)var, v, strlen(v), why);
+	return fallback;
+}
+
+/* Programs that open redirections straight onto their number ("cmd
+ * 3<file" opens file as 3 and expects the child to find it there). */
+static int is_shell(const char *name)
+{
+	static const char *const shells[] = {
+		"sh", "dash", "bash", "ash", "ksh", "ksh93", "mksh", "pdksh",
+		"zsh", "yash", "posh", "busybox", NULL
+	};
+
+	if (*name == '-')	/* a login shell */
+		name++;
+	for (int i = 0; shells[i]; i++)
+		if (!strcmp(name, shells[i]))
+			return 1;
+	return 0;
+}
+
 static void read_environment(void)
 {
+	static const char *const scopes[] = { "process", "tree", NULL };
+	static const char *const signals[] = { "restore", "keep", NULL };
 	const char *keep = getenv("NOLEAK_KEEP");
+	const char *owner = getenv("_NOLEAK_PID");
+	long pid = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+	char buf[24];
 
-	if (keep)
+	noleak_config.scope = choice("NOLEAK_SCOPE", scopes, NOLEAK_SCOPE_PROCESS);
+	noleak_config.restore_signals = choice("NOLEAK_SIGNALS", signals, 0) == 0;
+
+	/* The process the shim was given to: named by the noleak wrapper
+	 * (it execs the daemon, so the pid carries over), or this one. */
+	noleak_config.owner = owner ? strtol(owner, NULL, 10) : 0;
+	if (noleak_config.owner <= 0) {
+		noleak_config.owner = pid;
+		snprintf(buf, sizeof(buf), "%ld", pid);
+		setenv("_NOLEAK_PID", buf, 1);
+	}
+
+	/* A numeric keep-list is for the process it was given to (and, by
+	 * its sweeps, its direct children), not for whatever descriptors
+	 * carry those numbers further down the tree. */
+	if (keep && pid == noleak_config.owner)
 		noleak_keep_parse(keep, &noleak_config.keep, complain,
 				  (void *)"NOLEAK_KEEP");
+
+	noleak_dormant = (noleak_config.scope == NOLEAK_SCOPE_PROCESS &&
+			  pid != noleak_config.owner) ||
+			 is_shell(program_invocation_short_name);
+}
+
+/* What the process started with, to give the same to its children. */
+static void record_signals(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		unsigned long mask;
+	} act;
+
+	for (int sig = 1; sig <= 64; sig++)
+		if (noleak_raw(SYS_rt_sigaction, sig, 0, (long)&act, 8, 0) == 0 &&
+		    act.handler == (void *)SIG_IGN)
+			noleak_config.ign_at_start |= 1UL << (sig - 1);
+	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0,
+		   (long)&noleak_config.mask_at_start, 8, 0);
+}
+
+/* Our own file name, to find ourselves in LD_PRELOAD. */
+static void record_library(void)
+{
+	Dl_info info;
+	const char *base = "libnoleak.so";
+
+	if (dladdr((void *)noleak_init, &info) && info.dli_fname) {
+		const char *slash = strrchr(info.dli_fname, '/');
+
+		base = slash ? slash + 1 : info.dli_fname;
+	}
+	snprintf(noleak_config.libbase, sizeof(noleak_config.libbase), "%s", base);
 }
 
 static void keep_inherited(int fd, void *ctx)
@@ -90,6 +186,8 @@ void noleak_init(void)
 		return;
 	noleak_next_bind();
 	record_inherited();
+	record_signals();
+	record_library();
 	read_environment();
 	noleak_sweep_probe();
 	noleak_once_leave(&ready);

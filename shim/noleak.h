@@ -120,13 +120,70 @@ int noleak_keep_has(const struct noleak_keep *keep, int fd);
  * or mode itself when it already has 'e' or does not fit. */
 const char *noleak_mode_cloexec(const char *mode, char *buf, size_t len);
 
+/* Descriptors a new program is told about by number. */
+enum { NOLEAK_FDSET_MAX = 64 };
+
+struct noleak_fdset {
+	size_t n;
+	int fd[NOLEAK_FDSET_MAX];
+};
+
+/* Add to set the descriptors (>= 3) that a command line names: a number
+ * after an option ending in "fd" ("--passphrase-fd 5"), "--x-fd=5",
+ * "fd:5", "/dev/fd/5" and "/proc/self/fd/5", and "5:8" (the JDK's spawn
+ * helper).  A number on its own ("sleep 5") names nothing.  Words are
+ * split on white space, so "sh -c 'gpg --passphrase-fd 5'" counts;
+ * noleak_fds_in_words carries the previous word across calls. */
+void noleak_fds_in_args(char *const *argv, struct noleak_fdset *set);
+void noleak_fds_in_words(const char *text, struct noleak_fdset *set,
+			 const char **prev, const char **prev_end);
+
+/* Add to set the descriptors the hand-over conventions in envp pass:
+ * LISTEN_FDS (when LISTEN_PID is unset, pid is 0, or they match), NGINX,
+ * UNICORN_FD, SERVER_STARTER_PORT, WAYLAND_SOCKET, BASH_XTRACEFD and the
+ * jobserver in MAKEFLAGS or MFLAGS. */
+void noleak_fds_in_env(char *const *envp, long pid, struct noleak_fdset *set);
+
+int noleak_fdset_has(const struct noleak_fdset *set, int fd);
+
+/* Copy envp into out (capacity max, NULL-terminated), with every
+ * LD_PRELOAD entry whose file name is base taken out, the others kept in
+ * order; the rewritten LD_PRELOAD goes in buf (of size len), and is dropped
+ * when nothing is left.  An LD_PRELOAD too long for buf is kept as it is.
+ * Returns the number of variables.  Allocates nothing. */
+size_t noleak_env_strip(char *const *envp, const char *base, char **out,
+			size_t max, char *buf, size_t len);
+
 /* ---- config.c: the process's configuration, read once ---------------- */
 
+enum noleak_scope { NOLEAK_SCOPE_PROCESS, NOLEAK_SCOPE_TREE };
+
 struct noleak_config {
-	struct noleak_keep keep;	/* NOLEAK_KEEP */
+	struct noleak_keep keep;	/* NOLEAK_KEEP, when it is ours */
+	enum noleak_scope scope;	/* NOLEAK_SCOPE */
+	int restore_signals;		/* NOLEAK_SIGNALS=restore */
+	long owner;			/* _NOLEAK_PID: the process noleak
+					   was started with */
+	char libbase[64];		/* our file name, for LD_PRELOAD */
+	unsigned long ign_at_start;	/* signals ignored at start, bit s-1 */
+	unsigned long mask_at_start;	/* the blocked mask at start */
 };
 
 extern struct noleak_config noleak_config;
+
+/* Set when this process is to be left exactly as without the shim: a
+ * descendant in the process scope, or a shell (whose "cmd 3<file" opens
+ * straight onto 3 and relies on it being inherited).  Wrappers then add
+ * nothing and sweep nothing. */
+extern int noleak_dormant;
+
+/* The flags to create with: flags plus bit, unless the program asked for
+ * it already or the shim is dormant.  *added says whether bit is ours. */
+static inline int noleak_want(int flags, int bit, int *added)
+{
+	*added = !noleak_dormant && !(flags & bit);
+	return *added ? flags | bit : flags;
+}
 
 /* Set everything up (next symbols, configuration, the descriptors inherited
  * at start-up).  Runs in the constructor; every entry point that needs the
@@ -179,12 +236,13 @@ enum noleak_sweep_how {
 };
 
 /* Mark close-on-exec every descriptor >= 3 the program did not mean to
- * pass: all but those in keep, the recorded intent, and extra_keep (the fd
- * of fexecve; -1 for none).  Never closes anything.  Kept descriptors whose
- * close-on-exec the shim added get it cleared.  errno is untouched.
- * Returns how it swept. */
+ * pass: all but those in keep (may be NULL), the recorded intent, and the
+ * descriptors in named (may be NULL: those the new program is told about,
+ * and the fd of fexecve).  Never closes anything.  Kept and named
+ * descriptors whose close-on-exec the shim added get it cleared.  errno is
+ * untouched.  Returns how it swept. */
 NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
-						     int extra_keep);
+						     const struct noleak_fdset *named);
 
 /* Whether the kernel accepts close_range(CLOSE_RANGE_CLOEXEC); set by
  * noleak_sweep_probe, which noleak_init calls once. */
@@ -194,6 +252,15 @@ void noleak_sweep_probe(void);
 /* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
  * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */
 NOLEAK_ASYNC_SAFE int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx);
+
+/* ---- wrap-exec.c ------------------------------------------------------ */
+
+/* Sweep before this process execs argv with envp: keeps what they name by
+ * number, and fd_to_run (fexecve; -1 for none).  pid is the pid the new
+ * program will have (0 when not known), for LISTEN_PID.  Does nothing in a
+ * dormant process. */
+NOLEAK_ASYNC_SAFE void noleak_exec_sweep(char *const argv[], char *const envp[],
+					 int fd_to_run, long pid);
 
 /* ---- forklock.c: the fork lock (see the comment there) --------------- */
 

@@ -121,3 +121,257 @@ const char *noleak_mode_cloexec(const char *mode, char *buf, size_t len)
 	memcpy(buf + 2, mode + 1, n);	/* includes the terminating NUL */
 	return buf;
 }
+
+/* ---- descriptors named on purpose ------------------------------------ */
+
+/* Parse digits in [s, end) into *fd; returns 1 when all of it is a
+ * descriptor number >= 3. */
+static int span_fd(const char *s, const char *end, int *fd)
+{
+	long v = parse_fd(s, end);
+
+	if (v < 3)
+		return 0;
+	*fd = (int)v;
+	return 1;
+}
+
+static int ends_with(const char *s, const char *end, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return (size_t)(end - s) >= n && !memcmp(end - n, suffix, n);
+}
+
+static int starts_with(const char *s, const char *end, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return (size_t)(end - s) >= n && !memcmp(s, prefix, n);
+}
+
+/* Options whose value is a descriptor number though their name does not
+ * end in "fd" (dbus-launch, dbus-daemon). */
+static int fd_option(const char *s, const char *end)
+{
+	return ends_with(s, end, "-fd") || ends_with(s, end, "fd") ||
+	       ends_with(s, end, "--print-address") ||
+	       ends_with(s, end, "--print-pid");
+}
+
+static void add(struct noleak_fdset *set, int fd)
+{
+	if (set->n < NOLEAK_FDSET_MAX)
+		set->fd[set->n++] = fd;
+}
+
+/* One word of a command line.  prev is the word before it, or NULL. */
+static void word_fds(const char *s, const char *end, const char *ps,
+		     const char *pend, struct noleak_fdset *set)
+{
+	const char *p;
+	int fd, fd2;
+
+	/* "--passphrase-fd 5": a number right after an fd option. */
+	if (ps && fd_option(ps, pend) && span_fd(s, end, &fd)) {
+		add(set, fd);
+		return;
+	}
+	/* "/dev/fd/5", "/proc/self/fd/5", anywhere in the word. */
+	for (p = s; p < end; p++) {
+		const char *q = NULL;
+
+		if (starts_with(p, end, "/dev/fd/"))
+			q = p + 8;
+		else if (starts_with(p, end, "/proc/self/fd/"))
+			q = p + 14;
+		if (q) {
+			const char *e = q;
+
+			while (e < end && *e >= '0' && *e <= '9')
+				e++;
+			if (span_fd(q, e, &fd))
+				add(set, fd);
+		}
+	}
+	/* "--status-fd=5", "fd:5" (openssl -pass fd:5). */
+	p = memchr(s, '=', (size_t)(end - s));
+	if (p && fd_option(s, p) && span_fd(p + 1, end, &fd)) {
+		add(set, fd);
+		return;
+	}
+	if (starts_with(s, end, "fd:") && span_fd(s + 3, end, &fd)) {
+		add(set, fd);
+		return;
+	}
+	/* "5:8": two numbers and a colon, the JDK's jspawnhelper argument. */
+	p = memchr(s, ':', (size_t)(end - s));
+	if (p && span_fd(s, p, &fd) && span_fd(p + 1, end, &fd2)) {
+		add(set, fd);
+		add(set, fd2);
+	}
+}
+
+void noleak_fds_in_words(const char *text, struct noleak_fdset *set,
+			 const char **prev, const char **prev_end)
+{
+	const char *s = text;
+
+	while (*s) {
+		const char *end;
+
+		while (*s && is_space(*s))
+			s++;
+		if (!*s)
+			break;
+		for (end = s; *end && !is_space(*end); end++)
+			;
+		word_fds(s, end, *prev, *prev_end, set);
+		*prev = s;
+		*prev_end = end;
+		s = end;
+	}
+}
+
+void noleak_fds_in_args(char *const *argv, struct noleak_fdset *set)
+{
+	const char *prev = NULL, *prev_end = NULL;
+
+	for (size_t i = 0; argv && argv[i]; i++)
+		noleak_fds_in_words(argv[i], set, &prev, &prev_end);
+}
+
+/* The value of NAME in envp, or NULL. */
+static const char *env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (!strncmp(envp[i], name, n) && envp[i][n] == '=')
+			return envp[i] + n + 1;
+	return NULL;
+}
+
+/* Every number in value, split by any of seps; "port=fd" pairs give fd. */
+static void list_fds(const char *value, const char *seps,
+		     struct noleak_fdset *set)
+{
+	while (value && *value) {
+		const char *end = value + strcspn(value, seps);
+		const char *eq = memchr(value, '=', (size_t)(end - value));
+		int fd;
+
+		if (span_fd(eq ? eq + 1 : value, end, &fd))
+			add(set, fd);
+		value = *end ? end + 1 : end;
+	}
+}
+
+void noleak_fds_in_env(char *const *envp, long pid, struct noleak_fdset *set)
+{
+	const char *v;
+	static const char *const makevars[] = { "MAKEFLAGS", "MFLAGS" };
+
+	/* systemd socket activation: LISTEN_FDS descriptors from 3, for the
+	 * process LISTEN_PID names (pid 0: not known yet, as for spawn). */
+	v = env_get(envp, "LISTEN_FDS");
+	if (v) {
+		long n = parse_fd(v, v + strlen(v));
+		const char *lp = env_get(envp, "LISTEN_PID");
+		long for_pid = lp ? parse_fd(lp, lp + strlen(lp)) : -1;
+
+		if (n > 0 && n <= NOLEAK_FDSET_MAX &&
+		    (!lp || pid == 0 || for_pid == pid))
+			for (int fd = 3; fd < 3 + n; fd++)
+				add(set, fd);
+	}
+	/* nginx binary upgrade: NGINX="fd;fd;" (':' in old versions). */
+	list_fds(env_get(envp, "NGINX"), ";:", set);
+	/* unicorn, rainbows: UNICORN_FD="fd,fd". */
+	list_fds(env_get(envp, "UNICORN_FD"), ",", set);
+	/* Server::Starter: SERVER_STARTER_PORT="port=fd;port=fd". */
+	list_fds(env_get(envp, "SERVER_STARTER_PORT"), ";", set);
+	/* Wayland clients, bash's xtrace: one number each. */
+	list_fds(env_get(envp, "WAYLAND_SOCKET"), "", set);
+	list_fds(env_get(envp, "BASH_XTRACEFD"), "", set);
+	/* GNU make's jobserver: --jobserver-auth=R,W (--jobserver-fds before
+	 * make 4.2); a fifo:PATH names no descriptor. */
+	for (size_t i = 0; i < 2; i++) {
+		const char *m = env_get(envp, makevars[i]);
+
+		while (m && (m = strstr(m, "--jobserver-")) != NULL) {
+			const char *eq = strchr(m, '=');
+			const char *end = eq ? eq + 1 + strcspn(eq + 1, " ") : m + 1;
+			const char *comma = eq ? memchr(eq, ',', (size_t)(end - eq)) : NULL;
+			int r, w;
+
+			if (comma && span_fd(eq + 1, comma, &r) &&
+			    span_fd(comma + 1, end, &w)) {
+				add(set, r);
+				add(set, w);
+			}
+			m = end;
+		}
+	}
+}
+
+int noleak_fdset_has(const struct noleak_fdset *set, int fd)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->fd[i] == fd)
+			return 1;
+	return 0;
+}
+
+/* ---- the process scope: taking the shim out of a child's LD_PRELOAD --- */
+
+/* Whether the LD_PRELOAD entry [s, end) is the library called base. */
+static int is_lib(const char *s, const char *end, const char *base)
+{
+	const char *slash = s;
+
+	for (const char *p = s; p < end; p++)
+		if (*p == '/')
+			slash = p + 1;
+	return (size_t)(end - slash) == strlen(base) &&
+	       !memcmp(slash, base, (size_t)(end - slash));
+}
+
+size_t noleak_env_strip(char *const *envp, const char *base, char **out,
+			size_t max, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; envp && envp[i] && n + 1 < max; i++) {
+		const char *v = envp[i];
+
+		if (!strncmp(v, "LD_PRELOAD=", 11)) {
+			const char *s = v + 11;
+			size_t used = 11, kept = 0;
+
+			if (len < 12 || strlen(v) >= len) {
+				out[n++] = (char *)v;	/* too long: as it was */
+				continue;
+			}
+			memcpy(buf, "LD_PRELOAD=", 11);
+			while (*s) {
+				const char *end = s + strcspn(s, " :");
+
+				if (end > s && !is_lib(s, end, base)) {
+					if (kept++)
+						buf[used++] = ':';
+					memcpy(buf + used, s, (size_t)(end - s));
+					used += (size_t)(end - s);
+				}
+				s = *end ? end + 1 : end;
+			}
+			buf[used] = '\0';
+			if (kept)
+				out[n++] = buf;
+			continue;
+		}
+		out[n++] = (char *)v;
+	}
+	out[n] = NULL;
+	return n;
+}

@@ -42,7 +42,8 @@ static int warned_cap;
 
 struct keepers {
 	size_t n;
-	struct noleak_range r[NOLEAK_KEEP_MAX + NOLEAK_INTENT_MAX + 1];
+	struct noleak_range r[NOLEAK_KEEP_MAX + NOLEAK_INTENT_MAX +
+			      NOLEAK_FDSET_MAX];
 };
 
 static void keepers_add(struct keepers *k, int lo, int hi)
@@ -209,23 +210,23 @@ int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx)
 }
 
 enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
-				   int extra_keep)
+				   const struct noleak_fdset *named)
 {
 	struct keepers k = { 0 };
 	int fds[NOLEAK_INTENT_MAX];
 	int overflow;
 	size_t n;
 
-	for (size_t i = 0; i < keep->n; i++) {
+	for (size_t i = 0; keep && i < keep->n; i++) {
 		keepers_add(&k, keep->range[i].lo, keep->range[i].hi);
 		unmark_added(keep->range[i].lo, keep->range[i].hi);
 	}
 	n = noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
 	for (size_t i = 0; i < n; i++)
 		keepers_add(&k, fds[i], fds[i]);
-	if (extra_keep >= 3) {
-		keepers_add(&k, extra_keep, extra_keep);
-		unmark_added(extra_keep, extra_keep);
+	for (size_t i = 0; named && i < named->n; i++) {
+		keepers_add(&k, named->fd[i], named->fd[i]);
+		unmark_added(named->fd[i], named->fd[i]);
 	}
 	if (overflow)
 		return NOLEAK_SWEEP_SKIPPED;

@@ -13,6 +13,15 @@
  * give us no code in the child, so they sweep the parent: what gets marked
  * there is by definition a descriptor nobody meant to pass on.
  *
+ * Before a new program starts, in this order:
+ *  - the sweep, keeping what the new program is told about by number (its
+ *    command line, the hand-over variables of its environment: policy.c);
+ *  - in the process scope, the shim is taken out of the child's LD_PRELOAD
+ *    (an exec in place by the process noleak started keeps it);
+ *  - with NOLEAK_SIGNALS=restore, signals ignored since start-up go back
+ *    to their default and the blocked mask to the start-up one.
+ * An exec that fails puts the signals back as they were.
+ *
  * vfork is not wrapped: a C wrapper would return twice through one stack
  * frame.  The sweep happens in the exec the vfork child must call. */
 #include "noleak.h"
@@ -20,17 +29,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Sweep this process before a new program starts; fd_to_run is the
- * descriptor the exec itself needs (fexecve), or -1. */
-NOLEAK_ASYNC_SAFE static void sweep(int fd_to_run)
-{
-	noleak_init();
-	noleak_sweep(&noleak_config.keep, fd_to_run);
-}
+/* An environment larger than this is passed on as it is, not rewritten on
+ * the stack. */
+enum { ENV_REWRITE_MAX = 65536, PRELOAD_MAX = 4096 };
 
 static int fail_nosys(void)
 {
@@ -38,31 +44,150 @@ static int fail_nosys(void)
 	return -1;
 }
 
+static long my_pid(void)
+{
+	return noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+}
+
+void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
+		       long pid)
+{
+	struct noleak_fdset named = { 0 };
+
+	noleak_init();
+	if (noleak_dormant)
+		return;
+	noleak_fds_in_args(argv, &named);
+	noleak_fds_in_env(envp, pid, &named);
+	if (fd_to_run >= 3 && named.n < NOLEAK_FDSET_MAX)
+		named.fd[named.n++] = fd_to_run;
+	noleak_sweep(&noleak_config.keep, &named);
+}
+
+/* ---- signals --------------------------------------------------------- */
+
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	unsigned long mask;
+};
+
+struct sigsave {
+	unsigned long reset;	/* set to default here, bit s-1 */
+	unsigned long mask;	/* the mask before */
+	int changed;
+};
+
+/* The signals ignored now that were not ignored at start-up. */
+NOLEAK_ASYNC_SAFE static unsigned long ignored_since_start(void)
+{
+	unsigned long set = 0;
+	struct kernel_sigaction act;
+
+	for (int sig = 1; sig <= 64; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    (noleak_config.ign_at_start >> (sig - 1)) & 1)
+			continue;
+		if (noleak_raw(SYS_rt_sigaction, sig, 0, (long)&act, 8, 0) == 0 &&
+		    act.handler == (void *)SIG_IGN)
+			set |= 1UL << (sig - 1);
+	}
+	return set;
+}
+
+NOLEAK_ASYNC_SAFE static void set_handlers(unsigned long set, void *handler)
+{
+	struct kernel_sigaction act = { handler, 0, NULL, 0 };
+
+	for (int sig = 1; sig <= 64; sig++)
+		if ((set >> (sig - 1)) & 1)
+			noleak_raw(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0);
+}
+
+NOLEAK_ASYNC_SAFE static void restore_signals(struct sigsave *save)
+{
+	save->changed = !noleak_dormant && noleak_config.restore_signals;
+	if (!save->changed)
+		return;
+	save->reset = ignored_since_start();
+	set_handlers(save->reset, (void *)SIG_DFL);
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK,
+		   (long)&noleak_config.mask_at_start, (long)&save->mask, 8, 0);
+}
+
+/* The exec failed: this process goes on as it was. */
+NOLEAK_ASYNC_SAFE static void undo_signals(const struct sigsave *save)
+{
+	if (!save->changed)
+		return;
+	set_handlers(save->reset, (void *)SIG_IGN);
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&save->mask, 0, 8, 0);
+}
+
+/* ---- the environment of the new program ------------------------------ */
+
+static size_t env_count(char *const *envp)
+{
+	size_t n = 0;
+
+	while (envp && envp[n])
+		n++;
+	return n;
+}
+
+/* In the process scope, a program started by anything but an exec in
+ * place of the owner runs without the shim. */
+static int strip_preload(void)
+{
+	return noleak_config.scope == NOLEAK_SCOPE_PROCESS &&
+	       my_pid() != noleak_config.owner;
+}
+
+/* Declare the buffers for a rewritten environment of envp, and make
+ * newenv the environment to pass on. */
+#define NEW_ENV(envp, newenv)                                                \
+	size_t envc_ = env_count(envp);                                      \
+	size_t envn_ = envc_ < ENV_REWRITE_MAX ? envc_ + 1 : 1;              \
+	char *envbuf_[envn_];                                                \
+	char preload_[PRELOAD_MAX];                                          \
+	char *const *newenv = (envp);                                        \
+	if (envc_ < ENV_REWRITE_MAX && strip_preload()) {                    \
+		noleak_env_strip((envp), noleak_config.libbase, envbuf_,     \
+				 envn_, preload_, sizeof(preload_));         \
+		newenv = envbuf_;                                            \
+	}
+
+/* ---- the exec family ------------------------------------------------- */
+
 static int do_execve(const char *path, char *const argv[], char *const envp[])
 {
 	__typeof__(execve) *next = NEXT(execve);
+	struct sigsave save;
+	int ret;
 
-	sweep(-1);
-	if (!next)
-		return (int)noleak_raw_result(noleak_raw(SYS_execve, (long)path,
-						(long)argv, (long)envp, 0, 0));
-	return next(path, argv, envp);
+	noleak_exec_sweep(argv, envp, -1, my_pid());
+	NEW_ENV(envp, env);
+	restore_signals(&save);
+	ret = next ? next(path, argv, env)
+		   : (int)noleak_raw_result(noleak_raw(SYS_execve, (long)path,
+						(long)argv, (long)env, 0, 0));
+	undo_signals(&save);
+	return ret;
 }
 
-static int do_execv(const char *path, char *const argv[])
+static int do_execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	__typeof__(execv) *next = NEXT_BOUND(execv);
+	__typeof__(execvpe) *next = NEXT_BOUND(execvpe);
+	struct sigsave save;
+	int ret;
 
-	sweep(-1);
-	return next ? next(path, argv) : fail_nosys();
-}
-
-static int do_execvp(const char *file, char *const argv[])
-{
-	__typeof__(execvp) *next = NEXT_BOUND(execvp);
-
-	sweep(-1);
-	return next ? next(file, argv) : fail_nosys();
+	noleak_exec_sweep(argv, envp, -1, my_pid());
+	NEW_ENV(envp, env);
+	restore_signals(&save);
+	ret = next ? next(file, argv, env) : fail_nosys();
+	undo_signals(&save);
+	return ret;
 }
 
 NOLEAK_EXPORT int execve(const char *path, char *const argv[],
@@ -71,23 +196,22 @@ NOLEAK_EXPORT int execve(const char *path, char *const argv[],
 	return do_execve(path, argv, envp);
 }
 
+/* execv and execvp use environ; they become execve and execvpe with it,
+ * which is what glibc does too (posix/execv.c, posix/execvp.c). */
 NOLEAK_EXPORT int execv(const char *path, char *const argv[])
 {
-	return do_execv(path, argv);
+	return do_execve(path, argv, environ);
 }
 
 NOLEAK_EXPORT int execvp(const char *file, char *const argv[])
 {
-	return do_execvp(file, argv);
+	return do_execvpe(file, argv, environ);
 }
 
 NOLEAK_EXPORT int execvpe(const char *file, char *const argv[],
 			  char *const envp[])
 {
-	__typeof__(execvpe) *next = NEXT_BOUND(execvpe);
-
-	sweep(-1);
-	return next ? next(file, argv, envp) : fail_nosys();
+	return do_execvpe(file, argv, envp);
 }
 
 /* The execl family passes its arguments as a list ending in NULL (and, for
@@ -111,13 +235,13 @@ NOLEAK_EXPORT int execvpe(const char *file, char *const argv[],
 NOLEAK_EXPORT int execl(const char *path, const char *arg, ...)
 {
 	GATHER_ARGS(arg, argv, (void)0);
-	return do_execv(path, argv);
+	return do_execve(path, argv, environ);
 }
 
 NOLEAK_EXPORT int execlp(const char *file, const char *arg, ...)
 {
 	GATHER_ARGS(arg, argv, (void)0);
-	return do_execvp(file, argv);
+	return do_execvpe(file, argv, environ);
 }
 
 NOLEAK_EXPORT int execle(const char *path, const char *arg, ...)
@@ -134,23 +258,37 @@ NOLEAK_EXPORT int execle(const char *path, const char *arg, ...)
 NOLEAK_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	__typeof__(fexecve) *next = NEXT_BOUND(fexecve);
+	struct sigsave save;
+	int ret;
 
-	sweep(fd);
-	return next ? next(fd, argv, envp) : fail_nosys();
+	noleak_exec_sweep(argv, envp, fd, my_pid());
+	NEW_ENV(envp, env);
+	restore_signals(&save);
+	ret = next ? next(fd, argv, env) : fail_nosys();
+	undo_signals(&save);
+	return ret;
 }
 
 NOLEAK_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 			   char *const envp[], int flags)
 {
 	__typeof__(execveat) *next = NEXT(execveat);
+	struct sigsave save;
+	int ret;
 
-	sweep((flags & AT_EMPTY_PATH) && !*path ? dirfd : -1);
-	if (!next)
-		return (int)noleak_raw_result(noleak_raw(SYS_execveat, dirfd,
+	noleak_exec_sweep(argv, envp,
+			  (flags & AT_EMPTY_PATH) && !*path ? dirfd : -1, my_pid());
+	NEW_ENV(envp, env);
+	restore_signals(&save);
+	ret = next ? next(dirfd, path, argv, env, flags)
+		   : (int)noleak_raw_result(noleak_raw(SYS_execveat, dirfd,
 						(long)path, (long)argv,
-						(long)envp, flags));
-	return next(dirfd, path, argv, envp, flags);
+						(long)env, flags));
+	undo_signals(&save);
+	return ret;
 }
+
+/* ---- fork, system, popen --------------------------------------------- */
 
 /* fork copies the descriptor table, so it takes the spawner side of the
  * fork lock (forklock.c) and never sweeps: a child that does not exec
@@ -173,9 +311,25 @@ NOLEAK_EXPORT pid_t fork(void)
 	return pid;
 }
 
-/* system, popen and posix_spawn sweep the parent, then copy its table into
- * the child: the spawner side of the fork lock keeps a composite creator in
- * another thread from slipping a descriptor in between. */
+/* system and popen give no access to the child, whose environment is this
+ * process's (the shell they start finds itself outside the process scope
+ * and stays dormant).  They sweep the parent, keeping what the command
+ * names by number, then copy its table into the child: the spawner side of
+ * the fork lock keeps a composite creator in another thread from slipping
+ * a descriptor in between. */
+static void sweep_for_command(const char *command)
+{
+	struct noleak_fdset named = { 0 };
+	const char *prev = NULL, *prev_end = NULL;
+
+	noleak_init();
+	if (noleak_dormant)
+		return;
+	noleak_fds_in_words(command, &named, &prev, &prev_end);
+	noleak_fds_in_env(environ, 0, &named);
+	noleak_sweep(&noleak_config.keep, &named);
+}
+
 NOLEAK_EXPORT int system(const char *command)
 {
 	__typeof__(system) *next = NEXT_BOUND(system);
@@ -186,7 +340,7 @@ NOLEAK_EXPORT int system(const char *command)
 	if (!command)		/* system(NULL) only asks for a shell */
 		return next(command);
 	took = noleak_spawner_lock();
-	sweep(-1);
+	sweep_for_command(command);
 	ret = next(command);
 	noleak_spawner_unlock(took);
 	return ret;
@@ -198,9 +352,9 @@ NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 {
 	__typeof__(popen) *next = NEXT_BOUND(popen);
 	char buf[16];
-	const char *m = noleak_mode_cloexec(mode, buf, sizeof(buf));
+	const char *m = noleak_dormant ? mode
+				       : noleak_mode_cloexec(mode, buf, sizeof(buf));
 	FILE *f;
-
 	int took;
 
 	if (!next) {
@@ -208,7 +362,7 @@ NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 		return NULL;
 	}
 	took = noleak_spawner_lock();
-	sweep(-1);
+	sweep_for_command(command);
 	f = next(command, m);
 	noleak_spawner_unlock(took);
 	if (f) {
@@ -220,21 +374,69 @@ NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 	return f;
 }
 
+/* ---- posix_spawn ----------------------------------------------------- */
+
 typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *,
 		     const posix_spawnattr_t *, char *const[], char *const[]);
+
+/* The child's signals, given through the attributes: the caller's own
+ * settings win, ours fill in what it left alone. */
+static const posix_spawnattr_t *spawn_signals(const posix_spawnattr_t *attr,
+					      posix_spawnattr_t *mine)
+{
+	unsigned long reset;
+	short flags = 0;
+	sigset_t set;
+
+	if (noleak_dormant || !noleak_config.restore_signals)
+		return attr;
+	reset = ignored_since_start();
+	if (attr)
+		*mine = *attr;	/* plain data in glibc: flags, sets, policy */
+	else
+		posix_spawnattr_init(mine);
+	posix_spawnattr_getflags(mine, &flags);
+	if (reset) {
+		if (flags & POSIX_SPAWN_SETSIGDEF)
+			posix_spawnattr_getsigdefault(mine, &set);
+		else
+			sigemptyset(&set);
+		for (int sig = 1; sig <= 64; sig++)
+			if ((reset >> (sig - 1)) & 1)
+				sigaddset(&set, sig);
+		posix_spawnattr_setsigdefault(mine, &set);
+		flags |= POSIX_SPAWN_SETSIGDEF;
+	}
+	if (!(flags & POSIX_SPAWN_SETSIGMASK)) {
+		sigemptyset(&set);
+		for (int sig = 1; sig <= 64; sig++)
+			if ((noleak_config.mask_at_start >> (sig - 1)) & 1)
+				sigaddset(&set, sig);
+		posix_spawnattr_setsigmask(mine, &set);
+		flags |= POSIX_SPAWN_SETSIGMASK;
+	}
+	posix_spawnattr_setflags(mine, flags);
+	return mine;
+}
 
 static int do_spawn(spawn_fn *next, pid_t *pid, const char *path,
 		    const posix_spawn_file_actions_t *actions,
 		    const posix_spawnattr_t *attr, char *const argv[],
 		    char *const envp[])
 {
+	posix_spawnattr_t mine;
 	int took, ret;
 
 	if (!next)
 		return ENOSYS;	/* posix_spawn returns the error number */
 	took = noleak_spawner_lock();
-	sweep(-1);
-	ret = next(pid, path, actions, attr, argv, envp);
+	/* The child's pid is not known yet: LISTEN_PID cannot be checked. */
+	noleak_exec_sweep(argv, envp, -1, 0);
+	{
+		NEW_ENV(envp, env);
+		ret = next(pid, path, actions, spawn_signals(attr, &mine),
+			   argv, env);
+	}
 	noleak_spawner_unlock(took);
 	return ret;
 }

@@ -18,10 +18,10 @@
 NOLEAK_EXPORT int epoll_create1(int flags)
 {
 	__typeof__(epoll_create1) *next = NEXT(epoll_create1);
-	int added = !(flags & EPOLL_CLOEXEC);
+	int added;
 	int fd;
 
-	flags |= EPOLL_CLOEXEC;
+	flags = noleak_want(flags, EPOLL_CLOEXEC, &added);
 	fd = next ? next(flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_epoll_create1, flags,
 						      0, 0, 0, 0));
@@ -41,10 +41,10 @@ NOLEAK_EXPORT int epoll_create(int size)
 NOLEAK_EXPORT int eventfd(unsigned int count, int flags)
 {
 	__typeof__(eventfd) *next = NEXT(eventfd);
-	int added = !(flags & EFD_CLOEXEC);
+	int added;
 	int fd;
 
-	flags |= EFD_CLOEXEC;
+	flags = noleak_want(flags, EFD_CLOEXEC, &added);
 	fd = next ? next(count, flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_eventfd2, count,
 						      flags, 0, 0, 0));
@@ -56,11 +56,11 @@ NOLEAK_EXPORT int eventfd(unsigned int count, int flags)
 NOLEAK_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
 {
 	__typeof__(signalfd) *next = NEXT(signalfd);
-	int added = fd == -1 && !(flags & SFD_CLOEXEC);
+	int added = 0;
 	int ret;
 
 	if (fd == -1)
-		flags |= SFD_CLOEXEC;
+		flags = noleak_want(flags, SFD_CLOEXEC, &added);
 	ret = next ? next(fd, mask, flags)
 		   : (int)noleak_raw_result(noleak_raw(SYS_signalfd4, fd,
 					(long)mask, 8 /* kernel sigset */, flags,
@@ -71,10 +71,10 @@ NOLEAK_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
 NOLEAK_EXPORT int timerfd_create(int clockid, int flags)
 {
 	__typeof__(timerfd_create) *next = NEXT(timerfd_create);
-	int added = !(flags & TFD_CLOEXEC);
+	int added;
 	int fd;
 
-	flags |= TFD_CLOEXEC;
+	flags = noleak_want(flags, TFD_CLOEXEC, &added);
 	fd = next ? next(clockid, flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_timerfd_create,
 						      clockid, flags, 0, 0, 0));
@@ -84,10 +84,10 @@ NOLEAK_EXPORT int timerfd_create(int clockid, int flags)
 NOLEAK_EXPORT int inotify_init1(int flags)
 {
 	__typeof__(inotify_init1) *next = NEXT(inotify_init1);
-	int added = !(flags & IN_CLOEXEC);
+	int added;
 	int fd;
 
-	flags |= IN_CLOEXEC;
+	flags = noleak_want(flags, IN_CLOEXEC, &added);
 	fd = next ? next(flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_inotify_init1, flags,
 						      0, 0, 0, 0));
@@ -102,10 +102,10 @@ NOLEAK_EXPORT int inotify_init(void)
 NOLEAK_EXPORT int memfd_create(const char *name, unsigned int flags)
 {
 	__typeof__(memfd_create) *next = NEXT(memfd_create);
-	int added = !(flags & MFD_CLOEXEC);
+	int added;
 	int fd;
 
-	flags |= MFD_CLOEXEC;
+	flags = noleak_want(flags, MFD_CLOEXEC, &added);
 	fd = next ? next(name, flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_memfd_create,
 						      (long)name, flags, 0, 0, 0));
@@ -115,10 +115,10 @@ NOLEAK_EXPORT int memfd_create(const char *name, unsigned int flags)
 NOLEAK_EXPORT int fanotify_init(unsigned int flags, unsigned int event_flags)
 {
 	__typeof__(fanotify_init) *next = NEXT(fanotify_init);
-	int added = !(flags & FAN_CLOEXEC);
+	int added;
 	int fd;
 
-	flags |= FAN_CLOEXEC;
+	flags = noleak_want(flags, FAN_CLOEXEC, &added);
 	fd = next ? next(flags, event_flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_fanotify_init, flags,
 						      event_flags, 0, 0, 0));
@@ -128,10 +128,10 @@ NOLEAK_EXPORT int fanotify_init(unsigned int flags, unsigned int event_flags)
 NOLEAK_EXPORT int posix_openpt(int flags)
 {
 	__typeof__(posix_openpt) *next = NEXT(posix_openpt);
-	int added = !(flags & O_CLOEXEC);
+	int added;
 	int fd;
 
-	flags |= O_CLOEXEC;
+	flags = noleak_want(flags, O_CLOEXEC, &added);
 	fd = next ? next(flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_openat, AT_FDCWD,
 					(long)"/dev/ptmx", flags, 0, 0));
@@ -155,6 +155,8 @@ NOLEAK_EXPORT int openpty(int *master, int *slave, char *name,
 		errno = ENOSYS;
 		return -1;
 	}
+	if (noleak_dormant)
+		return next(master, slave, name, termp, winp);
 	took = noleak_creator_lock();
 	ret = next(master, slave, name, termp, winp);
 	if (ret == 0) {
@@ -180,6 +182,8 @@ NOLEAK_EXPORT pid_t forkpty(int *master, char *name,
 		errno = ENOSYS;
 		return -1;
 	}
+	if (noleak_dormant)
+		return next(master, name, termp, winp);
 	took = noleak_creator_lock();
 	pid = next(master, name, termp, winp);
 	if (pid == 0) {

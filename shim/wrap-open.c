@@ -28,8 +28,7 @@ static int needs_mode(int flags)
 /* The flags to open with; *added says whether O_CLOEXEC is ours. */
 static int cloexec(int flags, int *added)
 {
-	*added = !(flags & O_CLOEXEC);
-	return flags | O_CLOEXEC;
+	return noleak_want(flags, O_CLOEXEC, added);
 }
 
 static int do_openat(openat_fn *next, int dirfd, const char *path, int flags,
@@ -176,56 +175,61 @@ static int enosys(void)
 	return -1;
 }
 
-#define TEMP_NEXT(name) __typeof__(name) *next = NEXT_BOUND(name); \
+#define TEMP_NEXT(name)                                              \
+	__typeof__(name) *next = NEXT_BOUND(name);                   \
+	int added;                                                   \
+	flags = cloexec(flags, &added);                              \
 	if (!next)                                                   \
 		return enosys()
 
 NOLEAK_EXPORT int mkstemp(char *template)
 {
+	int flags = 0;
 	TEMP_NEXT(mkostemp);
-	return noleak_created(next(template, O_CLOEXEC), 1);
+	return noleak_created(next(template, flags), added);
 }
 
 NOLEAK_EXPORT int mkstemp64(char *template)
 {
+	int flags = 0;
 	TEMP_NEXT(mkostemp64);
-	return noleak_created(next(template, O_CLOEXEC), 1);
+	return noleak_created(next(template, flags), added);
 }
 
 NOLEAK_EXPORT int mkostemp(char *template, int flags)
 {
 	TEMP_NEXT(mkostemp);
-	return noleak_created(next(template, flags | O_CLOEXEC), !(flags & O_CLOEXEC));
+	return noleak_created(next(template, flags), added);
 }
 
 NOLEAK_EXPORT int mkostemp64(char *template, int flags)
 {
 	TEMP_NEXT(mkostemp64);
-	return noleak_created(next(template, flags | O_CLOEXEC), !(flags & O_CLOEXEC));
+	return noleak_created(next(template, flags), added);
 }
 
 NOLEAK_EXPORT int mkstemps(char *template, int suffixlen)
 {
+	int flags = 0;
 	TEMP_NEXT(mkostemps);
-	return noleak_created(next(template, suffixlen, O_CLOEXEC), 1);
+	return noleak_created(next(template, suffixlen, flags), added);
 }
 
 NOLEAK_EXPORT int mkstemps64(char *template, int suffixlen)
 {
+	int flags = 0;
 	TEMP_NEXT(mkostemps64);
-	return noleak_created(next(template, suffixlen, O_CLOEXEC), 1);
+	return noleak_created(next(template, suffixlen, flags), added);
 }
 
 NOLEAK_EXPORT int mkostemps(char *template, int suffixlen, int flags)
 {
 	TEMP_NEXT(mkostemps);
-	return noleak_created(next(template, suffixlen, flags | O_CLOEXEC),
-		      !(flags & O_CLOEXEC));
+	return noleak_created(next(template, suffixlen, flags), added);
 }
 
 NOLEAK_EXPORT int mkostemps64(char *template, int suffixlen, int flags)
 {
 	TEMP_NEXT(mkostemps64);
-	return noleak_created(next(template, suffixlen, flags | O_CLOEXEC),
-		      !(flags & O_CLOEXEC));
+	return noleak_created(next(template, suffixlen, flags), added);
 }

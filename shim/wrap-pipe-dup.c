@@ -19,10 +19,10 @@ typedef int fcntl_fn(int, int, ...);
 static int do_pipe2(int fds[2], int flags)
 {
 	__typeof__(pipe2) *next = NEXT(pipe2);
-	int added = !(flags & O_CLOEXEC);
+	int added;
 	int ret;
 
-	flags |= O_CLOEXEC;
+	flags = noleak_want(flags, O_CLOEXEC, &added);
 	ret = next ? next(fds, flags)
 		   : (int)noleak_raw_result(noleak_raw(SYS_pipe2, (long)fds,
 						       flags, 0, 0, 0));
@@ -57,7 +57,7 @@ static int do_fcntl(fcntl_fn *next, int fd, int cmd, void *arg)
 {
 	int ret;
 
-	if (cmd == F_DUPFD) {
+	if (cmd == F_DUPFD && !noleak_dormant) {
 		ret = next ? next(fd, F_DUPFD_CLOEXEC, arg)
 			   : (int)noleak_raw_result(noleak_raw(SYS_fcntl, fd,
 						F_DUPFD_CLOEXEC, (long)arg, 0, 0));

@@ -13,10 +13,10 @@
 NOLEAK_EXPORT int socket(int domain, int type, int protocol)
 {
 	__typeof__(socket) *next = NEXT(socket);
-	int added = !(type & SOCK_CLOEXEC);
+	int added;
 	int fd;
 
-	type |= SOCK_CLOEXEC;
+	type = noleak_want(type, SOCK_CLOEXEC, &added);
 	fd = next ? next(domain, type, protocol)
 		  : (int)noleak_raw_result(noleak_raw(SYS_socket, domain, type,
 						      protocol, 0, 0));
@@ -26,10 +26,10 @@ NOLEAK_EXPORT int socket(int domain, int type, int protocol)
 NOLEAK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
 	__typeof__(socketpair) *next = NEXT(socketpair);
-	int added = !(type & SOCK_CLOEXEC);
+	int added;
 	int ret;
 
-	type |= SOCK_CLOEXEC;
+	type = noleak_want(type, SOCK_CLOEXEC, &added);
 	ret = next ? next(domain, type, protocol, sv)
 		   : (int)noleak_raw_result(noleak_raw(SYS_socketpair, domain,
 						       type, protocol,
@@ -44,10 +44,10 @@ NOLEAK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 static int do_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	__typeof__(accept4) *next = NEXT(accept4);
-	int added = !(flags & SOCK_CLOEXEC);
+	int added;
 	int ret;
 
-	flags |= SOCK_CLOEXEC;
+	flags = noleak_want(flags, SOCK_CLOEXEC, &added);
 	ret = next ? next(fd, addr, len, flags)
 		   : (int)noleak_raw_result(noleak_raw(SYS_accept4, fd,
 						       (long)addr, (long)len,
@@ -88,10 +88,10 @@ static void received(struct msghdr *msg, int added)
 NOLEAK_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	__typeof__(recvmsg) *next = NEXT(recvmsg);
-	int added = !(flags & MSG_CMSG_CLOEXEC);
+	int added;
 	ssize_t ret;
 
-	flags |= MSG_CMSG_CLOEXEC;
+	flags = noleak_want(flags, MSG_CMSG_CLOEXEC, &added);
 	ret = next ? next(fd, msg, flags)
 		   : noleak_raw_result(noleak_raw(SYS_recvmsg, fd, (long)msg,
 						  flags, 0, 0));
@@ -104,10 +104,10 @@ NOLEAK_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			   int flags, struct timespec *timeout)
 {
 	__typeof__(recvmmsg) *next = NEXT(recvmmsg);
-	int added = !(flags & MSG_CMSG_CLOEXEC);
+	int added;
 	int ret;
 
-	flags |= MSG_CMSG_CLOEXEC;
+	flags = noleak_want(flags, MSG_CMSG_CLOEXEC, &added);
 	ret = next ? next(fd, vec, vlen, flags, timeout)
 		   : (int)noleak_raw_result(noleak_raw(SYS_recvmmsg, fd,
 				(long)vec, vlen, flags, (long)timeout));

@@ -123,6 +123,8 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 
+	if (noleak_dormant)
+		return call(nr, a);
 	nr = upgrade(nr, a);
 	for (size_t i = 0; i < sizeof(flagged) / sizeof(flagged[0]); i++) {
 		if (flagged[i].nr == nr) {
@@ -169,10 +171,14 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 	}
 	case SYS_execve:
 	case SYS_execveat:
-		noleak_init();
-		noleak_sweep(&noleak_config.keep,
-			     nr == SYS_execveat && (a[4] & AT_EMPTY_PATH) &&
-			     !*(const char *)a[1] ? (int)a[0] : -1);
+		if (nr == SYS_execve)
+			noleak_exec_sweep((char *const *)a[1], (char *const *)a[2],
+					  -1, noleak_raw(SYS_getpid, 0, 0, 0, 0, 0));
+		else
+			noleak_exec_sweep((char *const *)a[2], (char *const *)a[3],
+					  (a[4] & AT_EMPTY_PATH) &&
+					  !*(const char *)a[1] ? (int)a[0] : -1,
+					  noleak_raw(SYS_getpid, 0, 0, 0, 0, 0));
 		break;
 	}
 

@@ -209,8 +209,10 @@ START_TEST(sweep_marks_and_keeps)
 
 	ck_assert(a >= 3 && b > a && c > b);
 	snprintf(spec, sizeof(spec), "%d", b);
+	struct noleak_fdset named = { 1, { c } };
+
 	noleak_keep_parse(spec, &k, NULL, NULL);
-	noleak_sweep(&k, c);
+	noleak_sweep(&k, &named);
 	ck_assert_int_eq(fcntl(a, F_GETFD), FD_CLOEXEC);
 	ck_assert_int_eq(fcntl(b, F_GETFD), 0);
 	ck_assert_int_eq(fcntl(c, F_GETFD), 0);
@@ -233,7 +235,7 @@ START_TEST(sweep_fallbacks_agree)
 	dup2(fds[0], 200);
 	noleak_keep_parse("200", &k, NULL, NULL);
 	noleak_have_close_range = _i == 0;
-	how = noleak_sweep(&k, -1);
+	how = noleak_sweep(&k, NULL);
 	noleak_have_close_range = saved;
 	if (_i == 0)
 		ck_assert_int_eq(how, NOLEAK_SWEEP_CLOSE_RANGE);
@@ -261,11 +263,99 @@ START_TEST(sweep_undoes_only_its_own_flag)
 	noleak_added_set(theirs, 0);
 	snprintf(spec, sizeof(spec), "%d,%d", mine, theirs);
 	noleak_keep_parse(spec, &k, NULL, NULL);
-	noleak_sweep(&k, -1);
+	noleak_sweep(&k, NULL);
 	ck_assert_int_eq(fcntl(mine, F_GETFD), 0);
 	ck_assert_int_eq(fcntl(theirs, F_GETFD), FD_CLOEXEC);
 	close(mine);
 	close(theirs);
+}
+END_TEST
+
+/* Descriptors a command line names on purpose, and numbers that only look
+ * like them. */
+static const struct {
+	const char *args[6];
+	int fds[3];
+} named_args[] = {
+	{ { "gpg", "--passphrase-fd", "5", "--batch" }, { 5 } },
+	{ { "gpg", "--status-fd=7" }, { 7 } },
+	{ { "openssl", "enc", "-pass", "fd:9" }, { 9 } },
+	{ { "cat", "/dev/fd/63" }, { 63 } },
+	{ { "cmp", "/proc/self/fd/4", "x" }, { 4 } },
+	{ { "jspawnhelper", "5:8" }, { 5, 8 } },
+	{ { "dbus-daemon", "--print-address", "6" }, { 6 } },
+	{ { "sh", "-c", "gpg --passphrase-fd 5 -d x" }, { 5 } },
+	{ { "sleep", "0.05" }, { 0 } },
+	{ { "sleep", "5" }, { 0 } },
+	{ { "head", "-n", "5", "file:5" }, { 0 } },
+	{ { "x", "--passphrase-fd", "2" }, { 0 } },
+	{ { "x", "1:2" }, { 0 } },
+};
+
+START_TEST(fds_named_in_arguments)
+{
+	struct noleak_fdset set = { 0 };
+	size_t want = 0;
+
+	noleak_fds_in_args((char *const *)named_args[_i].args, &set);
+	for (; want < 3 && named_args[_i].fds[want]; want++)
+		ck_assert_msg(noleak_fdset_has(&set, named_args[_i].fds[want]),
+			      "case %d: fd %d not found", _i,
+			      named_args[_i].fds[want]);
+	ck_assert_uint_eq(set.n, want);
+}
+END_TEST
+
+START_TEST(fds_named_in_environment)
+{
+	char *env[] = {
+		"LISTEN_FDS=2", "LISTEN_PID=1234", "NGINX=8;9;",
+		"MAKEFLAGS= -j4 --jobserver-auth=11,12", "UNICORN_FD=13,14",
+		"SERVER_STARTER_PORT=127.0.0.1:80=15;443=16", "PATH=/bin", NULL
+	};
+	int want[] = { 3, 4, 8, 9, 11, 12, 13, 14, 15, 16 };
+	struct noleak_fdset set = { 0 };
+
+	noleak_fds_in_env(env, 1234, &set);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(noleak_fdset_has(&set, want[i]), "fd %d", want[i]);
+	ck_assert_uint_eq(set.n, sizeof(want) / sizeof(want[0]));
+
+	/* LISTEN_FDS for another process: not ours to pass. */
+	set.n = 0;
+	noleak_fds_in_env(env, 999, &set);
+	ck_assert(!noleak_fdset_has(&set, 3));
+}
+END_TEST
+
+START_TEST(fds_named_in_garbage)
+{
+	char *env[] = { "LISTEN_FDS=-1", "NGINX=;;x;-3;", "MAKEFLAGS=--jobserver-auth=",
+			"MFLAGS=--jobserver-fds=a,b --jobserver-auth=fifo:/x",
+			"LISTEN_FDS=99999999999", NULL };
+	struct noleak_fdset set = { 0 };
+
+	noleak_fds_in_env(env, 1, &set);
+	ck_assert_uint_eq(set.n, 0);
+}
+END_TEST
+
+START_TEST(env_strip_takes_out_only_us)
+{
+	char *env[] = { "A=1", "LD_PRELOAD=/x/libfoo.so:/usr/lib/noleak/libnoleak.so /y/libbar.so",
+			"B=2", NULL };
+	char *only[] = { "LD_PRELOAD=/usr/lib/noleak/libnoleak.so", "C=3", NULL };
+	char *out[8], buf[256];
+
+	ck_assert_uint_eq(noleak_env_strip(env, "libnoleak.so", out, 8, buf, sizeof(buf)), 3);
+	ck_assert_str_eq(out[0], "A=1");
+	ck_assert_str_eq(out[1], "LD_PRELOAD=/x/libfoo.so:/y/libbar.so");
+	ck_assert_str_eq(out[2], "B=2");
+	ck_assert_ptr_null(out[3]);
+
+	ck_assert_uint_eq(noleak_env_strip(only, "libnoleak.so", out, 8, buf, sizeof(buf)), 1);
+	ck_assert_str_eq(out[0], "C=3");
+	ck_assert_ptr_null(out[1]);
 }
 END_TEST
 
@@ -292,6 +382,14 @@ static Suite *suite(void)
 	tcase_add_test(tc, intent_follows_the_file);
 	tcase_add_test(tc, intent_table_reuses_stale_slots);
 	tcase_add_test(tc, added_bits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("named");
+	tcase_add_loop_test(tc, fds_named_in_arguments, 0,
+			    sizeof(named_args) / sizeof(named_args[0]));
+	tcase_add_test(tc, fds_named_in_environment);
+	tcase_add_test(tc, fds_named_in_garbage);
+	tcase_add_test(tc, env_strip_takes_out_only_us);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sweep");

@@ -49,6 +49,21 @@ for bad in abc 9-4 3- -3 1-2-3 99999999999 'x,5'; do
 	expect 125 "-k '$bad' is refused, naming the entry" "invalid keep entry '$entry'"
 done
 
+run --scope sideways -- true
+expect 125 "a bad --scope is refused, naming it" "invalid scope 'sideways'"
+
+run --signals=maybe -- true
+expect 125 "a bad --signals is refused, naming it" "invalid signals setting 'maybe'"
+
+run -s tree --signals keep -- sh -c 'echo "$NOLEAK_SCOPE $NOLEAK_SIGNALS"'
+test "$out" = "tree keep"
+ok $? "--scope and --signals reach the library's variables"
+
+run -- sh -c 'echo "$_NOLEAK_PID $$"'
+set -- $out
+test "$1" = "$2"
+ok $? "the library is told which process it belongs to (the command's pid)"
+
 run -- /nonexistent/command
 expect 127 "a missing command exits 127" "'/nonexistent/command': No such file"
 
@@ -84,6 +99,22 @@ ok $? "the library goes first in LD_PRELOAD; entries already there stay"
 LD_PRELOAD=$libc run -- "$noleak" -- sh -c 'echo "$LD_PRELOAD"'
 test "$out" = "$NOLEAK_LIBRARY:$libc"
 ok $? "noleak under noleak does not load the library twice"
+
+LD_PRELOAD=$libc run -- env
+printf '%s\n' "$out" | grep -q "^LD_PRELOAD=$NOLEAK_LIBRARY:$libc\$"
+ok $? "the command itself keeps the library (an exec in place)"
+
+LD_PRELOAD=$libc run -- sh -c 'env | grep ^LD_PRELOAD='
+test "$out" = "LD_PRELOAD=$libc"
+ok $? "process scope: the command's children run without the library; other entries stay"
+
+run -- sh -c 'env | grep -c ^LD_PRELOAD='
+test "$out" = "0"
+ok $? "process scope: an LD_PRELOAD left empty is removed"
+
+LD_PRELOAD=$libc run -s tree -- sh -c 'env | grep ^LD_PRELOAD='
+test "$out" = "LD_PRELOAD=$NOLEAK_LIBRARY:$libc"
+ok $? "tree scope: the command's children run under the library too"
 
 run -- "$probe" run open fork-execve
 fd=$(printf '%s\n' "$out" | sed -n 's/^created //p')
