@@ -96,6 +96,7 @@ static void read_environment(void)
 	long pid = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
 	char buf[24];
 
+	noleak_config.self = pid;
 	noleak_config.scope = choice("NOLEAK_SCOPE", scopes, NOLEAK_SCOPE_PROCESS);
 	noleak_config.restore_signals = choice("NOLEAK_SIGNALS", signals, 0) == 0;
 

@@ -130,8 +130,8 @@ struct noleak_fdset {
 
 /* Add to set the descriptors (>= 3) that a command line names: a number
  * after an option ending in "fd" ("--passphrase-fd 5"), "--x-fd=5",
- * "fd:5", "/dev/fd/5" and "/proc/self/fd/5", and "5:8" (the JDK's spawn
- * helper).  A number on its own ("sleep 5") names nothing.  Words are
+ * "fd:5", "/dev/fd/5" and "/proc/self/fd/5", and "5:8" or "5:7:9" (the
+ * JDK's spawn helper).  A number on its own ("sleep 5") names nothing.  Words are
  * split on white space, so "sh -c 'gpg --passphrase-fd 5'" counts;
  * noleak_fds_in_words carries the previous word across calls. */
 void noleak_fds_in_args(char *const *argv, struct noleak_fdset *set);
@@ -164,6 +164,8 @@ struct noleak_config {
 	int restore_signals;		/* NOLEAK_SIGNALS=restore */
 	long owner;			/* _NOLEAK_PID: the process noleak
 					   was started with */
+	long self;			/* this process, when it started: an
+					   exec from another pid is a child's */
 	char libbase[64];		/* our file name, for LD_PRELOAD */
 	unsigned long ign_at_start;	/* signals ignored at start, bit s-1 */
 	unsigned long mask_at_start;	/* the blocked mask at start */
@@ -214,6 +216,12 @@ enum { NOLEAK_INTENT_MAX = 256, NOLEAK_ADDED_MAX = 65536 };
 void noleak_added_set(int fd, int added);
 NOLEAK_ASYNC_SAFE int noleak_added_test(int fd);
 
+/* Take off every close-on-exec flag the shim added, recording in undo
+ * (NOLEAK_ADDED_MAX bits) what it took off; noleak_added_restore puts those
+ * back.  For a helper that must receive what it would without the shim. */
+void noleak_added_clear_all(unsigned long *undo);
+void noleak_added_restore(const unsigned long *undo);
+
 /* Bookkeeping for a descriptor a wrapper has just created.  added says
  * whether the shim asked for close-on-exec the program did not ask for.
  * A result of 0, 1 or 2 never keeps the shim's flag (the daemonize idiom
@@ -248,6 +256,10 @@ NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *k
  * noleak_sweep_probe, which noleak_init calls once. */
 extern int noleak_have_close_range;
 void noleak_sweep_probe(void);
+
+/* Add to set the descriptors that hold a file lock (flock, fcntl): what a
+ * setlock-style program keeps across an exec in place. */
+NOLEAK_ASYNC_SAFE void noleak_locked_fds(struct noleak_fdset *set);
 
 /* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
  * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */

@@ -204,11 +204,22 @@ static void word_fds(const char *s, const char *end, const char *ps,
 		add(set, fd);
 		return;
 	}
-	/* "5:8": two numbers and a colon, the JDK's jspawnhelper argument. */
-	p = memchr(s, ':', (size_t)(end - s));
-	if (p && span_fd(s, p, &fd) && span_fd(p + 1, end, &fd2)) {
-		add(set, fd);
-		add(set, fd2);
+	/* "5:8", "5:7:9": numbers joined by colons, the JDK's jspawnhelper
+	 * argument (two of them before JDK 17.0.15, three since). */
+	if (memchr(s, ':', (size_t)(end - s))) {
+		struct noleak_fdset found = { 0 };
+
+		for (p = s; p <= end;) {
+			const char *colon = memchr(p, ':', (size_t)(end - p));
+			const char *e = colon ? colon : end;
+
+			if (!span_fd(p, e, &fd2))
+				return;
+			add(&found, fd2);
+			p = e + 1;
+		}
+		for (size_t i = 0; i < found.n; i++)
+			add(set, found.fd[i]);
 	}
 }
 

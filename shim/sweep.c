@@ -209,6 +209,50 @@ int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx)
 	return 0;
 }
 
+/* Whether /proc/self/fdinfo/fd has a "lock:" line. */
+static int holds_lock(int fd)
+{
+	char path[40] = "/proc/self/fdinfo/", buf[1024];
+	size_t len = 18;
+	char digits[12];
+	int n = 0, info;
+	long got;
+
+	do {
+		digits[n++] = (char)('0' + fd % 10);
+		fd /= 10;
+	} while (fd);
+	while (n)
+		path[len++] = digits[--n];
+	path[len] = '\0';
+	info = (int)noleak_raw(SYS_openat, AT_FDCWD, (long)path,
+			       O_RDONLY | O_CLOEXEC, 0, 0);
+	if (info < 0)
+		return 0;
+	got = noleak_raw(SYS_read, info, (long)buf, sizeof(buf) - 1, 0, 0);
+	noleak_raw(SYS_close, info, 0, 0, 0, 0);
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	for (long i = 0; i + 5 <= got; i++)
+		if ((i == 0 || buf[i - 1] == '\n') && !__builtin_memcmp(buf + i, "lock:", 5))
+			return 1;
+	return 0;
+}
+
+static void add_if_locked(int fd, void *ctx)
+{
+	struct noleak_fdset *set = ctx;
+
+	if (fd >= 3 && set->n < NOLEAK_FDSET_MAX && holds_lock(fd))
+		set->fd[set->n++] = fd;
+}
+
+void noleak_locked_fds(struct noleak_fdset *set)
+{
+	noleak_fd_walk(add_if_locked, set);
+}
+
 enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 				   const struct noleak_fdset *named)
 {

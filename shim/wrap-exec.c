@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -61,6 +62,10 @@ void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 	noleak_fds_in_env(envp, pid, &named);
 	if (fd_to_run >= 3 && named.n < NOLEAK_FDSET_MAX)
 		named.fd[named.n++] = fd_to_run;
+	/* An exec in place (not in a child) is still the same process: the
+	 * file locks it holds stay held, as setlock-style programs expect. */
+	if (pid == noleak_config.self)
+		noleak_locked_fds(&named);
 	noleak_sweep(&noleak_config.keep, &named);
 }
 
@@ -419,24 +424,43 @@ static const posix_spawnattr_t *spawn_signals(const posix_spawnattr_t *attr,
 	return mine;
 }
 
+/* The JDK starts every process through its jspawnhelper, telling it three
+ * descriptor numbers and expecting it to find (and close) more: the
+ * parent's ends of its pipes.  The helper marks or closes every
+ * descriptor itself before it execs the real program
+ * (java.base/unix/native/libjava/childproc.c), so it gets exactly what it
+ * would get without the shim. */
+static int is_fd_closing_helper(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return !strcmp(slash ? slash + 1 : path, "jspawnhelper");
+}
+
 static int do_spawn(spawn_fn *next, pid_t *pid, const char *path,
 		    const posix_spawn_file_actions_t *actions,
 		    const posix_spawnattr_t *attr, char *const argv[],
 		    char *const envp[])
 {
+	unsigned long undo[NOLEAK_ADDED_MAX / (8 * sizeof(unsigned long))];
 	posix_spawnattr_t mine;
-	int took, ret;
+	int took, ret, helper;
 
 	if (!next)
 		return ENOSYS;	/* posix_spawn returns the error number */
 	took = noleak_spawner_lock();
-	/* The child's pid is not known yet: LISTEN_PID cannot be checked. */
-	noleak_exec_sweep(argv, envp, -1, 0);
+	helper = !noleak_dormant && is_fd_closing_helper(path);
+	if (helper)
+		noleak_added_clear_all(undo);
+	else	/* the child's pid is not known: LISTEN_PID is not checked */
+		noleak_exec_sweep(argv, envp, -1, 0);
 	{
 		NEW_ENV(envp, env);
 		ret = next(pid, path, actions, spawn_signals(attr, &mine),
 			   argv, env);
 	}
+	if (helper)
+		noleak_added_restore(undo);
 	noleak_spawner_unlock(took);
 	return ret;
 }

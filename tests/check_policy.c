@@ -283,6 +283,8 @@ static const struct {
 	{ { "cat", "/dev/fd/63" }, { 63 } },
 	{ { "cmp", "/proc/self/fd/4", "x" }, { 4 } },
 	{ { "jspawnhelper", "5:8" }, { 5, 8 } },
+	{ { "jspawnhelper", "5:7:9" }, { 5, 7, 9 } },
+	{ { "x", "5:7:y" }, { 0 } },
 	{ { "dbus-daemon", "--print-address", "6" }, { 6 } },
 	{ { "sh", "-c", "gpg --passphrase-fd 5 -d x" }, { 5 } },
 	{ { "sleep", "0.05" }, { 0 } },

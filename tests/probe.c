@@ -10,6 +10,19 @@
  *   probe run CREATOR SPAWN     create, then spawn "probe report"
  *   probe inventory SPAWN       one descriptor from every creator, then spawn
  *   probe creators              list the creators inventory uses
+ *   probe pass KIND CMD ARG...  open a file (KIND file) or a listener
+ *                               (listen), run CMD with {} as its number
+ *   probe fexecve-script PATH   fexecve a script opened without O_CLOEXEC
+ *   probe handover CONV SPAWN   a socket announced by LISTEN_FDS, NGINX or
+ *                               MAKEFLAGS (CONV listen_fds, nginx,
+ *                               makeflags), to fork-execve or exec
+ *   probe setlock FILE SECONDS  flock FILE, then exec sleep in place
+ *   probe prefork               four forked workers serve a listener
+ *   probe spawn-dup2 7|1        posix_spawn with adddup2 onto 7 or 1
+ *   probe vfork-dup2            vfork, dup2 onto stdout, exec
+ *   probe execvp-path           execvp along a PATH of missing dirs
+ *   probe signals               ignore SIGCHLD and SIGPIPE, start sigcheck
+ *   probe sigcheck              report system("true") and dispositions
  *   probe lock-hazards          fork from an atfork handler and a signal
  *                               handler while the fork lock may be held
  *   probe report                print "inherited ..." and exit
@@ -42,6 +55,7 @@
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/inotify.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
@@ -661,6 +675,244 @@ static int lock_hazards(void)
 	return 0;
 }
 
+/* ---- what must keep working (issue: nothing lost) -------------------- */
+
+static int wait_status(pid_t pid)
+{
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A descriptor of KIND (file: /etc/hostname; listen: a TCP listener on
+ * loopback), then CMD ARGS with every "{}" replaced by its number. */
+static int pass(const char *kind, char **cmd)
+{
+	char num[16], *argv[64];
+	int fd, i;
+	pid_t pid;
+
+	if (!strcmp(kind, "listen")) {
+		struct sockaddr_in a = { .sin_family = AF_INET };
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (bind(fd, (void *)&a, sizeof(a)) || listen(fd, 1))
+			die("listen");
+	} else {
+		fd = open("/etc/hostname", O_RDONLY);
+	}
+	snprintf(num, sizeof(num), "%d", fd);
+	for (i = 0; cmd[i] && i < 63; i++) {
+		static char subst[64][256];
+		char *brace = strstr(cmd[i], "{}");
+
+		argv[i] = cmd[i];
+		if (brace) {
+			snprintf(subst[i], sizeof(subst[i]), "%.*s%s%s",
+				 (int)(brace - cmd[i]), cmd[i], num, brace + 2);
+			argv[i] = subst[i];
+		}
+	}
+	argv[i] = NULL;
+	printf("fd %d\n", fd);
+	pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		child_failed(argv[0]);
+	}
+	return wait_status(pid);
+}
+
+/* fexecve of a script opened without O_CLOEXEC. */
+static int fexecve_script(const char *path)
+{
+	char *argv[] = { (char *)path, NULL };
+	int fd = open(path, O_RDONLY);
+
+	fexecve(fd, argv, environ);
+	die("fexecve");
+	return 1;
+}
+
+/* The hand-over conventions: a listening socket at fd 3 (the first one a
+ * fresh process opens), announced the way CONV does, to a child started
+ * by fork + execve or by an exec in place. */
+static int handover(const char *conv, const char *how)
+{
+	char var[128], pidvar[32];
+	char *env[] = { var, pidvar, "PATH=/usr/bin:/bin", NULL };
+	int fds[2] = { -1, -1 };
+	pid_t pid;
+
+	if (!strcmp(conv, "makeflags")) {
+		if (pipe(fds))
+			die("pipe");
+		snprintf(var, sizeof(var), "MAKEFLAGS= -j4 --jobserver-auth=%d,%d",
+			 fds[0], fds[1]);
+	} else {
+		fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+		if (!strcmp(conv, "nginx"))
+			snprintf(var, sizeof(var), "NGINX=%d;", fds[0]);
+		else if (fds[0] == 3)
+			snprintf(var, sizeof(var), "LISTEN_FDS=1");
+		else
+			die("LISTEN_FDS needs the socket at 3");
+	}
+	snprintf(pidvar, sizeof(pidvar), "X=1");
+	print_created(fds, fds[1] < 0 ? 1 : 2);
+	fflush(stdout);
+	pid = strcmp(how, "exec") ? fork() : 0;
+	if (pid == 0) {
+		if (!strcmp(conv, "listen_fds"))
+			snprintf(pidvar, sizeof(pidvar), "LISTEN_PID=%d", (int)getpid());
+		execve(self, report_argv, env);
+		child_failed("execve");
+	}
+	return wait_status(pid);
+}
+
+/* setlock: lock FILE, then become "sleep SECONDS" in place. */
+static int setlock(const char *file, const char *seconds)
+{
+	int fd = open(file, O_RDWR | O_CREAT, 0600);
+
+	if (fd < 0 || flock(fd, LOCK_EX))
+		die(file);
+	execl("/bin/sleep", "sleep", seconds, (char *)NULL);
+	die("execl");
+	return 1;
+}
+
+/* A prefork server: workers forked without exec accept connections on the
+ * listener and report through a pipe, both made before the fork. */
+static int prefork(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0), p[2], served = 0;
+	char buf[64];
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(l, (void *)&a, sizeof(a)) || listen(l, 8) ||
+	    getsockname(l, (void *)&a, &len) || pipe(p))
+		die("prefork setup");
+	for (int w = 0; w < 4; w++) {
+		if (fork() == 0) {
+			int c = accept(l, NULL, NULL);
+
+			_exit(c >= 0 && write(p[1], "served\n", 7) == 7 ? 0 : 1);
+		}
+	}
+	for (int w = 0; w < 4; w++) {
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (connect(c, (void *)&a, sizeof(a)))
+			die("connect");
+	}
+	for (int w = 0; w < 4; w++)
+		wait(NULL);
+	close(p[1]);
+	while (read(p[0], buf, 7) == 7)
+		served++;
+	printf("served %d\n", served);
+	return 0;
+}
+
+/* posix_spawn with adddup2 onto TARGET (7: the child reports; 1: the
+ * child's stdout is a pipe the parent reads). */
+static int spawn_dup2(int target)
+{
+	posix_spawn_file_actions_t fa;
+	char *say[] = { self, "say", "via-dup2", NULL };
+	int fd = open("/etc/hostname", O_RDONLY), p[2];
+	char buf[64] = "";
+	pid_t pid;
+
+	if (pipe(p))
+		die("pipe");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, target == 1 ? p[1] : fd, target);
+	if (posix_spawn(&pid, self, &fa, NULL, target == 1 ? say : report_argv,
+			environ))
+		die("posix_spawn");
+	wait_status(pid);
+	close(p[1]);
+	if (target == 1 && read(p[0], buf, sizeof(buf) - 1) > 0)
+		printf("read %s", buf);
+	return 0;
+}
+
+/* vfork, dup2 onto stdout, exec. */
+static int vfork_dup2(void)
+{
+	char *say[] = { self, "say", "via-vfork", NULL };
+	char buf[64] = "";
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		die("pipe");
+	pid = vfork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execv(self, say);
+		_exit(127);
+	}
+	wait_status(pid);
+	close(p[1]);
+	if (read(p[0], buf, sizeof(buf) - 1) > 0)
+		printf("read %s", buf);
+	return 0;
+}
+
+static int execvp_path(void)
+{
+	char *argv[] = { "true", NULL };
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		setenv("PATH", "/nonexistent/a:/nonexistent/b:/usr/bin:/bin", 1);
+		execvp("true", argv);
+		_exit(127);
+	}
+	printf("execvp %d\n", wait_status(pid));
+	return 0;
+}
+
+/* A daemon that ignores SIGCHLD and SIGPIPE starts a helper. */
+static int signals(void)
+{
+	char *argv[] = { self, "sigcheck", NULL };
+	pid_t pid;
+
+	signal(SIGCHLD, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	pid = fork();
+	if (pid == 0) {
+		execv(self, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+static int sigcheck(void)
+{
+	struct sigaction sa;
+	int rc = system("true");
+
+	printf("system %d\n", rc);
+	sigaction(SIGPIPE, NULL, &sa);
+	printf("sigpipe %s\n", sa.sa_handler == SIG_IGN ? "ignored" : "default");
+	sigaction(SIGHUP, NULL, &sa);
+	printf("sighup %s\n", sa.sa_handler == SIG_IGN ? "ignored" : "default");
+	return 0;
+}
+
 #if defined(__x86_64__) && defined(__GLIBC__)
 /* A reference to the old version, as a binary linked before glibc 2.15
  * would have; the name is ours, the symbol is glibc's. */
@@ -698,7 +950,7 @@ int main(int argc, char **argv)
 	report_argv[0] = self;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	if (argc == 2 && !strcmp(argv[1], "report")) {
+	if (argc >= 2 && !strcmp(argv[1], "report")) {	/* extra words: ignored */
 		report();
 		return 0;
 	}
@@ -721,6 +973,26 @@ int main(int argc, char **argv)
 			puts(inventory_creators[i]);
 		return 0;
 	}
+	if (argc >= 4 && !strcmp(argv[1], "pass"))
+		return pass(argv[2], argv + 3);
+	if (argc == 3 && !strcmp(argv[1], "fexecve-script"))
+		return fexecve_script(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "handover"))
+		return handover(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "setlock"))
+		return setlock(argv[2], argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "prefork"))
+		return prefork();
+	if (argc == 3 && !strcmp(argv[1], "spawn-dup2"))
+		return spawn_dup2(atoi(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "vfork-dup2"))
+		return vfork_dup2();
+	if (argc == 2 && !strcmp(argv[1], "execvp-path"))
+		return execvp_path();
+	if (argc == 2 && !strcmp(argv[1], "signals"))
+		return signals();
+	if (argc == 2 && !strcmp(argv[1], "sigcheck"))
+		return sigcheck();
 	if (argc == 2 && !strcmp(argv[1], "lock-hazards"))
 		return lock_hazards();
 	if (argc == 3 && !strcmp(argv[1], "inventory"))

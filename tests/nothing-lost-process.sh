@@ -1,0 +1,4 @@
+#!/bin/sh
+# nothing-lost-process.sh: nothing-lost.sh in the process scope.
+scope=process
+. "$NOLEAK_SRCDIR/tests/nothing-lost.sh"

@@ -1,0 +1,4 @@
+#!/bin/sh
+# nothing-lost-tree.sh: nothing-lost.sh in the tree scope.
+scope=tree
+. "$NOLEAK_SRCDIR/tests/nothing-lost.sh"
