@@ -285,6 +285,27 @@ START_TEST(keep_list_bad_entry)
 }
 END_TEST
 
+/* An unknown scope or signals setting is reported, naming the variable and
+ * the value, and the default applies. */
+START_TEST(bad_words_are_reported)
+{
+	const char *env[] = { "NOLEAK_SCOPE=sideways", "NOLEAK_SIGNALS=\x01x", NULL };
+	const char *args[] = { "run", "open", "fork-execve", NULL };
+	struct run r;
+	int fd;
+
+	run_probe(&r, 1, env, args);
+	expect_exit0(&r, "bad words");
+	created(&r, &fd);
+	ck_assert_msg(!inherited(r.out, fd), "the shim stopped working:\n%s", r.out);
+	ck_assert_msg(strstr(r.err, "NOLEAK_SCOPE: ignoring 'sideways': expected "
+			     "process or tree; using process") &&
+		      strstr(r.err, "NOLEAK_SIGNALS: ignoring '\\x01x': expected "
+			     "restore or keep; using restore"),
+		      "no clear message:\n%s", r.err);
+}
+END_TEST
+
 /* The daemonize idiom lands new descriptors on 0, 1 and 2: never
  * close-on-exec there. */
 START_TEST(stdio_idiom_keeps_std_fds)
@@ -408,6 +429,7 @@ static Suite *suite(void)
 			    sizeof(keep_spawns) / sizeof(keep_spawns[0]));
 	tcase_add_test(tc, keep_list_respects_program_cloexec);
 	tcase_add_test(tc, keep_list_bad_entry);
+	tcase_add_test(tc, bad_words_are_reported);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("idioms");
