@@ -124,17 +124,7 @@ static void read_environment(void)
 /* What the process started with, to give the same to its children. */
 static void record_signals(void)
 {
-	struct {
-		void *handler;
-		unsigned long flags;
-		void *restorer;
-		unsigned long mask;
-	} act;
-
-	for (int sig = 1; sig <= 64; sig++)
-		if (noleak_raw(SYS_rt_sigaction, sig, 0, (long)&act, 8, 0) == 0 &&
-		    act.handler == (void *)SIG_IGN)
-			noleak_config.ign_at_start |= 1UL << (sig - 1);
+	noleak_config.ign_at_start = noleak_ignored_signals();
 	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0,
 		   (long)&noleak_config.mask_at_start, 8, 0);
 }

@@ -26,9 +26,11 @@
 #include <unistd.h>
 
 #define NOLEAK_SYMBOL(name) __typeof__(name) *next_##name;
+#define NOLEAK_LAZY(name) NOLEAK_SYMBOL(name)
 #define NOLEAK_COMPAT(name, version) __typeof__(name) *next_##name##_compat;
 #include "symbols.def"
 #undef NOLEAK_SYMBOL
+#undef NOLEAK_LAZY
 #undef NOLEAK_COMPAT
 
 enum { UNDONE, RUNNING, DONE };
@@ -71,6 +73,19 @@ static void *lookup(const char *name, const char *version, void *self)
 	return p == self ? NULL : p;
 }
 
+void *noleak_next_lookup(void **slot, const char *name, void *self)
+{
+	void *p;
+
+	/* Still binding on this thread (dlsym re-entered us): not now. */
+	noleak_next_bind();
+	if (__atomic_load_n(&bound.state, __ATOMIC_ACQUIRE) != DONE)
+		return NULL;
+	p = lookup(name, NULL, self);
+	__atomic_store_n(slot, p, __ATOMIC_RELEASE);
+	return p;
+}
+
 void noleak_next_bind(void)
 {
 	if (!noleak_once_enter(&bound))
@@ -80,12 +95,14 @@ void noleak_next_bind(void)
 	__atomic_store_n(&next_##name, \
 		(__typeof__(name) *)lookup(#name, NULL, (void *)name), \
 		__ATOMIC_RELEASE);
+#define NOLEAK_LAZY(name)
 #define NOLEAK_COMPAT(name, version) \
 	__atomic_store_n(&next_##name##_compat, \
 		(__typeof__(name) *)lookup(#name, version, NULL), \
 		__ATOMIC_RELEASE);
 #include "symbols.def"
 #undef NOLEAK_SYMBOL
+#undef NOLEAK_LAZY
 #undef NOLEAK_COMPAT
 
 	noleak_once_leave(&bound);

@@ -50,9 +50,11 @@ int __openat64_2(int dirfd, const char *path, int flags);
 /* ---- next.c: the table of next symbols ------------------------------- */
 
 #define NOLEAK_SYMBOL(name) extern __typeof__(name) *next_##name;
+#define NOLEAK_LAZY(name) NOLEAK_SYMBOL(name)
 #define NOLEAK_COMPAT(name, version) extern __typeof__(name) *next_##name##_compat;
 #include "symbols.def"
 #undef NOLEAK_SYMBOL
+#undef NOLEAK_LAZY
 #undef NOLEAK_COMPAT
 
 /* The bound next symbol, or NULL while it is not bound yet (before the
@@ -61,17 +63,19 @@ int __openat64_2(int dirfd, const char *path, int flags);
  * dlsym from a wrapper that may run inside an allocator's initialisation. */
 #define NEXT(name) __atomic_load_n(&next_##name, __ATOMIC_ACQUIRE)
 
-/* The next symbol, binding the table first if need be: for wrappers that
- * cannot fall back to a raw system call (stdio, spawning).  NULL only when
- * called from inside binding itself. */
+/* The next symbol, looked up now if it is not bound yet: for lazy symbols,
+ * and for wrappers that cannot fall back to a raw system call.  NULL only
+ * when the symbol does not exist or this thread is inside start-up. */
 #define NEXT_BOUND(name) ({                                         \
 	__typeof__(next_##name) next_ = NEXT(name);                 \
-	if (!next_) {                                               \
-		noleak_next_bind();                                 \
-		next_ = NEXT(name);                                 \
-	}                                                           \
+	if (!next_)                                                 \
+		next_ = (__typeof__(next_##name))noleak_next_lookup(  \
+			(void **)&next_##name, #name, (void *)name);  \
 	next_;                                                      \
 })
+
+/* Bind *slot to the next definition of name (not self) and return it. */
+void *noleak_next_lookup(void **slot, const char *name, void *self);
 
 /* A once-only initialisation that tolerates re-entry: noleak_once_enter
  * returns 1 to the one caller that must run it (which then calls
@@ -256,6 +260,10 @@ NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *k
  * noleak_sweep_probe, which noleak_init calls once. */
 extern int noleak_have_close_range;
 void noleak_sweep_probe(void);
+
+/* The signals this process ignores now (bit s-1), from the SigIgn line of
+ * /proc/self/status, or one rt_sigaction per signal without /proc. */
+NOLEAK_ASYNC_SAFE unsigned long noleak_ignored_signals(void);
 
 /* Add to set the descriptors that hold a file lock (flock, fcntl): what a
  * setlock-style program keeps across an exec in place. */

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -207,6 +208,45 @@ int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx)
 	}
 	noleak_raw(SYS_close, dir, 0, 0, 0, 0);
 	return 0;
+}
+
+unsigned long noleak_ignored_signals(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		unsigned long mask;
+	} act;
+	char buf[2048];
+	unsigned long set = 0;
+	long fd = noleak_raw(SYS_openat, AT_FDCWD, (long)"/proc/self/status",
+			     O_RDONLY | O_CLOEXEC, 0, 0);
+	long got = fd < 0 ? -1 : noleak_raw(SYS_read, fd, (long)buf,
+					    sizeof(buf) - 1, 0, 0);
+
+	if (fd >= 0)
+		noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+	if (got > 0) {
+		buf[got] = '\0';
+		for (long i = 0; i + 8 < got; i++) {
+			const char *p = buf + i + 8;
+
+			if ((i && buf[i - 1] != '\n') ||
+			    __builtin_memcmp(buf + i, "SigIgn:\t", 8))
+				continue;
+			for (; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+				set = set << 4 | (unsigned long)(*p <= '9' ? *p - '0'
+								      : *p - 'a' + 10);
+			return set;
+		}
+	}
+	/* No /proc: ask for each signal. */
+	for (int sig = 1; sig <= 64; sig++)
+		if (noleak_raw(SYS_rt_sigaction, sig, 0, (long)&act, 8, 0) == 0 &&
+		    act.handler == (void *)SIG_IGN)
+			set |= 1UL << (sig - 1);
+	return set;
 }
 
 /* Whether /proc/self/fdinfo/fd has a "lock:" line. */

@@ -87,18 +87,8 @@ struct sigsave {
 /* The signals ignored now that were not ignored at start-up. */
 NOLEAK_ASYNC_SAFE static unsigned long ignored_since_start(void)
 {
-	unsigned long set = 0;
-	struct kernel_sigaction act;
-
-	for (int sig = 1; sig <= 64; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP ||
-		    (noleak_config.ign_at_start >> (sig - 1)) & 1)
-			continue;
-		if (noleak_raw(SYS_rt_sigaction, sig, 0, (long)&act, 8, 0) == 0 &&
-		    act.handler == (void *)SIG_IGN)
-			set |= 1UL << (sig - 1);
-	}
-	return set;
+	return noleak_ignored_signals() & ~noleak_config.ign_at_start &
+	       ~((1UL << (SIGKILL - 1)) | (1UL << (SIGSTOP - 1)));
 }
 
 NOLEAK_ASYNC_SAFE static void set_handlers(unsigned long set, void *handler)

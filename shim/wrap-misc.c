@@ -17,7 +17,7 @@
 
 NOLEAK_EXPORT int epoll_create1(int flags)
 {
-	__typeof__(epoll_create1) *next = NEXT(epoll_create1);
+	__typeof__(epoll_create1) *next = NEXT_BOUND(epoll_create1);
 	int added;
 	int fd;
 
@@ -40,7 +40,7 @@ NOLEAK_EXPORT int epoll_create(int size)
 
 NOLEAK_EXPORT int eventfd(unsigned int count, int flags)
 {
-	__typeof__(eventfd) *next = NEXT(eventfd);
+	__typeof__(eventfd) *next = NEXT_BOUND(eventfd);
 	int added;
 	int fd;
 
@@ -55,7 +55,7 @@ NOLEAK_EXPORT int eventfd(unsigned int count, int flags)
  * -1 makes a new one. */
 NOLEAK_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
 {
-	__typeof__(signalfd) *next = NEXT(signalfd);
+	__typeof__(signalfd) *next = NEXT_BOUND(signalfd);
 	int added = 0;
 	int ret;
 
@@ -70,7 +70,7 @@ NOLEAK_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
 
 NOLEAK_EXPORT int timerfd_create(int clockid, int flags)
 {
-	__typeof__(timerfd_create) *next = NEXT(timerfd_create);
+	__typeof__(timerfd_create) *next = NEXT_BOUND(timerfd_create);
 	int added;
 	int fd;
 
@@ -83,7 +83,7 @@ NOLEAK_EXPORT int timerfd_create(int clockid, int flags)
 
 NOLEAK_EXPORT int inotify_init1(int flags)
 {
-	__typeof__(inotify_init1) *next = NEXT(inotify_init1);
+	__typeof__(inotify_init1) *next = NEXT_BOUND(inotify_init1);
 	int added;
 	int fd;
 
@@ -101,7 +101,7 @@ NOLEAK_EXPORT int inotify_init(void)
 
 NOLEAK_EXPORT int memfd_create(const char *name, unsigned int flags)
 {
-	__typeof__(memfd_create) *next = NEXT(memfd_create);
+	__typeof__(memfd_create) *next = NEXT_BOUND(memfd_create);
 	int added;
 	int fd;
 
@@ -114,7 +114,7 @@ NOLEAK_EXPORT int memfd_create(const char *name, unsigned int flags)
 
 NOLEAK_EXPORT int fanotify_init(unsigned int flags, unsigned int event_flags)
 {
-	__typeof__(fanotify_init) *next = NEXT(fanotify_init);
+	__typeof__(fanotify_init) *next = NEXT_BOUND(fanotify_init);
 	int added;
 	int fd;
 
@@ -127,7 +127,7 @@ NOLEAK_EXPORT int fanotify_init(unsigned int flags, unsigned int event_flags)
 
 NOLEAK_EXPORT int posix_openpt(int flags)
 {
-	__typeof__(posix_openpt) *next = NEXT(posix_openpt);
+	__typeof__(posix_openpt) *next = NEXT_BOUND(posix_openpt);
 	int added;
 	int fd;
 

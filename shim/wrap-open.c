@@ -155,7 +155,7 @@ NOLEAK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 NOLEAK_EXPORT int open_by_handle_at(int mountfd, struct file_handle *handle,
 				    int flags)
 {
-	__typeof__(open_by_handle_at) *next = NEXT(open_by_handle_at);
+	__typeof__(open_by_handle_at) *next = NEXT_BOUND(open_by_handle_at);
 	int added, fd;
 
 	flags = cloexec(flags, &added);

@@ -87,7 +87,7 @@ static void received(struct msghdr *msg, int added)
 
 NOLEAK_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	__typeof__(recvmsg) *next = NEXT(recvmsg);
+	__typeof__(recvmsg) *next = NEXT_BOUND(recvmsg);
 	int added;
 	ssize_t ret;
 
@@ -103,7 +103,7 @@ NOLEAK_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 NOLEAK_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			   int flags, struct timespec *timeout)
 {
-	__typeof__(recvmmsg) *next = NEXT(recvmmsg);
+	__typeof__(recvmmsg) *next = NEXT_BOUND(recvmmsg);
 	int added;
 	int ret;
 

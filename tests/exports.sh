@@ -7,7 +7,7 @@
 lib=$NOLEAK_LIBRARY
 oldest=2.34	# keep in step with README.md
 
-expected=$(sed -n 's/^NOLEAK_SYMBOL(\([A-Za-z0-9_]*\))$/\1/p' \
+expected=$(sed -n 's/^NOLEAK_\(SYMBOL\|LAZY\)(\([A-Za-z0-9_]*\))$/\2/p' \
 	"$NOLEAK_SRCDIR/shim/symbols.def" | sort -u)
 # Drop the version tags of versioned exports (posix_spawn@@GLIBC_2.15).
 actual=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TtWw]$/ { print $3 }' |
