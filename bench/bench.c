@@ -11,7 +11,7 @@
  *   bench rss all|private     resident (or private) memory in KiB
  *   bench sweep-loop N        ns per descriptor of the bounded-loop fallback
  *
- * Environment: NOLEAK_LIBRARY (the library), BENCH_ROUNDS (default 7),
+ * Environment: NOLEAK_LIBRARY (the library), BENCH_ROUNDS (default 9),
  * BENCH_QUICK=1 (fewer iterations, for a smoke run). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -278,7 +278,7 @@ static int rounds(void)
 {
 	const char *r = getenv("BENCH_ROUNDS");
 
-	return r && atoi(r) > 0 ? atoi(r) : (quick ? 3 : 7);
+	return r && atoi(r) > 0 && atoi(r) < 64 ? atoi(r) : (quick ? 3 : 9);
 }
 
 /* Alternate A and B; medians in *a and *b. */
@@ -331,7 +331,7 @@ static void section_percall(void)
 {
 	static char *ops[] = { "open", "openat", "socket", "accept", "pipe",
 			       "dup", "fopen", "epoll_create1" };
-	long n = quick ? 20000 : 200000;
+	long n = quick ? 20000 : 100000;
 
 	printf("1. Per call: create+close round trips, with the shim over without (target <= 1.02)\n");
 	printf("   %-14s %12s %12s %8s\n", "call", "without ns", "with ns", "ratio");
@@ -341,6 +341,11 @@ static void section_percall(void)
 
 		side_by_side(0, args, 1, args, &a, &b);
 		printf("   %-14s %12.0f %12.0f %8.3f\n", ops[i], a, b, b / a);
+		if (i == 0) {	/* the same on both sides: the noise floor */
+			side_by_side(0, args, 0, args, &a, &b);
+			printf("   %-14s %12.0f %12.0f %8.3f   <- A/A control: no shim on either side\n",
+			       ops[i], a, b, b / a);
+		}
 	}
 	printf("\n");
 }
@@ -354,7 +359,7 @@ static void section_spawn(void)
 	printf("   %-12s %6s %12s %12s %8s\n", "how", "fds", "without us", "with us", "ratio");
 	for (size_t c = 0; c < 3; c++)
 		for (size_t i = 0; i < 4; i++) {
-			long k = counts[c] >= 10000 ? 100 : 300;
+			long k = counts[c] >= 10000 ? 60 : 150;
 			char *args[] = { "spawn", hows[i], fmt(0, counts[c]),
 					 fmt(1, quick ? k / 5 : k), NULL };
 			double a, b;
@@ -362,6 +367,11 @@ static void section_spawn(void)
 			side_by_side(0, args, 1, args, &a, &b);
 			printf("   %-12s %6d %12.1f %12.1f %8.3f\n", hows[i], counts[c],
 			       a / 1000, b / 1000, b / a);
+			if (c == 0 && i == 0) {
+				side_by_side(0, args, 0, args, &a, &b);
+				printf("   %-12s %6d %12.1f %12.1f %8.3f   <- A/A control\n",
+				       hows[i], counts[c], a / 1000, b / 1000, b / a);
+			}
 		}
 	printf("\n");
 }
@@ -382,7 +392,8 @@ static void section_alternatives(void)
 	for (size_t i = 0; i < 4; i++) {
 		printf("   %s\n", names[i]);
 		for (size_t c = 0; c < 3; c++) {
-			long k = !strcmp(alts[i], "hand-loop") ? 20 : 200;
+			long k = !strcmp(alts[i], "hand-loop") ? 10 :
+				 !strcmp(alts[i], "hand-proc") && counts[c] >= 10000 ? 10 : 100;
 			char *mine[] = { "spawn", "fork-exec", fmt(0, counts[c]),
 					 fmt(1, quick ? k / 5 : k), NULL };
 			char *theirs[] = { "spawn", alts[i], fmt(2, counts[c]),
@@ -407,8 +418,8 @@ static void section_python(void)
 		return;
 	}
 	for (size_t c = 0; c < 3; c++) {
-		char *mine[] = { "spawn", "fork-exec", fmt(0, counts[c]), fmt(1, quick ? 40 : 200), NULL };
-		char *py[] = { "python", fmt(2, counts[c]), fmt(3, quick ? 40 : 200), NULL };
+		char *mine[] = { "spawn", "fork-exec", fmt(0, counts[c]), fmt(1, quick ? 40 : 100), NULL };
+		char *py[] = { "python", fmt(2, counts[c]), fmt(3, quick ? 40 : 100), NULL };
 		double a, b;
 
 		side_by_side(1, mine, 0, py, &a, &b);
@@ -439,27 +450,56 @@ static double python_worker(int nfds, long k)
 	return ns;
 }
 
+/* Run a worker under the shim with the soft limit set to soft. */
+static double at_limit(rlim_t soft, char *const *args)
+{
+	struct rlimit rl, saved;
+	double v;
+
+	getrlimit(RLIMIT_NOFILE, &saved);
+	rl = saved;
+	rl.rlim_cur = soft;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	v = worker(1, args);
+	setrlimit(RLIMIT_NOFILE, &saved);
+	return v;
+}
+
 static void section_rlimit(void)
 {
 	struct rlimit rl;
 	rlim_t low = 64, high;
-	char *args[] = { "spawn", "fork-exec", "10", fmt(0, quick ? 40 : 300), NULL };
-	double at_low, at_high, per_fd;
+	long nr_open = 0;
+	char *args[] = { "spawn", "fork-exec", "10", fmt(0, quick ? 40 : 150), NULL };
 	char *loop[] = { "sweep-loop", "1000000", NULL };
+	double vl[64], vh[64], per_fd;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+	int r = rounds();
 
+	if (f && fscanf(f, "%ld", &nr_open) != 1)
+		nr_open = 0;
+	if (f)
+		fclose(f);
+	/* The highest limit the machine allows: fs.nr_open, if we may. */
 	getrlimit(RLIMIT_NOFILE, &rl);
+	if (nr_open > (long)rl.rlim_max) {
+		struct rlimit up = { (rlim_t)nr_open, (rlim_t)nr_open };
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+		else
+			printf("   raising the hard limit to fs.nr_open (%ld) was refused: %s\n",
+			       nr_open, strerror(errno));
+	}
 	high = rl.rlim_max;
 	printf("4. RLIMIT_NOFILE: fork+exec under the shim at the lowest and highest soft limit\n");
-	rl.rlim_cur = low;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	at_low = worker(1, args);
-	rl.rlim_cur = high;
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		printf("   raising the soft limit to %lu was refused\n", (unsigned long)high);
-	at_high = worker(1, args);
+	for (int i = 0; i < r; i++) {
+		vl[i] = at_limit(low, args);
+		vh[i] = at_limit(high, args);
+	}
 	printf("   soft %lu: %.1f us; soft %lu: %.1f us; ratio %.3f (flat: close_range)\n",
-	       (unsigned long)low, at_low / 1000, (unsigned long)high, at_high / 1000,
-	       at_high / at_low);
+	       (unsigned long)low, median(vl, r) / 1000, (unsigned long)high,
+	       median(vh, r) / 1000, median(vh, r) / median(vl, r));
 	per_fd = worker(0, loop);
 	printf("   the bounded-loop fallback (no close_range, no /proc): %.1f ns per number,\n"
 	       "   so %.1f ms per exec at 1,048,576 (computed from the measured cost)\n\n",
@@ -468,7 +508,7 @@ static void section_rlimit(void)
 
 static void section_load(void)
 {
-	char *args[] = { "spawn", "fork-exec", "10", fmt(0, quick ? 100 : 500), NULL };
+	char *args[] = { "spawn", "fork-exec", "10", fmt(0, quick ? 100 : 300), NULL };
 	char *rss[] = { "rss", "all", NULL };
 	char *priv[] = { "rss", "private", NULL };
 	double a, b;

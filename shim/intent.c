@@ -35,6 +35,7 @@ struct intent {
 };
 
 static struct intent table[NOLEAK_INTENT_MAX];
+static int table_used;		/* slots at or above this were never used */
 static int table_overflow;
 static unsigned long added[NOLEAK_ADDED_MAX / (8 * sizeof(unsigned long))];
 
@@ -75,8 +76,17 @@ static struct intent *claim(void)
 			if (__atomic_compare_exchange_n(&table[i].key, &key,
 							SLOT_BUSY, 0,
 							__ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE))
+							__ATOMIC_ACQUIRE)) {
+				int used = __atomic_load_n(&table_used, __ATOMIC_RELAXED);
+
+				while ((int)i >= used &&
+				       !__atomic_compare_exchange_n(&table_used, &used,
+								    (int)i + 1, 0,
+								    __ATOMIC_ACQ_REL,
+								    __ATOMIC_RELAXED))
+					;
 				return &table[i];
+			}
 		}
 	}
 	return NULL;
@@ -89,9 +99,11 @@ void noleak_intent_keep(int fd)
 	dev_t dev;
 	ino_t ino;
 
+	size_t used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
+
 	if (fd < 3 || identify(fd, &dev, &ino) < 0)
 		goto out;
-	for (size_t i = 0; i < NOLEAK_INTENT_MAX && !slot; i++) {
+	for (size_t i = 0; i < used && !slot; i++) {
 		int key = fd + 1;
 
 		if (__atomic_load_n(&table[i].key, __ATOMIC_RELAXED) == key &&
@@ -125,7 +137,9 @@ out:
 
 void noleak_intent_drop(int fd)
 {
-	for (size_t i = 0; i < NOLEAK_INTENT_MAX; i++) {
+	size_t used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
+
+	for (size_t i = 0; i < used; i++) {
 		int key = fd + 1;
 
 		if (__atomic_load_n(&table[i].key, __ATOMIC_RELAXED) == key)
@@ -138,9 +152,9 @@ void noleak_intent_drop(int fd)
 
 size_t noleak_intent_collect(int *fds, size_t max, int *overflow)
 {
-	size_t n = 0;
+	size_t n = 0, used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
 
-	for (size_t i = 0; i < NOLEAK_INTENT_MAX && n < max; i++) {
+	for (size_t i = 0; i < used && n < max; i++) {
 		int key = __atomic_load_n(&table[i].key, __ATOMIC_ACQUIRE);
 
 		if (key > 0 && slot_live(i, key))
