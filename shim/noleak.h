@@ -144,9 +144,14 @@ void noleak_fds_in_words(const char *text, struct noleak_fdset *set,
 
 /* Add to set the descriptors the hand-over conventions in envp pass:
  * LISTEN_FDS (when LISTEN_PID is unset, pid is 0, or they match), NGINX,
- * UNICORN_FD, SERVER_STARTER_PORT, WAYLAND_SOCKET, BASH_XTRACEFD and the
- * jobserver in MAKEFLAGS or MFLAGS. */
+ * UNICORN_FD, SERVER_STARTER_PORT, WAYLAND_SOCKET and BASH_XTRACEFD. */
 void noleak_fds_in_env(char *const *envp, long pid, struct noleak_fdset *set);
+
+/* Add to set the two descriptors of GNU make's jobserver named in MAKEFLAGS
+ * or MFLAGS.  make leaves those variables set for programs it did not give
+ * the pipe to, so the numbers may name anything: the caller keeps only the
+ * ones that are pipes (noleak_keep_pipes). */
+void noleak_fds_in_makeflags(char *const *envp, struct noleak_fdset *set);
 
 int noleak_fdset_has(const struct noleak_fdset *set, int fd);
 
@@ -268,6 +273,10 @@ NOLEAK_ASYNC_SAFE unsigned long noleak_ignored_signals(void);
 /* Add to set the descriptors that hold a file lock (flock, fcntl): what a
  * setlock-style program keeps across an exec in place. */
 NOLEAK_ASYNC_SAFE void noleak_locked_fds(struct noleak_fdset *set);
+
+/* Add to set those descriptors of from that are pipes or FIFOs. */
+NOLEAK_ASYNC_SAFE void noleak_keep_pipes(const struct noleak_fdset *from,
+					 struct noleak_fdset *set);
 
 /* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
  * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */

@@ -281,7 +281,6 @@ static void list_fds(const char *value, const char *seps,
 void noleak_fds_in_env(char *const *envp, long pid, struct noleak_fdset *set)
 {
 	const char *v;
-	static const char *const makevars[] = { "MAKEFLAGS", "MFLAGS" };
 
 	/* systemd socket activation: LISTEN_FDS descriptors from 3, for the
 	 * process LISTEN_PID names (pid 0: not known yet, as for spawn). */
@@ -305,8 +304,14 @@ void noleak_fds_in_env(char *const *envp, long pid, struct noleak_fdset *set)
 	/* Wayland clients, bash's xtrace: one number each. */
 	list_fds(env_get(envp, "WAYLAND_SOCKET"), "", set);
 	list_fds(env_get(envp, "BASH_XTRACEFD"), "", set);
-	/* GNU make's jobserver: --jobserver-auth=R,W (--jobserver-fds before
-	 * make 4.2); a fifo:PATH names no descriptor. */
+}
+
+void noleak_fds_in_makeflags(char *const *envp, struct noleak_fdset *set)
+{
+	static const char *const makevars[] = { "MAKEFLAGS", "MFLAGS" };
+
+	/* --jobserver-auth=R,W (--jobserver-fds before make 4.2); a
+	 * fifo:PATH names no descriptor. */
 	for (size_t i = 0; i < 2; i++) {
 		const char *m = env_get(envp, makevars[i]);
 

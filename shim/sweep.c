@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -247,6 +248,16 @@ unsigned long noleak_ignored_signals(void)
 		    act.handler == (void *)SIG_IGN)
 			set |= 1UL << (sig - 1);
 	return set;
+}
+
+void noleak_keep_pipes(const struct noleak_fdset *from, struct noleak_fdset *set)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < from->n && set->n < NOLEAK_FDSET_MAX; i++)
+		if (noleak_raw(SYS_fstat, from->fd[i], (long)&st, 0, 0, 0) == 0 &&
+		    S_ISFIFO(st.st_mode))
+			set->fd[set->n++] = from->fd[i];
 }
 
 /* Whether /proc/self/fdinfo/fd has a "lock:" line. */

@@ -53,13 +53,15 @@ static long my_pid(void)
 void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 		       long pid)
 {
-	struct noleak_fdset named = { 0 };
+	struct noleak_fdset named = { 0 }, jobserver = { 0 };
 
 	noleak_init();
 	if (noleak_dormant)
 		return;
 	noleak_fds_in_args(argv, &named);
 	noleak_fds_in_env(envp, pid, &named);
+	noleak_fds_in_makeflags(envp, &jobserver);
+	noleak_keep_pipes(&jobserver, &named);
 	if (fd_to_run >= 3 && named.n < NOLEAK_FDSET_MAX)
 		named.fd[named.n++] = fd_to_run;
 	/* An exec in place (not in a child) is still the same process: the
@@ -314,7 +316,7 @@ NOLEAK_EXPORT pid_t fork(void)
  * a descriptor in between. */
 static void sweep_for_command(const char *command)
 {
-	struct noleak_fdset named = { 0 };
+	struct noleak_fdset named = { 0 }, jobserver = { 0 };
 	const char *prev = NULL, *prev_end = NULL;
 
 	noleak_init();
@@ -322,6 +324,8 @@ static void sweep_for_command(const char *command)
 		return;
 	noleak_fds_in_words(command, &named, &prev, &prev_end);
 	noleak_fds_in_env(environ, 0, &named);
+	noleak_fds_in_makeflags(environ, &jobserver);
+	noleak_keep_pipes(&jobserver, &named);
 	noleak_sweep(&noleak_config.keep, &named);
 }
 

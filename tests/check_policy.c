@@ -315,7 +315,7 @@ START_TEST(fds_named_in_environment)
 		"MAKEFLAGS= -j4 --jobserver-auth=11,12", "UNICORN_FD=13,14",
 		"SERVER_STARTER_PORT=127.0.0.1:80=15;443=16", "PATH=/bin", NULL
 	};
-	int want[] = { 3, 4, 8, 9, 11, 12, 13, 14, 15, 16 };
+	int want[] = { 3, 4, 8, 9, 13, 14, 15, 16 };
 	struct noleak_fdset set = { 0 };
 
 	noleak_fds_in_env(env, 1234, &set);
@@ -338,7 +338,21 @@ START_TEST(fds_named_in_garbage)
 	struct noleak_fdset set = { 0 };
 
 	noleak_fds_in_env(env, 1, &set);
+	noleak_fds_in_makeflags(env, &set);
 	ck_assert_uint_eq(set.n, 0);
+}
+END_TEST
+
+START_TEST(fds_named_by_the_jobserver)
+{
+	char *env[] = { "MAKEFLAGS= -j4 --jobserver-auth=11,12", "LISTEN_FDS=1",
+			"MFLAGS=--jobserver-fds=5,6", NULL };
+	struct noleak_fdset set = { 0 };
+
+	noleak_fds_in_makeflags(env, &set);
+	ck_assert_uint_eq(set.n, 4);
+	ck_assert(noleak_fdset_has(&set, 11) && noleak_fdset_has(&set, 12));
+	ck_assert(noleak_fdset_has(&set, 5) && noleak_fdset_has(&set, 6));
 }
 END_TEST
 
@@ -391,6 +405,7 @@ static Suite *suite(void)
 			    sizeof(named_args) / sizeof(named_args[0]));
 	tcase_add_test(tc, fds_named_in_environment);
 	tcase_add_test(tc, fds_named_in_garbage);
+	tcase_add_test(tc, fds_named_by_the_jobserver);
 	tcase_add_test(tc, env_strip_takes_out_only_us);
 	suite_add_tcase(s, tc);
 

@@ -137,6 +137,11 @@ out=$("$NOLEAK_WRAPPER" -s "$scope" -- "$probe" pass listen "$probe" report {} 2
 fd=$(printf '%s\n' "$out" | sed -n 's/^fd //p')
 ! printf '%s\n' "$out" | grep -Eq "^inherited.* $fd( |\$)"
 ok $? "$scope: a bare number ('sleep $fd') does not pass listener fd $fd either"
+out=$(MAKEFLAGS=" -j2 --jobserver-auth=$fd,$((fd + 1))" \
+	"$NOLEAK_WRAPPER" -s "$scope" -- "$probe" pass listen "$probe" report 0.05 2>&1)
+printf '%s\n' "$out" | grep -q "^fd $fd\$" &&
+	! printf '%s\n' "$out" | grep -Eq "^inherited.* $fd( |\$)"
+ok $? "$scope: a stale MAKEFLAGS naming listener fd $fd does not pass it (not a pipe)"
 
 # ---- hand-over conventions ----------------------------------------------
 for conv in listen_fds nginx makeflags; do
