@@ -134,22 +134,23 @@ static size_t env_count(char *const *envp)
 }
 
 /* In the process scope, a program started by anything but an exec in
- * place of the owner runs without the shim. */
-static int strip_preload(void)
+ * place of the owner runs without the shim.  in_child says whether the new
+ * program gets a process of its own (posix_spawn) rather than this one. */
+static int strip_preload(int in_child)
 {
 	return noleak_config.scope == NOLEAK_SCOPE_PROCESS &&
-	       my_pid() != noleak_config.owner;
+	       (in_child || my_pid() != noleak_config.owner);
 }
 
 /* Declare the buffers for a rewritten environment of envp, and make
  * newenv the environment to pass on. */
-#define NEW_ENV(envp, newenv)                                                \
+#define NEW_ENV(envp, newenv, in_child)                                      \
 	size_t envc_ = env_count(envp);                                      \
 	size_t envn_ = envc_ < ENV_REWRITE_MAX ? envc_ + 1 : 1;              \
 	char *envbuf_[envn_];                                                \
 	char preload_[PRELOAD_MAX];                                          \
 	char *const *newenv = (envp);                                        \
-	if (envc_ < ENV_REWRITE_MAX && strip_preload()) {                    \
+	if (envc_ < ENV_REWRITE_MAX && strip_preload(in_child)) {            \
 		noleak_env_strip((envp), noleak_config.libbase, envbuf_,     \
 				 envn_, preload_, sizeof(preload_));         \
 		newenv = envbuf_;                                            \
@@ -164,7 +165,7 @@ static int do_execve(const char *path, char *const argv[], char *const envp[])
 	int ret;
 
 	noleak_exec_sweep(argv, envp, -1, my_pid());
-	NEW_ENV(envp, env);
+	NEW_ENV(envp, env, 0);
 	restore_signals(&save);
 	ret = next ? next(path, argv, env)
 		   : (int)noleak_raw_result(noleak_raw(SYS_execve, (long)path,
@@ -180,7 +181,7 @@ static int do_execvpe(const char *file, char *const argv[], char *const envp[])
 	int ret;
 
 	noleak_exec_sweep(argv, envp, -1, my_pid());
-	NEW_ENV(envp, env);
+	NEW_ENV(envp, env, 0);
 	restore_signals(&save);
 	ret = next ? next(file, argv, env) : fail_nosys();
 	undo_signals(&save);
@@ -259,7 +260,7 @@ NOLEAK_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	int ret;
 
 	noleak_exec_sweep(argv, envp, fd, my_pid());
-	NEW_ENV(envp, env);
+	NEW_ENV(envp, env, 0);
 	restore_signals(&save);
 	ret = next ? next(fd, argv, env) : fail_nosys();
 	undo_signals(&save);
@@ -275,7 +276,7 @@ NOLEAK_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 
 	noleak_exec_sweep(argv, envp,
 			  (flags & AT_EMPTY_PATH) && !*path ? dirfd : -1, my_pid());
-	NEW_ENV(envp, env);
+	NEW_ENV(envp, env, 0);
 	restore_signals(&save);
 	ret = next ? next(dirfd, path, argv, env, flags)
 		   : (int)noleak_raw_result(noleak_raw(SYS_execveat, dirfd,
@@ -449,7 +450,7 @@ static int do_spawn(spawn_fn *next, pid_t *pid, const char *path,
 	else	/* the child's pid is not known: LISTEN_PID is not checked */
 		noleak_exec_sweep(argv, envp, -1, 0);
 	{
-		NEW_ENV(envp, env);
+		NEW_ENV(envp, env, 1);
 		ret = next(pid, path, actions, spawn_signals(attr, &mine),
 			   argv, env);
 	}

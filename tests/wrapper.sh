@@ -112,6 +112,12 @@ run -- sh -c 'env | grep -c ^LD_PRELOAD='
 test "$out" = "0"
 ok $? "process scope: an LD_PRELOAD left empty is removed"
 
+LD_PRELOAD=$libc run -- python3 -c 'import os
+pid = os.posix_spawn("/bin/sh", ["sh", "-c", "env | grep ^LD_PRELOAD="], os.environ)
+os.waitpid(pid, 0)'
+test "$out" = "LD_PRELOAD=$libc"
+ok $? "process scope: a child started by posix_spawn runs without the library"
+
 LD_PRELOAD=$libc run -s tree -- sh -c 'env | grep ^LD_PRELOAD='
 test "$out" = "LD_PRELOAD=$NOLEAK_LIBRARY:$libc"
 ok $? "tree scope: the command's children run under the library too"
