@@ -121,10 +121,11 @@ static void read_environment(void)
 			 is_shell(program_invocation_short_name);
 }
 
-/* What the process started with, to give the same to its children. */
+/* The blocked mask the process started with, to give the same to its
+ * children.  Dispositions are recorded as the program changes them
+ * (wrap-signal.c). */
 static void record_signals(void)
 {
-	noleak_config.ign_at_start = noleak_ignored_signals();
 	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0,
 		   (long)&noleak_config.mask_at_start, 8, 0);
 }
@@ -176,11 +177,15 @@ void noleak_init(void)
 	if (!noleak_once_enter(&ready))
 		return;
 	noleak_next_bind();
-	record_inherited();
-	record_signals();
 	record_library();
 	read_environment();
-	noleak_sweep_probe();
+	/* A dormant process sweeps nothing: what it inherited and how it
+	 * started does not matter, and it starts faster without asking. */
+	if (!noleak_dormant) {
+		record_inherited();
+		record_signals();
+		noleak_sweep_probe();
+	}
 	noleak_once_leave(&ready);
 }
 

@@ -64,16 +64,23 @@ void noleak_once_leave(struct noleak_once *once)
 	__atomic_store_n(&once->state, DONE, __ATOMIC_RELEASE);
 }
 
-/* Look up one symbol; refuse our own definition, which a broken lookup
+/* The first and one past the last byte of this library, as the linker
+ * laid it out.  Hidden references resolve at link time: taking the address
+ * of each exported wrapper instead would cost the loader one symbol lookup
+ * per wrapper in every process. */
+extern const char __ehdr_start[] __attribute__((visibility("hidden")));
+extern const char _end[] __attribute__((visibility("hidden")));
+
+/* Look up one symbol; refuse a definition of our own, which a broken lookup
  * order could return and which would recurse forever. */
-static void *lookup(const char *name, const char *version, void *self)
+static void *lookup(const char *name, const char *version)
 {
 	void *p = version ? dlvsym(RTLD_NEXT, name, version)
 			  : dlsym(RTLD_NEXT, name);
-	return p == self ? NULL : p;
+	return (const char *)p >= __ehdr_start && (const char *)p < _end ? NULL : p;
 }
 
-void *noleak_next_lookup(void **slot, const char *name, void *self)
+void *noleak_next_lookup(void **slot, const char *name)
 {
 	void *p;
 
@@ -81,7 +88,7 @@ void *noleak_next_lookup(void **slot, const char *name, void *self)
 	noleak_next_bind();
 	if (__atomic_load_n(&bound.state, __ATOMIC_ACQUIRE) != DONE)
 		return NULL;
-	p = lookup(name, NULL, self);
+	p = lookup(name, NULL);
 	__atomic_store_n(slot, p, __ATOMIC_RELEASE);
 	return p;
 }
@@ -93,12 +100,12 @@ void noleak_next_bind(void)
 
 #define NOLEAK_SYMBOL(name) \
 	__atomic_store_n(&next_##name, \
-		(__typeof__(name) *)lookup(#name, NULL, (void *)name), \
+		(__typeof__(name) *)lookup(#name, NULL), \
 		__ATOMIC_RELEASE);
 #define NOLEAK_LAZY(name)
 #define NOLEAK_COMPAT(name, version) \
 	__atomic_store_n(&next_##name##_compat, \
-		(__typeof__(name) *)lookup(#name, version, NULL), \
+		(__typeof__(name) *)lookup(#name, version), \
 		__ATOMIC_RELEASE);
 #include "symbols.def"
 #undef NOLEAK_SYMBOL

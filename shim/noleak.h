@@ -15,6 +15,7 @@
 /* Everything that declares a wrapped function (symbols.def needs them). */
 #include <fcntl.h>
 #include <pty.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +41,13 @@
  * signal handler: raw syscalls and the stack only; no malloc, stdio, locks,
  * dlsym or writes to shared state. */
 #define NOLEAK_ASYNC_SAFE
+
+/* The shim wraps what programs call, deprecated or not (sigset,
+ * sigignore): a deprecation names no fault of ours. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+/* Declared by <signal.h> only for X/Open before 2008. */
+__sighandler_t bsd_signal(int sig, __sighandler_t handler);
 
 /* Fortify entry points glibc declares only under _FORTIFY_SOURCE. */
 int __open_2(const char *path, int flags);
@@ -70,12 +78,12 @@ int __openat64_2(int dirfd, const char *path, int flags);
 	__typeof__(next_##name) next_ = NEXT(name);                 \
 	if (!next_)                                                 \
 		next_ = (__typeof__(next_##name))noleak_next_lookup(  \
-			(void **)&next_##name, #name, (void *)name);  \
+			(void **)&next_##name, #name);                \
 	next_;                                                      \
 })
 
-/* Bind *slot to the next definition of name (not self) and return it. */
-void *noleak_next_lookup(void **slot, const char *name, void *self);
+/* Bind *slot to the next definition of name (not ours) and return it. */
+void *noleak_next_lookup(void **slot, const char *name);
 
 /* A once-only initialisation that tolerates re-entry: noleak_once_enter
  * returns 1 to the one caller that must run it (which then calls
@@ -176,7 +184,6 @@ struct noleak_config {
 	long self;			/* this process, when it started: an
 					   exec from another pid is a child's */
 	char libbase[64];		/* our file name, for LD_PRELOAD */
-	unsigned long ign_at_start;	/* signals ignored at start, bit s-1 */
 	unsigned long mask_at_start;	/* the blocked mask at start */
 };
 
@@ -266,9 +273,12 @@ NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *k
 extern int noleak_have_close_range;
 void noleak_sweep_probe(void);
 
-/* The signals this process ignores now (bit s-1), from the SigIgn line of
- * /proc/self/status, or one rt_sigaction per signal without /proc. */
-NOLEAK_ASYNC_SAFE unsigned long noleak_ignored_signals(void);
+/* Whether signal sig is ignored now, by the kernel's word. */
+NOLEAK_ASYNC_SAFE int noleak_sig_ignored(int sig);
+
+/* The signals (bit s-1) the program has set to be ignored since it
+ * started: one rt_sigaction per signal it has changed so far. */
+NOLEAK_ASYNC_SAFE unsigned long noleak_sig_ignored_since_start(void);
 
 /* Add to set the descriptors that hold a file lock (flock, fcntl): what a
  * setlock-style program keeps across an exec in place. */
@@ -290,6 +300,17 @@ NOLEAK_ASYNC_SAFE int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx);
  * dormant process. */
 NOLEAK_ASYNC_SAFE void noleak_exec_sweep(char *const argv[], char *const envp[],
 					 int fd_to_run, long pid);
+
+/* ---- sweep.c: what the program did to its signals (wrap-signal.c) --- */
+
+/* Bit s-1 of noleak_sig_touched is set once the program has changed
+ * signal s through a wrapper; the same bit of noleak_sig_ign_at_start says
+ * s was ignored before that first change, i.e. at start-up. */
+extern unsigned long noleak_sig_touched;
+extern unsigned long noleak_sig_ign_at_start;
+
+/* Record signal sig as about to be changed.  Async-signal-safe. */
+void noleak_sig_touch(int sig);
 
 /* ---- forklock.c: the fork lock (see the comment there) --------------- */
 

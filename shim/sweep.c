@@ -211,41 +211,48 @@ int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx)
 	return 0;
 }
 
-unsigned long noleak_ignored_signals(void)
+/* The kernel's struct sigaction, for reading a disposition without libc. */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	unsigned long mask;
+};
+
+int noleak_sig_ignored(int sig)
 {
-	struct {
-		void *handler;
-		unsigned long flags;
-		void *restorer;
-		unsigned long mask;
-	} act;
-	char buf[2048];
+	struct kernel_sigaction old;
+
+	return noleak_raw(SYS_rt_sigaction, sig, 0, (long)&old, 8, 0) == 0 &&
+	       old.handler == (void *)SIG_IGN;
+}
+
+unsigned long noleak_sig_touched;
+unsigned long noleak_sig_ign_at_start;
+
+void noleak_sig_touch(int sig)
+{
+	unsigned long bit;
+
+	if (sig < 1 || sig > 64)
+		return;
+	bit = 1UL << (sig - 1);
+	if (__atomic_load_n(&noleak_sig_touched, __ATOMIC_ACQUIRE) & bit)
+		return;
+	if (noleak_sig_ignored(sig))
+		__atomic_fetch_or(&noleak_sig_ign_at_start, bit, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&noleak_sig_touched, bit, __ATOMIC_RELEASE);
+}
+
+unsigned long noleak_sig_ignored_since_start(void)
+{
+	unsigned long touched = __atomic_load_n(&noleak_sig_touched, __ATOMIC_ACQUIRE);
 	unsigned long set = 0;
-	long fd = noleak_raw(SYS_openat, AT_FDCWD, (long)"/proc/self/status",
-			     O_RDONLY | O_CLOEXEC, 0, 0);
-	long got = fd < 0 ? -1 : noleak_raw(SYS_read, fd, (long)buf,
-					    sizeof(buf) - 1, 0, 0);
 
-	if (fd >= 0)
-		noleak_raw(SYS_close, fd, 0, 0, 0, 0);
-	if (got > 0) {
-		buf[got] = '\0';
-		for (long i = 0; i + 8 < got; i++) {
-			const char *p = buf + i + 8;
-
-			if ((i && buf[i - 1] != '\n') ||
-			    __builtin_memcmp(buf + i, "SigIgn:\t", 8))
-				continue;
-			for (; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
-				set = set << 4 | (unsigned long)(*p <= '9' ? *p - '0'
-								      : *p - 'a' + 10);
-			return set;
-		}
-	}
-	/* No /proc: ask for each signal. */
-	for (int sig = 1; sig <= 64; sig++)
-		if (noleak_raw(SYS_rt_sigaction, sig, 0, (long)&act, 8, 0) == 0 &&
-		    act.handler == (void *)SIG_IGN)
+	touched &= ~__atomic_load_n(&noleak_sig_ign_at_start, __ATOMIC_ACQUIRE);
+	touched &= ~((1UL << (SIGKILL - 1)) | (1UL << (SIGSTOP - 1)));
+	for (int sig = 1; touched >> (sig - 1); sig++)
+		if (((touched >> (sig - 1)) & 1) && noleak_sig_ignored(sig))
 			set |= 1UL << (sig - 1);
 	return set;
 }

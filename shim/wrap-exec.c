@@ -86,13 +86,6 @@ struct sigsave {
 	int changed;
 };
 
-/* The signals ignored now that were not ignored at start-up. */
-NOLEAK_ASYNC_SAFE static unsigned long ignored_since_start(void)
-{
-	return noleak_ignored_signals() & ~noleak_config.ign_at_start &
-	       ~((1UL << (SIGKILL - 1)) | (1UL << (SIGSTOP - 1)));
-}
-
 NOLEAK_ASYNC_SAFE static void set_handlers(unsigned long set, void *handler)
 {
 	struct kernel_sigaction act = { handler, 0, NULL, 0 };
@@ -107,7 +100,7 @@ NOLEAK_ASYNC_SAFE static void restore_signals(struct sigsave *save)
 	save->changed = !noleak_dormant && noleak_config.restore_signals;
 	if (!save->changed)
 		return;
-	save->reset = ignored_since_start();
+	save->reset = noleak_sig_ignored_since_start();
 	set_handlers(save->reset, (void *)SIG_DFL);
 	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK,
 		   (long)&noleak_config.mask_at_start, (long)&save->mask, 8, 0);
@@ -390,7 +383,7 @@ static const posix_spawnattr_t *spawn_signals(const posix_spawnattr_t *attr,
 
 	if (noleak_dormant || !noleak_config.restore_signals)
 		return attr;
-	reset = ignored_since_start();
+	reset = noleak_sig_ignored_since_start();
 	if (attr)
 		*mine = *attr;	/* plain data in glibc: flags, sets, policy */
 	else

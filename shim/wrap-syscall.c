@@ -135,6 +135,10 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 	}
 
 	switch (nr) {
+	case SYS_rt_sigaction:	/* a disposition changed behind sigaction */
+		if (a[1])
+			noleak_sig_touch((int)a[0]);
+		break;
 	case SYS_openat2:	/* flags live in a struct of a given size */
 		if ((size_t)a[3] == sizeof(how) && a[2]) {
 			__builtin_memcpy(&how, (void *)a[2], sizeof(how));

@@ -196,8 +196,10 @@ fi
 # ---- signals -------------------------------------------------------------
 check "signals: the helper's system() works though the daemon ignores SIGCHLD" \
 	"^system 0\$" "$probe" signals
-check "signals: the helper's SIGPIPE is back to default" "^sigpipe default\$" \
-	"$probe" signals
+for via in signal sigaction syscall; do
+	check "signals: the helper's SIGPIPE is back to default (ignored by $via)" \
+		"^sigpipe default\$" "$probe" signals $via
+done
 check "signals: SIGHUP ignored at start (nohup) stays ignored" "^sighup ignored\$" \
 	sh -c 'trap "" HUP; exec "$0" signals' "$probe"
 out=$(NOLEAK_SIGNALS=keep "$NOLEAK_WRAPPER" -s "$scope" -- "$probe" signals 2>&1)

@@ -21,7 +21,8 @@
  *   probe spawn-dup2 7|1        posix_spawn with adddup2 onto 7 or 1
  *   probe vfork-dup2            vfork, dup2 onto stdout, exec
  *   probe execvp-path           execvp along a PATH of missing dirs
- *   probe signals               ignore SIGCHLD and SIGPIPE, start sigcheck
+ *   probe signals [VIA]         ignore SIGCHLD and SIGPIPE (VIA signal,
+ *                               sigaction or syscall), start sigcheck
  *   probe sigcheck              report system("true") and dispositions
  *   probe lock-hazards          fork from an atfork handler and a signal
  *                               handler while the fork lock may be held
@@ -882,14 +883,26 @@ static int execvp_path(void)
 	return 0;
 }
 
-/* A daemon that ignores SIGCHLD and SIGPIPE starts a helper. */
-static int signals(void)
+/* A daemon that ignores SIGCHLD and SIGPIPE starts a helper.  VIA says how
+ * it ignores SIGPIPE: signal(), sigaction() or syscall(SYS_rt_sigaction). */
+static int signals(const char *via)
 {
 	char *argv[] = { self, "sigcheck", NULL };
 	pid_t pid;
 
 	signal(SIGCHLD, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(via, "sigaction")) {
+		struct sigaction sa = { .sa_handler = SIG_IGN };
+
+		sigaction(SIGPIPE, &sa, NULL);
+	} else if (!strcmp(via, "syscall")) {
+		struct { void *handler; unsigned long flags; void *restorer;
+			 unsigned long mask; } k = { (void *)SIG_IGN, 0, NULL, 0 };
+
+		syscall(SYS_rt_sigaction, SIGPIPE, &k, NULL, 8);
+	} else {
+		signal(SIGPIPE, SIG_IGN);
+	}
 	pid = fork();
 	if (pid == 0) {
 		execv(self, argv);
@@ -989,8 +1002,8 @@ int main(int argc, char **argv)
 		return vfork_dup2();
 	if (argc == 2 && !strcmp(argv[1], "execvp-path"))
 		return execvp_path();
-	if (argc == 2 && !strcmp(argv[1], "signals"))
-		return signals();
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "signals"))
+		return signals(argc == 3 ? argv[2] : "signal");
 	if (argc == 2 && !strcmp(argv[1], "sigcheck"))
 		return sigcheck();
 	if (argc == 2 && !strcmp(argv[1], "lock-hazards"))
