@@ -8,10 +8,12 @@
  * Workers:
  *   bench percall OP N        N create+close round trips of OP; ns per trip
  *   bench spawn HOW FDS K     K spawns of /bin/true with FDS descriptors open
+ *   bench load LIB K          K fork+execs of /bin/true with LD_PRELOAD=LIB
  *   bench rss all|private     resident (or private) memory in KiB
  *   bench sweep-loop N        ns per descriptor of the bounded-loop fallback
  *
- * Environment: NOLEAK_LIBRARY (the library), BENCH_ROUNDS (default 9),
+ * Environment: NOLEAK_LIBRARY (the library), BENCH_EMPTY_LIBRARY (a library
+ * with nothing in it, for the floor of the load row), BENCH_ROUNDS (default 9),
  * BENCH_QUICK=1 (fewer iterations, for a smoke run). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -90,6 +92,10 @@ static double percall(const char *op, long n)
 			close(fds[1]);
 		} else if (!strcmp(op, "dup"))
 			close(dup(0));
+		else if (!strcmp(op, "dup-cloexec"))
+			close(fcntl(0, F_DUPFD_CLOEXEC, 0));
+		else if (!strcmp(op, "open-cloexec"))
+			close(open("/dev/null", O_RDONLY | O_CLOEXEC));
 		else if (!strcmp(op, "fopen"))
 			fclose(fopen("/dev/null", "r"));
 		else if (!strcmp(op, "epoll_create1"))
@@ -110,12 +116,38 @@ static double percall(const char *op, long n)
 	return (now_ns() - t0) / n;
 }
 
-static void open_fds(int n)
+/* k fork+execs of /bin/true with LD_PRELOAD=lib ("-": none) in its
+ * environment; this process itself runs without any. */
+static double load(const char *lib, long k)
 {
-	int base = open("/dev/null", O_RDONLY);
+	char *argv[] = { "/bin/true", NULL };
+	char preload[4200];
+	char *env[] = { preload, NULL };
+	double t0;
+
+	snprintf(preload, sizeof(preload), "%s%s", strcmp(lib, "-") ? "LD_PRELOAD=" : "X=",
+		 strcmp(lib, "-") ? lib : "");
+	t0 = now_ns();
+	for (long i = 0; i < k; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execve(argv[0], argv, env);
+			_exit(127);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	return (now_ns() - t0) / k;
+}
+
+/* n descriptors, as a leaky program makes them, or (marked) already
+ * close-on-exec, as a careful one does. */
+static void open_fds(int n, int marked)
+{
+	int base = open("/dev/null", O_RDONLY | (marked ? O_CLOEXEC : 0));
 
 	for (int i = 1; i < n; i++)
-		if (dup(base) < 0)
+		if (fcntl(base, marked ? F_DUPFD_CLOEXEC : F_DUPFD, 0) < 0)
 			die("dup (raise the descriptor limit)");
 }
 
@@ -163,7 +195,9 @@ static double spawn(const char *how, int nfds, long k)
 	char *argv[] = { "/bin/true", NULL };
 	double t0;
 
-	open_fds(nfds);
+	open_fds(nfds, !strcmp(how, "fork-exec-marked"));
+	if (!strcmp(how, "fork-exec-marked"))
+		how = "fork-exec";
 	t0 = now_ns();
 	for (long i = 0; i < k; i++) {
 		pid_t pid = -1;
@@ -225,8 +259,10 @@ static long rss_kib(int private)
 
 /* ---- the driver ------------------------------------------------------ */
 
-/* Run this program as a worker with args, with or without the shim;
- * returns the number it printed. */
+enum { NO_SHIM, SHIM, EMPTY_LIBRARY };
+
+/* Run this program as a worker with args, with the shim, without it, or
+ * with an empty library preloaded; returns the number it printed. */
 static double worker(int shim, char *const *args)
 {
 	char *argv[16], preload[4200], out[128] = "";
@@ -236,7 +272,8 @@ static double worker(int shim, char *const *args)
 	ssize_t n;
 
 	snprintf(preload, sizeof(preload), "%s%s", shim ? "LD_PRELOAD=" : "X=",
-		 shim ? getenv("NOLEAK_LIBRARY") : "");
+		 shim == SHIM ? getenv("NOLEAK_LIBRARY") :
+		 shim == EMPTY_LIBRARY ? getenv("BENCH_EMPTY_LIBRARY") : "");
 	argv[i++] = self;
 	while (*args && i < 15)
 		argv[i++] = *args++;
@@ -346,6 +383,20 @@ static void section_percall(void)
 			printf("   %-14s %12.0f %12.0f %8.3f   <- A/A control: no shim on either side\n",
 			       ops[i], a, b, b / a);
 		}
+		if (!strcmp(ops[i], "open") || !strcmp(ops[i], "dup")) {
+			/* What asking for close-on-exec costs the kernel,
+			 * and what the wrapper adds to the atomic form. */
+			char by_hand[32];
+			char *hand[] = { "percall", by_hand, args[2], NULL };
+
+			snprintf(by_hand, sizeof(by_hand), "%s-cloexec", ops[i]);
+			side_by_side(0, args, 0, hand, &a, &b);
+			printf("   %-14s %12.0f %12.0f %8.3f   <- the atomic form by hand, no shim, over %s\n",
+			       by_hand, a, b, b / a, ops[i]);
+			side_by_side(0, hand, 1, args, &a, &b);
+			printf("   %-14s %12.0f %12.0f %8.3f   <- the shim's %s over %s by hand: the wrapper alone\n",
+			       ops[i], a, b, b / a, ops[i], by_hand);
+		}
 	}
 	printf("\n");
 }
@@ -371,6 +422,19 @@ static void section_spawn(void)
 				side_by_side(0, args, 0, args, &a, &b);
 				printf("   %-12s %6d %12.1f %12.1f %8.3f   <- A/A control\n",
 				       hows[i], counts[c], a / 1000, b / 1000, b / a);
+			}
+			if (i == 0) {
+				/* The kernel closes close-on-exec descriptors
+				 * at exec, in the child's time; leaked ones
+				 * are closed at exit, after it.  The floor is
+				 * a careful program, without the shim. */
+				char *marked[] = { "spawn", "fork-exec-marked", args[2],
+						   args[3], NULL };
+
+				side_by_side(0, marked, 1, args, &a, &b);
+				printf("   %-12s %6d %12.1f %12.1f %8.3f   <- floor: the shim over the same descriptors\n"
+				       "   %26s close-on-exec from the start, no shim\n",
+				       hows[i], counts[c], a / 1000, b / 1000, b / a, "");
 			}
 		}
 	printf("\n");
@@ -508,18 +572,28 @@ static void section_rlimit(void)
 
 static void section_load(void)
 {
-	char *args[] = { "spawn", "fork-exec", "10", fmt(0, quick ? 100 : 300), NULL };
+	char *k = fmt(0, quick ? 100 : 300);
+	char *none[] = { "load", "-", k, NULL };
+	char *shim[] = { "load", getenv("NOLEAK_LIBRARY"), k, NULL };
+	char *empty[] = { "load", getenv("BENCH_EMPTY_LIBRARY"), k, NULL };
 	char *rss[] = { "rss", "all", NULL };
 	char *priv[] = { "rss", "private", NULL };
 	double a, b;
 
-	printf("5. Load and memory\n");
-	/* A worker with the shim preloads it in /bin/true too only in the
-	 * tree scope; the process scope takes it out of the child. */
-	setenv("NOLEAK_SCOPE", "tree", 1);
-	side_by_side(0, args, 1, args, &a, &b);
+	printf("5. Load and memory (fork+exec of /bin/true, the library in its LD_PRELOAD)\n");
+	side_by_side(0, none, 0, shim, &a, &b);
 	printf("   LD_PRELOAD=libnoleak.so /bin/true over /bin/true: %.1f us over %.1f us, ratio %.3f (target <= 1.05)\n",
 	       b / 1000, a / 1000, b / a);
+	if (empty[1]) {
+		/* The floor: any preloaded library, even one with nothing in
+		 * it, costs an open, a few mmaps and a relocation pass. */
+		side_by_side(0, none, 0, empty, &a, &b);
+		printf("   floor: an empty library preloaded instead: %.1f us over %.1f us, ratio %.3f\n",
+		       b / 1000, a / 1000, b / a);
+		side_by_side(0, empty, 0, shim, &a, &b);
+		printf("   libnoleak.so over the empty library: %.1f us over %.1f us, ratio %.3f\n",
+		       b / 1000, a / 1000, b / a);
+	}
 	side_by_side(0, priv, 1, priv, &a, &b);
 	printf("   memory written (Private_Dirty, what no other process can share): %.0f KiB without,\n"
 	       "     %.0f KiB with: the shim adds %.0f KiB (target < 64)\n", a, b, b - a);
@@ -546,6 +620,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 5 && !strcmp(argv[1], "spawn")) {
 		printf("%f\n", spawn(argv[2], atoi(argv[3]), atol(argv[4])));
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "load")) {
+		printf("%f\n", load(argv[2], atol(argv[3])));
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "python")) {

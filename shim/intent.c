@@ -166,14 +166,17 @@ size_t noleak_intent_collect(int *fds, size_t max, int *overflow)
 
 void noleak_added_set(int fd, int on)
 {
-	unsigned long bit;
+	unsigned long bit, have;
 
 	if (fd < 0 || fd >= NOLEAK_ADDED_MAX)
 		return;
 	bit = 1UL << (fd % WORD_BITS);
-	if (on)
+	/* A number is mostly reused for the same kind of descriptor: look
+	 * before paying for a locked read-modify-write. */
+	have = __atomic_load_n(&added[fd / WORD_BITS], __ATOMIC_RELAXED) & bit;
+	if (on && !have)
 		__atomic_fetch_or(&added[fd / WORD_BITS], bit, __ATOMIC_RELAXED);
-	else if (__atomic_load_n(&added[fd / WORD_BITS], __ATOMIC_RELAXED) & bit)
+	else if (!on && have)
 		__atomic_fetch_and(&added[fd / WORD_BITS], ~bit, __ATOMIC_RELAXED);
 }
 
