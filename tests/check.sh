@@ -1,0 +1,155 @@
+#!/bin/sh
+# check.sh: `noleak check`, on the story's daemons.  Daemon A listens and
+# holds a lock, starts B with system(); run without the shim, B holds both
+# and check must say so (exit 1); run under noleak, check must find
+# nothing (exit 0).  Then ports, JSON, and bad input.
+. "$NOLEAK_SRCDIR/tests/tap.sh"
+
+noleak=$NOLEAK_WRAPPER
+daemon=$NOLEAK_TESTS/story-daemon
+work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-check.XXXXXX") || exit 99
+pids=
+trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$work"' EXIT
+
+# run ARGS...: run noleak, leaving its status in $st, stdout in $out and
+# stderr in $err.
+run() {
+	"$noleak" "$@" >"$work/out" 2>"$work/err"
+	st=$?
+	out=$(cat "$work/out")
+	err=$(cat "$work/err")
+}
+
+report() {
+	diag "status $st" "stdout: $out" "stderr: $err"
+}
+
+# clean COMMAND...: become COMMAND with nothing open but 0-2, so that what
+# check reports is the daemon's own (bash: dash cannot name fds above 9).
+clean() {
+	exec bash -c 'for f in /proc/$$/fd/*; do
+		n=${f##*/}
+		[ "$n" -gt 2 ] && eval "exec $n>&-"
+	done 2>/dev/null
+	exec "$@"' clean "$@"
+}
+
+# start NAME [WRAPPER...]: start A (and so B); sets $a, $b and $port.
+start() {
+	name=$1; shift
+	clean "$@" "$daemon" 0 "$work/$name.lock" system "$work/$name.b" >"$work/$name.out" 2>&1 &
+	a=$!
+	pids="$pids $a"
+	i=0
+	until grep -q '^started' "$work/$name.out" 2>/dev/null && [ -s "$work/$name.b" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && break
+		sleep 0.1
+	done
+	b=$(cat "$work/$name.b")
+	pids="$pids $b"
+	port=$(sed -n 's/^port //p' "$work/$name.out")
+}
+
+# ---- a process ------------------------------------------------------------
+start leaky
+run check "$a"
+r=0
+[ "$st" -eq 1 ] || r=1
+printf '%s\n' "$out" | grep -Eq "^ +fd [0-9]+ +tcp 127\.0\.0\.1:$port LISTEN\$" || r=1
+ok $r "without the shim: check names A's listener, and exits 1"
+[ $r -eq 0 ] || report
+
+printf '%s\n' "$out" | grep -q "also held by $b sleep" &&
+	printf '%s\n' "$out" | grep -q "$work/leaky.lock (locked: FLOCK WRITE)"
+ok $? "without the shim: check names the lock, and B as another holder of both"
+leaky_a=$a leaky_b=$b leaky_port=$port
+
+start clean "$noleak" --
+run check "$a"
+r=0
+[ "$st" -eq 0 ] || r=1
+printf '%s\n' "$out" | grep -q "^$a story-daemon: nothing would leak" || r=1
+ok $r "under noleak: check finds nothing that would leak, and exits 0"
+[ $r -eq 0 ] || report
+
+run check "$leaky_a" "$a"
+test "$st" -eq 1
+ok $? "several processes: the status is the worst of them"
+
+# ---- a port ---------------------------------------------------------------
+run check ":$leaky_port"
+r=0
+[ "$st" -eq 1 ] || r=1
+printf '%s\n' "$out" | grep -q "^  $leaky_a story-daemon fd [0-9]*: tcp 127.0.0.1:$leaky_port LISTEN" || r=1
+printf '%s\n' "$out" | grep -q "^  $leaky_b sleep fd [0-9]*: .*probably inherited: $leaky_a story-daemon" || r=1
+ok $r ":PORT lists A and B, and says B inherited it from A"
+[ $r -eq 0 ] || report
+
+run check "tcp:$port"
+r=0
+[ "$st" -eq 0 ] || r=1
+printf '%s\n' "$out" | grep -q "^  $a story-daemon fd [0-9]*: tcp 127.0.0.1:$port LISTEN, close-on-exec, no ancestor holds it\$" || r=1
+printf '%s\n' "$out" | grep -q " sleep " && r=1
+ok $r "under noleak: tcp:PORT lists A alone, close-on-exec, and exits 0"
+[ $r -eq 0 ] || report
+
+kill -9 "$leaky_a"
+wait "$leaky_a" 2>/dev/null
+run check "tcp:$leaky_port"
+printf '%s\n' "$out" | grep -q "^  $leaky_b sleep fd [0-9]*: tcp 127.0.0.1:$leaky_port LISTEN, reaches its children"
+ok $? "after A is gone: tcp:PORT finds B holding A's port"
+
+run check "udp:$leaky_port"
+test "$st" -eq 0 && printf '%s\n' "$out" | grep -q "no process holds it"
+ok $? "udp:PORT on a port only TCP uses: nobody holds it, exit 0"
+
+# ---- JSON -----------------------------------------------------------------
+if command -v python3 >/dev/null 2>&1; then
+	run check --json "$leaky_b" ":$leaky_port"
+	printf '%s\n' "$out" | python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+proc, port = doc["results"]
+assert doc["status"] == 1, doc
+assert proc["pid"] == int(sys.argv[1]) and proc["name"] == "sleep", proc
+assert any(l["kind"] == "tcp" and "LISTEN" in l["what"] for l in proc["leaks"]), proc
+assert any(l["locked"] for l in proc["leaks"]), proc
+assert port["port"] == int(sys.argv[2]), port
+assert [h["pid"] for h in port["holders"]] == [int(sys.argv[1])], port
+assert port["holders"][0]["cloexec"] is False, port
+' "$leaky_b" "$leaky_port"
+	ok $? "--json: one document with the leaks, the holders and the status"
+else
+	skip "--json" "python3 is not installed"
+fi
+
+# ---- bad input ------------------------------------------------------------
+run check foo
+test "$st" -eq 2 && printf '%s\n' "$err" | grep -q "invalid target 'foo'"
+ok $? "a target that is neither a PID nor a port: exit 2, named"
+
+run check :70000
+test "$st" -eq 2 && printf '%s\n' "$err" | grep -q "invalid target ':70000'"
+ok $? "a port above 65535: exit 2, named"
+
+run check 2147483646
+test "$st" -eq 2 && printf '%s\n' "$err" | grep -q "process 2147483646: no such process"
+ok $? "a process that does not exist: exit 2, named"
+
+run check
+test "$st" -eq 2 && printf '%s\n' "$err" | grep -q "no process or port given"
+ok $? "no target: exit 2"
+
+run check --help
+test "$st" -eq 0 && printf '%s\n' "$out" | grep -q "^Usage: noleak check"
+ok $? "check --help prints its usage and exits 0"
+
+mkdir "$work/bin"
+printf '#!/bin/sh\necho "a program called check: $*"\n' >"$work/bin/check"
+chmod +x "$work/bin/check"
+PATH="$work/bin:$PATH" run -- check 42
+test "$st" -eq 0 && test "$out" = "a program called check: 42"
+ok $? "'noleak -- check' runs a program called check"
+
+done_testing
