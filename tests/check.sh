@@ -11,15 +11,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-check.XXXXXX") || exit 99
 pids=
 trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$work"' EXIT
 
-# run ARGS...: run noleak, leaving its status in $st, stdout in $out and
-# stderr in $err.
-run() {
-	"$noleak" "$@" >"$work/out" 2>"$work/err"
-	st=$?
-	out=$(cat "$work/out")
-	err=$(cat "$work/err")
-}
-
 report() {
 	diag "status $st" "stdout: $out" "stderr: $err"
 }

@@ -27,3 +27,12 @@ done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
+
+# run ARGS...: run the noleak wrapper ($noleak), leaving its status in $st,
+# stdout in $out and stderr in $err (files in $work).
+run() {
+	"$noleak" "$@" >"$work/out" 2>"$work/err"
+	st=$?
+	out=$(cat "$work/out")
+	err=$(cat "$work/err")
+}

@@ -8,15 +8,6 @@ probe=$NOLEAK_TESTS/probe
 work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-wrapper.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 
-# run ARGS...: run noleak, leaving its status in $st, stdout in $out and
-# stderr in $err.
-run() {
-	"$noleak" "$@" >"$work/out" 2>"$work/err"
-	st=$?
-	out=$(cat "$work/out")
-	err=$(cat "$work/err")
-}
-
 # expect STATUS DESCRIPTION [ERR-PATTERN]
 expect() {
 	r=0
