@@ -20,6 +20,7 @@ enum { STARTUP_SCAN_CAP = 65536 };
 
 struct noleak_config noleak_config;
 int noleak_dormant;
+int noleak_audit;
 
 static struct noleak_once ready;
 
@@ -61,11 +62,18 @@ static int choice(const char *var, const char *const *names, int fallback)
 
 	if (!v)
 		return fallback;
+	size_t used;
+
 	for (int i = 0; names[i]; i++)
 		if (!strcmp(v, names[i]))
 			return i;
-	snprintf(why, sizeof(why), "expected %s or %s; using %s", names[0],
-		 names[1], names[fallback]);
+	used = (size_t)snprintf(why, sizeof(why), "expected");
+	for (int i = 0; names[i] && used < sizeof(why); i++)
+		used += (size_t)snprintf(why + used, sizeof(why) - used, "%s%s",
+					 i == 0 ? " " : names[i + 1] ? ", " : " or ",
+					 names[i]);
+	if (used < sizeof(why))
+		snprintf(why + used, sizeof(why) - used, "; using %s", names[fallback]);
 	complain((void *)var, v, strlen(v), why);
 	return fallback;
 }
@@ -91,6 +99,7 @@ static void read_environment(void)
 {
 	static const char *const scopes[] = { "process", "tree", NULL };
 	static const char *const signals[] = { "restore", "keep", NULL };
+	static const char *const modes[] = { "enforce", "audit", "off", NULL };
 	const char *keep = getenv("NOLEAK_KEEP");
 	const char *owner = getenv("_NOLEAK_PID");
 	long pid = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
@@ -99,6 +108,7 @@ static void read_environment(void)
 	noleak_config.self = pid;
 	noleak_config.scope = choice("NOLEAK_SCOPE", scopes, NOLEAK_SCOPE_PROCESS);
 	noleak_config.restore_signals = choice("NOLEAK_SIGNALS", signals, 0) == 0;
+	noleak_config.mode = choice("NOLEAK_MODE", modes, NOLEAK_MODE_ENFORCE);
 
 	/* The process the shim was given to: named by the noleak wrapper
 	 * (it execs the daemon, so the pid carries over), or this one. */
@@ -119,6 +129,13 @@ static void read_environment(void)
 	noleak_dormant = (noleak_config.scope == NOLEAK_SCOPE_PROCESS &&
 			  pid != noleak_config.owner) ||
 			 is_shell(program_invocation_short_name);
+	/* Audit changes nothing either: it only says, at each exec, what
+	 * enforce would have stopped. */
+	noleak_audit = !noleak_dormant && noleak_config.mode == NOLEAK_MODE_AUDIT;
+	if (noleak_config.mode != NOLEAK_MODE_ENFORCE)
+		noleak_dormant = 1;
+	snprintf(noleak_config.name, sizeof(noleak_config.name), "%s",
+		 program_invocation_short_name);
 }
 
 /* The blocked mask the process started with, to give the same to its
@@ -181,7 +198,7 @@ void noleak_init(void)
 	read_environment();
 	/* A dormant process sweeps nothing: what it inherited and how it
 	 * started does not matter, and it starts faster without asking. */
-	if (!noleak_dormant) {
+	if (!noleak_dormant || noleak_audit) {
 		record_inherited();
 		record_signals();
 		noleak_sweep_probe();

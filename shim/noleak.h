@@ -174,11 +174,14 @@ size_t noleak_env_strip(char *const *envp, const char *base, char **out,
 /* ---- config.c: the process's configuration, read once ---------------- */
 
 enum noleak_scope { NOLEAK_SCOPE_PROCESS, NOLEAK_SCOPE_TREE };
+enum noleak_mode { NOLEAK_MODE_ENFORCE, NOLEAK_MODE_AUDIT, NOLEAK_MODE_OFF };
 
 struct noleak_config {
 	struct noleak_keep keep;	/* NOLEAK_KEEP, when it is ours */
 	enum noleak_scope scope;	/* NOLEAK_SCOPE */
 	int restore_signals;		/* NOLEAK_SIGNALS=restore */
+	enum noleak_mode mode;		/* NOLEAK_MODE */
+	char name[32];			/* this program's short name */
 	long owner;			/* _NOLEAK_PID: the process noleak
 					   was started with */
 	long self;			/* this process, when it started: an
@@ -194,6 +197,10 @@ extern struct noleak_config noleak_config;
  * straight onto 3 and relies on it being inherited).  Wrappers then add
  * nothing and sweep nothing. */
 extern int noleak_dormant;
+
+/* Set in NOLEAK_MODE=audit, where the process is otherwise dormant: each
+ * exec reports what enforce would have marked, and changes nothing. */
+extern int noleak_audit;
 
 /* The flags to create with: flags plus bit, unless the program asked for
  * it already or the shim is dormant.  *added says whether bit is ours. */
@@ -250,6 +257,8 @@ int noleak_created(int fd, int added);
  * creator side of the fork lock.  0-2 are left alone; errno is untouched. */
 void noleak_mark_created(int fd);
 
+struct noleak_line;
+
 /* ---- sweep.c: marking strays before exec ----------------------------- */
 
 enum noleak_sweep_how {
@@ -267,6 +276,20 @@ enum noleak_sweep_how {
  * untouched.  Returns how it swept. */
 NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 						     const struct noleak_fdset *named);
+
+/* What noleak_sweep would mark, reported instead of marked: one line for
+ * each descriptor >= 3 that lacks close-on-exec and is not kept, naming
+ * the daemon (name, pid), what the descriptor is, and program (the new
+ * program, or the command of system and popen).  Changes nothing; errno is
+ * untouched.  Returns how many it reported. */
+NOLEAK_ASYNC_SAFE size_t noleak_sweep_audit(const struct noleak_keep *keep,
+					    const struct noleak_fdset *named,
+					    const char *name, long pid,
+					    const char *program);
+
+/* Describe descriptor fd into l: "tcp 127.0.0.1:8080 LISTEN", "udp
+ * 0.0.0.0:53", "unix /run/x.sock", "pipe", "eventfd", or a path. */
+NOLEAK_ASYNC_SAFE void noleak_describe_fd(struct noleak_line *l, int fd);
 
 /* Whether the kernel accepts close_range(CLOSE_RANGE_CLOEXEC); set by
  * noleak_sweep_probe, which noleak_init calls once. */

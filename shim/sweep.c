@@ -25,6 +25,9 @@
 #include <limits.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -311,33 +314,239 @@ void noleak_locked_fds(struct noleak_fdset *set)
 	noleak_fd_walk(add_if_locked, set);
 }
 
-enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
-				   const struct noleak_fdset *named)
+/* Gather what must not be marked into k, merged; unmark says whether to
+ * take off close-on-exec the shim added on kept and named descriptors.
+ * Returns nonzero when intent was lost (the intent table overflowed). */
+static int gather_keepers(const struct noleak_keep *keep,
+			  const struct noleak_fdset *named, struct keepers *k,
+			  int unmark)
 {
-	struct keepers k = { 0 };
 	int fds[NOLEAK_INTENT_MAX];
 	int overflow;
 	size_t n;
 
 	for (size_t i = 0; keep && i < keep->n; i++) {
-		keepers_add(&k, keep->range[i].lo, keep->range[i].hi);
-		unmark_added(keep->range[i].lo, keep->range[i].hi);
+		keepers_add(k, keep->range[i].lo, keep->range[i].hi);
+		if (unmark)
+			unmark_added(keep->range[i].lo, keep->range[i].hi);
 	}
 	n = noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
 	for (size_t i = 0; i < n; i++)
-		keepers_add(&k, fds[i], fds[i]);
+		keepers_add(k, fds[i], fds[i]);
 	for (size_t i = 0; named && i < named->n; i++) {
-		keepers_add(&k, named->fd[i], named->fd[i]);
-		unmark_added(named->fd[i], named->fd[i]);
+		keepers_add(k, named->fd[i], named->fd[i]);
+		if (unmark)
+			unmark_added(named->fd[i], named->fd[i]);
 	}
-	if (overflow)
-		return NOLEAK_SWEEP_SKIPPED;
-	keepers_merge(&k);
+	keepers_merge(k);
+	return overflow;
+}
 
+enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
+				   const struct noleak_fdset *named)
+{
+	struct keepers k = { 0 };
+
+	if (gather_keepers(keep, named, &k, 1))
+		return NOLEAK_SWEEP_SKIPPED;
 	if (noleak_have_close_range && sweep_close_range(&k) == 0)
 		return NOLEAK_SWEEP_CLOSE_RANGE;
 	if (noleak_fd_walk(walk_mark, &k) == 0)
 		return NOLEAK_SWEEP_PROC;
 	sweep_loop(&k);
 	return NOLEAK_SWEEP_LOOP;
+}
+
+/* ---- audit: what would be marked, described ------------------------- */
+
+static void put_fd_path(char *path, const char *prefix, int fd)
+{
+	char digits[12];
+	size_t len = 0;
+	int n = 0;
+
+	while (*prefix)
+		path[len++] = *prefix++;
+	do {
+		digits[n++] = (char)('0' + fd % 10);
+		fd /= 10;
+	} while (fd);
+	while (n)
+		path[len++] = digits[--n];
+	path[len] = '\0';
+}
+
+static void put_hex16(struct noleak_line *l, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[4];
+	int n = 0, started = 0;
+
+	for (int shift = 12; shift >= 0; shift -= 4) {
+		unsigned d = (v >> shift) & 15;
+
+		if (d || started || shift == 0) {
+			buf[n++] = hex[d];
+			started = 1;
+		}
+	}
+	noleak_line_mem(l, buf, (size_t)n);
+}
+
+static int sockopt(int fd, int opt)
+{
+	int v = -1;
+	unsigned len = sizeof(v);
+
+	if (noleak_raw(SYS_getsockopt, fd, SOL_SOCKET, opt, (long)&v, (long)&len) < 0)
+		return -1;
+	return v;
+}
+
+static void describe_socket(struct noleak_line *l, int fd)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_un un;
+	} a;
+	unsigned len = sizeof(a);
+	int type = sockopt(fd, SO_TYPE), listening = sockopt(fd, SO_ACCEPTCONN) == 1;
+
+	__builtin_memset(&a, 0, sizeof(a));
+	if (noleak_raw(SYS_getsockname, fd, (long)&a, (long)&len, 0, 0) < 0) {
+		noleak_line_str(l, "socket");
+		return;
+	}
+	if (a.sa.sa_family == AF_INET || a.sa.sa_family == AF_INET6) {
+		noleak_line_str(l, type == SOCK_STREAM ? "tcp " :
+				   type == SOCK_DGRAM ? "udp " : "inet ");
+		if (a.sa.sa_family == AF_INET) {
+			const unsigned char *b = (const unsigned char *)&a.in.sin_addr;
+
+			for (int i = 0; i < 4; i++) {
+				if (i)
+					noleak_line_str(l, ".");
+				noleak_line_int(l, b[i]);
+			}
+		} else {
+			const unsigned char *b = (const unsigned char *)&a.in6.sin6_addr;
+
+			noleak_line_str(l, "[");
+			for (int i = 0; i < 16; i += 2) {
+				if (i)
+					noleak_line_str(l, ":");
+				put_hex16(l, (unsigned)(b[i] << 8 | b[i + 1]));
+			}
+			noleak_line_str(l, "]");
+		}
+		noleak_line_str(l, ":");
+		noleak_line_int(l, (long)__builtin_bswap16(a.in.sin_port));
+	} else if (a.sa.sa_family == AF_UNIX) {
+		size_t n = len > __builtin_offsetof(struct sockaddr_un, sun_path)
+			   ? len - __builtin_offsetof(struct sockaddr_un, sun_path) : 0;
+
+		noleak_line_str(l, "unix ");
+		if (n == 0 || (n == 1 && !a.un.sun_path[0])) {
+			noleak_line_str(l, "(unnamed)");
+		} else if (!a.un.sun_path[0]) {
+			noleak_line_str(l, "@");	/* abstract */
+			noleak_line_mem(l, a.un.sun_path + 1, n - 1);
+		} else {
+			noleak_line_mem(l, a.un.sun_path, __builtin_strnlen(a.un.sun_path, n));
+		}
+	} else {
+		noleak_line_str(l, "socket (family ");
+		noleak_line_int(l, a.sa.sa_family);
+		noleak_line_str(l, ")");
+	}
+	if (listening)
+		noleak_line_str(l, " LISTEN");
+}
+
+void noleak_describe_fd(struct noleak_line *l, int fd)
+{
+	char path[40], link[256];
+	long n;
+
+	put_fd_path(path, "/proc/self/fd/", fd);
+	n = noleak_raw(SYS_readlinkat, AT_FDCWD, (long)path, (long)link,
+		       sizeof(link) - 1, 0);
+	if (n <= 0) {	/* no /proc: a socket can still say what it is */
+		if (sockopt(fd, SO_TYPE) >= 0)
+			describe_socket(l, fd);
+		else
+			noleak_line_str(l, "descriptor");
+		return;
+	}
+	link[n] = '\0';
+	if (!__builtin_strncmp(link, "socket:", 7))
+		describe_socket(l, fd);
+	else if (!__builtin_strncmp(link, "pipe:", 5))
+		noleak_line_str(l, "pipe");
+	else if (!__builtin_strncmp(link, "anon_inode:", 11)) {
+		const char *name = link + 11 + (link[11] == '[');
+		size_t len = 0;
+
+		while (name[len] && name[len] != ']')
+			len++;
+		noleak_line_mem(l, name, len);
+	} else {
+		noleak_line_str(l, link);
+	}
+}
+
+struct audit {
+	const struct keepers *k;
+	const char *name, *program;
+	long pid;
+	size_t reported;
+};
+
+static void audit_one(int fd, void *ctx)
+{
+	struct audit *a = ctx;
+	struct noleak_line l;
+	int flags;
+
+	if (fd < 3 || keepers_have(a->k, fd))
+		return;
+	flags = noleak_raw_getfd(fd);
+	if (flags < 0 || (flags & FD_CLOEXEC))
+		return;
+	noleak_line_begin(&l);
+	noleak_line_str(&l, "audit: ");
+	noleak_line_str(&l, a->name);
+	noleak_line_str(&l, "[");
+	noleak_line_int(&l, a->pid);
+	noleak_line_str(&l, "] would leak fd ");
+	noleak_line_int(&l, fd);
+	noleak_line_str(&l, " (");
+	noleak_describe_fd(&l, fd);
+	noleak_line_str(&l, ") into ");
+	noleak_line_str(&l, a->program);
+	noleak_line_emit(&l);
+	a->reported++;
+}
+
+size_t noleak_sweep_audit(const struct noleak_keep *keep,
+			  const struct noleak_fdset *named, const char *name,
+			  long pid, const char *program)
+{
+	struct keepers k = { 0 };
+	struct audit a = { &k, name, program, pid, 0 };
+
+	gather_keepers(keep, named, &k, 0);
+	if (noleak_fd_walk(audit_one, &a) != 0) {
+		struct rlimit rl;
+		long bound = 4096;
+
+		if (noleak_raw(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0) == 0 &&
+		    rl.rlim_cur < (rlim_t)bound)
+			bound = (long)rl.rlim_cur;
+		for (long fd = 3; fd < bound; fd++)
+			audit_one((int)fd, &a);
+	}
+	return a.reported;
 }

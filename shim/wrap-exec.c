@@ -56,7 +56,7 @@ void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 	struct noleak_fdset named = { 0 }, jobserver = { 0 };
 
 	noleak_init();
-	if (noleak_dormant)
+	if (noleak_dormant && !noleak_audit)
 		return;
 	noleak_fds_in_args(argv, &named);
 	noleak_fds_in_env(envp, pid, &named);
@@ -68,7 +68,11 @@ void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 	 * file locks it holds stay held, as setlock-style programs expect. */
 	if (pid == noleak_config.self)
 		noleak_locked_fds(&named);
-	noleak_sweep(&noleak_config.keep, &named);
+	if (noleak_audit)
+		noleak_sweep_audit(&noleak_config.keep, &named, noleak_config.name,
+				   noleak_config.self, argv && argv[0] ? argv[0] : "a program");
+	else
+		noleak_sweep(&noleak_config.keep, &named);
 }
 
 /* ---- signals --------------------------------------------------------- */
@@ -314,13 +318,17 @@ static void sweep_for_command(const char *command)
 	const char *prev = NULL, *prev_end = NULL;
 
 	noleak_init();
-	if (noleak_dormant)
+	if (noleak_dormant && !noleak_audit)
 		return;
 	noleak_fds_in_words(command, &named, &prev, &prev_end);
 	noleak_fds_in_env(environ, 0, &named);
 	noleak_fds_in_makeflags(environ, &jobserver);
 	noleak_keep_pipes(&jobserver, &named);
-	noleak_sweep(&noleak_config.keep, &named);
+	if (noleak_audit)
+		noleak_sweep_audit(&noleak_config.keep, &named, noleak_config.name,
+				   noleak_config.self, command);
+	else
+		noleak_sweep(&noleak_config.keep, &named);
 }
 
 NOLEAK_EXPORT int system(const char *command)

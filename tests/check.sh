@@ -4,42 +4,13 @@
 # and check must say so (exit 1); run under noleak, check must find
 # nothing (exit 0).  Then ports, JSON, and bad input.
 . "$NOLEAK_SRCDIR/tests/tap.sh"
+. "$NOLEAK_SRCDIR/tests/daemons.sh"
 
-noleak=$NOLEAK_WRAPPER
-daemon=$NOLEAK_TESTS/story-daemon
 work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-check.XXXXXX") || exit 99
-pids=
-trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$work"' EXIT
+trap 'stop_all; rm -rf "$work"' EXIT
 
 report() {
 	diag "status $st" "stdout: $out" "stderr: $err"
-}
-
-# clean COMMAND...: become COMMAND with nothing open but 0-2, so that what
-# check reports is the daemon's own (bash: dash cannot name fds above 9).
-clean() {
-	exec bash -c 'for f in /proc/$$/fd/*; do
-		n=${f##*/}
-		[ "$n" -gt 2 ] && eval "exec $n>&-"
-	done 2>/dev/null
-	exec "$@"' clean "$@"
-}
-
-# start NAME [WRAPPER...]: start A (and so B); sets $a, $b and $port.
-start() {
-	name=$1; shift
-	clean "$@" "$daemon" 0 "$work/$name.lock" system "$work/$name.b" >"$work/$name.out" 2>&1 &
-	a=$!
-	pids="$pids $a"
-	i=0
-	until grep -q '^started' "$work/$name.out" 2>/dev/null && [ -s "$work/$name.b" ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && break
-		sleep 0.1
-	done
-	b=$(cat "$work/$name.b")
-	pids="$pids $b"
-	port=$(sed -n 's/^port //p' "$work/$name.out")
 }
 
 # ---- a process ------------------------------------------------------------

@@ -1,0 +1,51 @@
+#!/bin/sh
+# modes.sh: NOLEAK_MODE and the wrapper's --audit and --off.  Audit must
+# report A's listener and lock as it starts B, and change nothing (B still
+# inherits them); off must change nothing and say nothing; a bad mode is
+# named, and the daemon is protected as by default.
+. "$NOLEAK_SRCDIR/tests/tap.sh"
+. "$NOLEAK_SRCDIR/tests/daemons.sh"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-modes.XXXXXX") || exit 99
+trap 'stop_all; rm -rf "$work"' EXIT
+
+for how in system fork-execv posix_spawn; do
+	HOW=$how start "audit-$how" "$noleak" --audit --
+	out=$(cat "$work/audit-$how.out")
+	r=0
+	printf '%s\n' "$out" | grep -Eq "^noleak\[[0-9]+\]: audit: story-daemon\[$a\] would leak fd [0-9]+ \(tcp 127\.0\.0\.1:$port LISTEN\) into " || r=1
+	printf '%s\n' "$out" | grep -Eq "^noleak\[[0-9]+\]: audit: story-daemon\[$a\] would leak fd [0-9]+ \($work/audit-$how.lock\) into " || r=1
+	ok $r "audit ($how): A's listener and lock are reported as B starts"
+	[ $r -eq 0 ] || diag "$out"
+	"$noleak" check "$b" >"$work/check.out" 2>&1
+	test $? -eq 1 && grep -q "tcp 127.0.0.1:$port LISTEN" "$work/check.out"
+	ok $? "audit ($how): nothing is changed, B still holds A's port"
+	stop_all
+done
+
+start enforce "$noleak" --
+! grep -q 'audit:' "$work/enforce.out" && "$noleak" check "$b" >/dev/null
+ok $? "enforce (the default): no report, and B holds nothing of A's"
+stop_all
+
+start off "$noleak" --off --
+r=0
+test -z "$(grep -v '^port\|^lock\|^bind\|^started' "$work/off.out")" || r=1
+"$noleak" check "$a" >/dev/null && r=1
+ok $r "--off: nothing reported, nothing changed"
+stop_all
+
+NOLEAK_MODE=audit start env "$noleak" --
+grep -q "audit: story-daemon\[$a\] would leak fd" "$work/env.out"
+ok $? "NOLEAK_MODE=audit in the environment works as --audit"
+stop_all
+
+NOLEAK_MODE=loud start bad "$noleak" --
+r=0
+grep -q "NOLEAK_MODE: ignoring 'loud': expected enforce, audit or off; using enforce" "$work/bad.out" || r=1
+"$noleak" check "$b" >/dev/null || r=1
+ok $r "a bad NOLEAK_MODE is named, and the daemon is protected as by default"
+[ $r -eq 0 ] || diag "$(cat "$work/bad.out")"
+stop_all
+
+done_testing
