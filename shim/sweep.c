@@ -270,15 +270,15 @@ void noleak_keep_pipes(const struct noleak_fdset *from, struct noleak_fdset *set
 			set->fd[set->n++] = from->fd[i];
 }
 
-/* Whether /proc/self/fdinfo/fd has a "lock:" line. */
-static int holds_lock(int fd)
+/* Write prefix and the decimal fd into path. */
+static void put_fd_path(char *path, const char *prefix, int fd)
 {
-	char path[40] = "/proc/self/fdinfo/", buf[1024];
-	size_t len = 18;
 	char digits[12];
-	int n = 0, info;
-	long got;
+	size_t len = 0;
+	int n = 0;
 
+	while (*prefix)
+		path[len++] = *prefix++;
 	do {
 		digits[n++] = (char)('0' + fd % 10);
 		fd /= 10;
@@ -286,6 +286,16 @@ static int holds_lock(int fd)
 	while (n)
 		path[len++] = digits[--n];
 	path[len] = '\0';
+}
+
+/* Whether /proc/self/fdinfo/fd has a "lock:" line. */
+static int holds_lock(int fd)
+{
+	char path[40], buf[1024];
+	int info;
+	long got;
+
+	put_fd_path(path, "/proc/self/fdinfo/", fd);
 	info = (int)noleak_raw(SYS_openat, AT_FDCWD, (long)path,
 			       O_RDONLY | O_CLOEXEC, 0, 0);
 	if (info < 0)
@@ -358,23 +368,6 @@ enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 }
 
 /* ---- audit: what would be marked, described ------------------------- */
-
-static void put_fd_path(char *path, const char *prefix, int fd)
-{
-	char digits[12];
-	size_t len = 0;
-	int n = 0;
-
-	while (*prefix)
-		path[len++] = *prefix++;
-	do {
-		digits[n++] = (char)('0' + fd % 10);
-		fd /= 10;
-	} while (fd);
-	while (n)
-		path[len++] = digits[--n];
-	path[len] = '\0';
-}
 
 static void put_hex16(struct noleak_line *l, unsigned v)
 {
