@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
@@ -21,6 +22,7 @@ enum { STARTUP_SCAN_CAP = 65536 };
 struct noleak_config noleak_config;
 int noleak_dormant;
 int noleak_audit;
+int noleak_log_set;
 
 static struct noleak_once ready;
 
@@ -95,6 +97,50 @@ static int is_shell(const char *name)
 	return 0;
 }
 
+/* NOLEAK_LOG: "stderr" (the default), "syslog", or an absolute path to
+ * append to.  A path is tried once now, so that a bad one is reported at
+ * start rather than lost later; under secure execution (setuid, file
+ * capabilities) no path from the environment is opened at all. */
+static void read_log(void)
+{
+	const char *v = getenv("NOLEAK_LOG");
+	char why[160];
+	int fd;
+
+	if (!v || !*v || !strcmp(v, "stderr")) {
+		noleak_log_set = v && *v;
+		return;
+	}
+	if (!strcmp(v, "syslog")) {
+		noleak_log_to = NOLEAK_LOG_SYSLOG;
+		noleak_log_set = 1;
+		return;
+	}
+	if (getauxval(AT_SECURE)) {
+		complain((void *)"NOLEAK_LOG", v, strlen(v),
+			 "a setuid or setcap program opens no file named by its "
+			 "environment; using stderr");
+		return;
+	}
+	if (*v != '/' || strlen(v) >= sizeof(noleak_log_path)) {
+		complain((void *)"NOLEAK_LOG", v, strlen(v),
+			 *v != '/' ? "expected stderr, syslog or an absolute path; using stderr"
+				   : "path too long; using stderr");
+		return;
+	}
+	fd = noleak_log_open(v);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "cannot open it (%s); using stderr",
+			 fd == -ELOOP ? "it is a symbolic link" : strerror(-fd));
+		complain((void *)"NOLEAK_LOG", v, strlen(v), why);
+		return;
+	}
+	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+	snprintf(noleak_log_path, sizeof(noleak_log_path), "%s", v);
+	noleak_log_to = NOLEAK_LOG_FILE;
+	noleak_log_set = 1;
+}
+
 static void read_environment(void)
 {
 	static const char *const scopes[] = { "process", "tree", NULL };
@@ -106,6 +152,7 @@ static void read_environment(void)
 	char buf[24];
 
 	noleak_config.self = pid;
+	read_log();
 	noleak_config.scope = choice("NOLEAK_SCOPE", scopes, NOLEAK_SCOPE_PROCESS);
 	noleak_config.restore_signals = choice("NOLEAK_SIGNALS", signals, 0) == 0;
 	noleak_config.mode = choice("NOLEAK_MODE", modes, NOLEAK_MODE_ENFORCE);

@@ -2,13 +2,17 @@
  *
  * Lines are built in a fixed buffer on the caller's stack and written with
  * one raw write(2) that leaves errno alone, so a message can be produced
- * anywhere, including between vfork and exec.  The shim writes to standard error only, never to the
+ * anywhere, including between vfork and exec.  They go where NOLEAK_LOG
+ * says: standard error (the default), syslog, or a file; never to the
  * host's standard output. */
 #include "noleak.h"
 
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 void noleak_line_mem(struct noleak_line *l, const char *s, size_t n)
@@ -49,19 +53,76 @@ void noleak_line_begin(struct noleak_line *l)
 	noleak_line_str(l, "]: ");
 }
 
-void noleak_line_emit(struct noleak_line *l)
+enum noleak_log_to noleak_log_to = NOLEAK_LOG_STDERR;
+char noleak_log_path[NOLEAK_LOG_PATH_MAX];
+
+/* Write all of buf to fd, through EINTR; 0, or -1 when it could not. */
+static int write_all(int fd, const char *buf, size_t len)
 {
 	size_t off = 0;
 
-	l->buf[l->len++] = '\n';
-	while (off < l->len) {
-		long n = noleak_raw(SYS_write, 2, (long)(l->buf + off),
-				    (long)(l->len - off), 0, 0);
+	while (off < len) {
+		long n = noleak_raw(SYS_write, fd, (long)(buf + off),
+				    (long)(len - off), 0, 0);
 		if (n == -EINTR)
 			continue;
 		if (n <= 0)
-			break;
+			return -1;
 		off += (size_t)n;
 	}
+	return 0;
+}
+
+int noleak_log_open(const char *path)
+{
+	return (int)noleak_raw(SYS_openat, AT_FDCWD, (long)path,
+			       O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+			       O_NOFOLLOW | O_NOCTTY, 0600, 0);
+}
+
+/* One datagram to the local syslog socket, "<PRI>noleak[PID]: ...":
+ * facility daemon, priority warning.  The newline is not sent. */
+static int to_syslog(const char *line, size_t len)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	char buf[sizeof(((struct noleak_line *)0)->buf) + 8] = "<28>";
+	long fd = noleak_raw(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0, 0);
+	long sent;
+
+	if (fd < 0)
+		return -1;
+	if (len > sizeof(buf) - 4)
+		len = sizeof(buf) - 4;
+	memcpy(buf + 4, line, len);
+	sent = noleak_raw(SYS_connect, fd, (long)&addr, sizeof(addr), 0, 0);
+	if (sent == 0)
+		sent = noleak_raw(SYS_write, fd, (long)buf, (long)(len + 4), 0, 0);
+	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+	return sent < 0 ? -1 : 0;
+}
+
+void noleak_line_emit(struct noleak_line *l)
+{
+	int saved_to = noleak_log_to;
+
+	l->buf[l->len++] = '\n';
+	if (saved_to == NOLEAK_LOG_FILE) {
+		/* Opened for each line and closed at once: no descriptor of
+		 * ours stays in the program, for it to close or to leak. */
+		int fd = noleak_log_open(noleak_log_path);
+
+		if (fd >= 0) {
+			int bad = write_all(fd, l->buf, l->len);
+
+			noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+			if (!bad)
+				goto done;
+		}
+	} else if (saved_to == NOLEAK_LOG_SYSLOG) {
+		if (to_syslog(l->buf, l->len - 1) == 0)
+			goto done;
+	}
+	write_all(2, l->buf, l->len);	/* stderr, or the fallback */
+done:
 	l->len = 0;
 }

@@ -202,6 +202,9 @@ extern int noleak_dormant;
  * exec reports what enforce would have marked, and changes nothing. */
 extern int noleak_audit;
 
+/* Set when NOLEAK_LOG names a log: enforce then reports what it stops. */
+extern int noleak_log_set;
+
 /* The flags to create with: flags plus bit, unless the program asked for
  * it already or the shim is dormant.  *added says whether bit is ours. */
 static inline int noleak_want(int flags, int bit, int *added)
@@ -277,15 +280,16 @@ enum noleak_sweep_how {
 NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 						     const struct noleak_fdset *named);
 
-/* What noleak_sweep would mark, reported instead of marked: one line for
- * each descriptor >= 3 that lacks close-on-exec and is not kept, naming
- * the daemon (name, pid), what the descriptor is, and program (the new
- * program, or the command of system and popen).  Changes nothing; errno is
- * untouched.  Returns how many it reported. */
+/* Report, one line each, the descriptors >= 3 that are not kept and
+ * lack close-on-exec (what noleak_sweep would mark), naming the daemon
+ * (name, pid), what the descriptor is, and program (the new program, or
+ * the command of system and popen).  With enforce, it reports them as
+ * stopped, and also those whose close-on-exec the shim added at creation.
+ * Changes nothing; errno is untouched.  Returns how many it reported. */
 NOLEAK_ASYNC_SAFE size_t noleak_sweep_audit(const struct noleak_keep *keep,
 					    const struct noleak_fdset *named,
 					    const char *name, long pid,
-					    const char *program);
+					    const char *program, int enforce);
 
 /* Describe descriptor fd into l: "tcp 127.0.0.1:8080 LISTEN", "udp
  * 0.0.0.0:53", "unix /run/x.sock", "pipe", "eventfd", or a path. */
@@ -382,8 +386,19 @@ NOLEAK_ASYNC_SAFE void noleak_line_int(struct noleak_line *l, long v);
 /* Start a line with "noleak[PID]: ". */
 NOLEAK_ASYNC_SAFE void noleak_line_begin(struct noleak_line *l);
 
-/* Write the line (a newline is added) to the shim's report stream,
- * standard error.  errno is untouched. */
+/* Where lines go (NOLEAK_LOG): set once at start-up, by config.c. */
+enum noleak_log_to { NOLEAK_LOG_STDERR, NOLEAK_LOG_SYSLOG, NOLEAK_LOG_FILE };
+enum { NOLEAK_LOG_PATH_MAX = 1024 };
+extern enum noleak_log_to noleak_log_to;
+extern char noleak_log_path[NOLEAK_LOG_PATH_MAX];
+
+/* Open the log file path to append to: created 0600, close-on-exec, and
+ * never through a symbolic link.  Returns the descriptor or -errno. */
+NOLEAK_ASYNC_SAFE int noleak_log_open(const char *path);
+
+/* Write the line (a newline is added) where NOLEAK_LOG says: standard
+ * error, syslog (facility daemon), or the log file, opened and closed for
+ * the line; standard error when that fails.  errno is untouched. */
 NOLEAK_ASYNC_SAFE void noleak_line_emit(struct noleak_line *l);
 
 #endif /* NOLEAK_H */

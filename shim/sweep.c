@@ -494,6 +494,7 @@ struct audit {
 	const struct keepers *k;
 	const char *name, *program;
 	long pid;
+	int enforce;
 	size_t reported;
 };
 
@@ -506,18 +507,20 @@ static void audit_one(int fd, void *ctx)
 	if (fd < 3 || keepers_have(a->k, fd))
 		return;
 	flags = noleak_raw_getfd(fd);
-	if (flags < 0 || (flags & FD_CLOEXEC))
+	/* Enforcing, a descriptor was stopped either at creation (the
+	 * shim's own close-on-exec) or now, by the sweep to come. */
+	if (flags < 0 || ((flags & FD_CLOEXEC) && !(a->enforce && noleak_added_test(fd))))
 		return;
 	noleak_line_begin(&l);
-	noleak_line_str(&l, "audit: ");
+	noleak_line_str(&l, a->enforce ? "stopped: " : "audit: ");
 	noleak_line_str(&l, a->name);
 	noleak_line_str(&l, "[");
 	noleak_line_int(&l, a->pid);
-	noleak_line_str(&l, "] would leak fd ");
+	noleak_line_str(&l, a->enforce ? "] fd " : "] would leak fd ");
 	noleak_line_int(&l, fd);
 	noleak_line_str(&l, " (");
 	noleak_describe_fd(&l, fd);
-	noleak_line_str(&l, ") into ");
+	noleak_line_str(&l, a->enforce ? ") from leaking into " : ") into ");
 	noleak_line_str(&l, a->program);
 	noleak_line_emit(&l);
 	a->reported++;
@@ -525,10 +528,10 @@ static void audit_one(int fd, void *ctx)
 
 size_t noleak_sweep_audit(const struct noleak_keep *keep,
 			  const struct noleak_fdset *named, const char *name,
-			  long pid, const char *program)
+			  long pid, const char *program, int enforce)
 {
 	struct keepers k = { 0 };
-	struct audit a = { &k, name, program, pid, 0 };
+	struct audit a = { &k, name, program, pid, enforce, 0 };
 
 	gather_keepers(keep, named, &k, 0);
 	if (noleak_fd_walk(audit_one, &a) != 0) {

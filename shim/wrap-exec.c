@@ -68,10 +68,11 @@ void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 	 * file locks it holds stay held, as setlock-style programs expect. */
 	if (pid == noleak_config.self)
 		noleak_locked_fds(&named);
-	if (noleak_audit)
+	if (noleak_audit || noleak_log_set)
 		noleak_sweep_audit(&noleak_config.keep, &named, noleak_config.name,
-				   noleak_config.self, argv && argv[0] ? argv[0] : "a program");
-	else
+				   noleak_config.self, argv && argv[0] ? argv[0] : "a program",
+				   !noleak_audit);
+	if (!noleak_audit)
 		noleak_sweep(&noleak_config.keep, &named);
 }
 
@@ -324,10 +325,10 @@ static void sweep_for_command(const char *command)
 	noleak_fds_in_env(environ, 0, &named);
 	noleak_fds_in_makeflags(environ, &jobserver);
 	noleak_keep_pipes(&jobserver, &named);
-	if (noleak_audit)
+	if (noleak_audit || noleak_log_set)
 		noleak_sweep_audit(&noleak_config.keep, &named, noleak_config.name,
-				   noleak_config.self, command);
-	else
+				   noleak_config.self, command, !noleak_audit);
+	if (!noleak_audit)
 		noleak_sweep(&noleak_config.keep, &named);
 }
 

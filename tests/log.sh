@@ -1,0 +1,112 @@
+#!/bin/sh
+# log.sh: NOLEAK_LOG and the wrapper's --log.  With a log set, enforce
+# reports what it kept from B; audit lines go to the log too.  The log is
+# created 0600, appended to, never left open in the daemon, never opened
+# through a symbolic link; bad values are named and reports fall back to
+# standard error.  Syslog is tested in a private mount namespace (as root).
+. "$NOLEAK_SRCDIR/tests/tap.sh"
+. "$NOLEAK_SRCDIR/tests/daemons.sh"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-log.XXXXXX") || exit 99
+trap 'stop_all; rm -rf "$work"' EXIT
+log=$work/noleak.log
+
+start file "$noleak" --log "$log" --
+r=0
+grep -Eq "^noleak\[$a\]: stopped: story-daemon\[$a\] fd [0-9]+ \(tcp 127\.0\.0\.1:$port LISTEN\) from leaking into sleep 30" "$log" || r=1
+grep -Eq "^noleak\[$a\]: stopped: story-daemon\[$a\] fd [0-9]+ \($work/file.lock\) from leaking into " "$log" || r=1
+ok $r "enforce with a log: the listener and the lock kept from B are reported there"
+[ $r -eq 0 ] || diag "$(cat "$log" 2>&1)"
+
+! grep -q 'noleak\[' "$work/file.out"
+ok $? "...and not on standard error"
+
+test "$(stat -c %a "$log")" = 600
+ok $? "the log is created with mode 0600"
+
+! ls -l "/proc/$a/fd" | grep -q "$log"
+ok $? "the daemon holds no descriptor to the log between reports"
+"$noleak" check "$b" >/dev/null
+ok $? "with a log, B still gets nothing of A's"
+stop_all
+
+lines=$(wc -l <"$log")
+start append "$noleak" --audit -l "$log" --
+test "$(wc -l <"$log")" -gt "$lines" &&
+	grep -q "audit: story-daemon\[$a\] would leak fd" "$log" &&
+	head -n "$lines" "$log" | grep -q "stopped: "
+ok $? "audit lines are appended to the same log, after what was there"
+stop_all
+
+ln -s "$log" "$work/link.log"
+NOLEAK_LOG=$work/link.log start link "$noleak" --
+r=0
+grep -q "NOLEAK_LOG: ignoring '$work/link.log': cannot open it (it is a symbolic link); using stderr" "$work/link.out" || r=1
+"$noleak" check "$b" >/dev/null || r=1
+ok $r "a log that is a symbolic link is refused, named, and the daemon still protected"
+[ $r -eq 0 ] || diag "$(cat "$work/link.out")"
+stop_all
+
+NOLEAK_LOG=$work/missing/dir/x.log start missing "$noleak" --
+grep -q "NOLEAK_LOG: ignoring '$work/missing/dir/x.log': cannot open it (No such file or directory); using stderr" "$work/missing.out"
+ok $? "a log that cannot be created is named, with the reason"
+stop_all
+
+NOLEAK_LOG=relative.log start relative "$noleak" --
+grep -q "NOLEAK_LOG: ignoring 'relative.log': expected stderr, syslog or an absolute path; using stderr" "$work/relative.out"
+ok $? "a relative log path is named and refused"
+stop_all
+
+NOLEAK_LOG=$(head -c 3000 /dev/urandom | tr -d '\000') start random "$noleak" --
+r=0
+grep -q "^noleak\[$a\]: NOLEAK_LOG: ignoring '.*\.\.\.': " "$work/random.out" || r=1
+grep -q '^started' "$work/random.out" || r=1
+"$noleak" check "$b" >/dev/null || r=1
+ok $r "3,000 random bytes in NOLEAK_LOG: one message, cut short, and the daemon runs protected"
+[ $r -eq 0 ] || diag "$(cat "$work/random.out")"
+stop_all
+
+"$noleak" --log=log.txt -- true >"$work/out" 2>&1
+test $? -eq 125 && grep -q "invalid log 'log.txt'" "$work/out"
+ok $? "the wrapper refuses a relative --log with 125, naming it"
+
+# ---- syslog ---------------------------------------------------------------
+# /dev/log, in a mount namespace of its own: a tmpfs over /dev holding
+# /dev/null and a datagram socket that Python reads.
+if [ "$(id -u)" = 0 ] && command -v python3 >/dev/null 2>&1 &&
+   unshare -m --propagation private true 2>/dev/null; then
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 || exit 99
+		python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(\"/dev/log\")
+s.settimeout(10)
+open(sys.argv[1], \"w\").close()
+with open(sys.argv[2], \"wb\") as out:
+    while True:
+        data = s.recv(4096)
+        out.write(data + b\"\\n\")
+        out.flush()
+        if b\"LISTEN\" in data:
+            break
+" "$1/ready" "$1/syslog" &
+		while [ ! -e "$1/ready" ]; do sleep 0.05; done
+		"$2" --log syslog -- "$3" 0 "$1/sys.lock" system "$1/sys.b" >"$1/sys.out" 2>&1 &
+		wait $!
+	' syslog "$work" "$noleak" "$daemon" &
+	i=0
+	until grep -q LISTEN "$work/syslog" 2>/dev/null || [ $i -gt 100 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	grep -Eq "^<28>noleak\[[0-9]+\]: stopped: story-daemon\[[0-9]+\] fd [0-9]+ \(tcp 127\.0\.0\.1:[0-9]+ LISTEN\) from leaking into " "$work/syslog"
+	ok $? "--log syslog: reports reach /dev/log, facility daemon, priority warning"
+	[ -s "$work/sys.b" ] && kill -9 "$(cat "$work/sys.b")" 2>/dev/null
+	pkill -9 -f "$work/sys.lock" 2>/dev/null
+	wait 2>/dev/null
+else
+	skip "--log syslog" "needs root, python3 and unshare -m"
+fi
+
+done_testing
