@@ -166,12 +166,17 @@ static void read_environment(void)
 		setenv("_NOLEAK_PID", buf, 1);
 	}
 
-	/* A numeric keep-list is for the process it was given to (and, by
-	 * its sweeps, its direct children), not for whatever descriptors
-	 * carry those numbers further down the tree. */
-	if (keep && pid == noleak_config.owner)
-		noleak_keep_parse(keep, &noleak_config.keep, complain,
+	/* Numbers in the keep-list are for the process it was given to
+	 * (and, by its sweeps, its direct children), not for whatever
+	 * descriptors carry those numbers further down the tree.  Resources
+	 * (tcp:8080, path:...) are checked by identity, so they hold
+	 * everywhere; bad entries are reported once, by the owner. */
+	if (keep) {
+		noleak_config.keep.no_numbers = pid != noleak_config.owner;
+		noleak_keep_parse(keep, &noleak_config.keep,
+				  pid == noleak_config.owner ? complain : NULL,
 				  (void *)"NOLEAK_KEEP");
+	}
 
 	noleak_dormant = (noleak_config.scope == NOLEAK_SCOPE_PROCESS &&
 			  pid != noleak_config.owner) ||

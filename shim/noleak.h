@@ -103,29 +103,55 @@ void noleak_next_bind(void);
 
 /* ---- policy.c: pure decisions, unit-tested without preloading -------- */
 
-enum { NOLEAK_KEEP_MAX = 64 };
+enum { NOLEAK_KEEP_MAX = 64, NOLEAK_RESOURCE_MAX = 16 };
 
 struct noleak_range {
 	int lo, hi;		/* inclusive */
 };
 
+/* A keep-list entry that names what a descriptor is, not its number. */
+enum noleak_resource_kind {
+	NOLEAK_RES_TCP, NOLEAK_RES_UDP, NOLEAK_RES_UNIX, NOLEAK_RES_PATH
+};
+
+struct noleak_resource {
+	enum noleak_resource_kind kind;
+	unsigned port;			/* tcp, udp */
+	int family;			/* AF_INET or AF_INET6 with an address,
+					   0 for any address */
+	unsigned char addr[16];		/* network order */
+	char text[108];			/* unix: the path; path: the glob */
+};
+
 struct noleak_keep {
 	size_t n;
 	struct noleak_range range[NOLEAK_KEEP_MAX];
+	size_t nres;
+	struct noleak_resource res[NOLEAK_RESOURCE_MAX];
+	int no_numbers;		/* set by the caller: skip number entries */
 };
 
 /* Called once for each entry of a list that cannot be used. */
 typedef void noleak_complaint_fn(void *ctx, const char *entry, size_t len,
 				 const char *why);
 
-/* Parse a keep-list ("3,7-9"): comma-separated numbers and inclusive
- * ranges.  Valid entries are added to *keep; each bad one is passed to
- * complain (may be NULL) and skipped.  Returns the number of bad entries. */
+/* Parse a keep-list ("3,7-9,tcp:8080"): comma-separated numbers, inclusive
+ * ranges, and resources: tcp:PORT, tcp:ADDR:PORT, udp:PORT, udp:ADDR:PORT
+ * (ADDR dotted IPv4 or [IPv6]), unix:PATH and path:GLOB.  Valid entries
+ * are added to *keep (numbers only unless keep->no_numbers); each bad one
+ * is passed to complain (may be NULL) and skipped.  Returns the number of
+ * bad entries. */
 size_t noleak_keep_parse(const char *spec, struct noleak_keep *keep,
 			 noleak_complaint_fn *complain, void *ctx);
 
 /* Whether fd is covered by keep. */
 int noleak_keep_has(const struct noleak_keep *keep, int fd);
+
+/* Whether text matches the shell-style pattern: '*' any run of characters
+ * ('/' included), '?' any one, '\\' quotes the next; everything else
+ * stands for itself.  Allocates nothing. */
+int noleak_glob_match(const char *pattern, const char *text);
+
 
 /* Write into buf (of size len) a copy of an fopen or popen mode that asks
  * for close-on-exec: 'e' inserted after the first character.  Returns buf,
@@ -310,6 +336,11 @@ NOLEAK_ASYNC_SAFE unsigned long noleak_sig_ignored_since_start(void);
 /* Add to set the descriptors that hold a file lock (flock, fcntl): what a
  * setlock-style program keeps across an exec in place. */
 NOLEAK_ASYNC_SAFE void noleak_locked_fds(struct noleak_fdset *set);
+
+/* Add to set every open descriptor >= 3 that one of keep's resources
+ * names: a socket by kind, address and port, or a file by path. */
+NOLEAK_ASYNC_SAFE void noleak_keep_resources(const struct noleak_keep *keep,
+					     struct noleak_fdset *set);
 
 /* Add to set those descriptors of from that are pipes or FIFOs. */
 NOLEAK_ASYNC_SAFE void noleak_keep_pipes(const struct noleak_fdset *from,

@@ -5,6 +5,7 @@
  * and is safe to call from the async-signal-safe zone. */
 #include "noleak.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <string.h>
 
@@ -56,6 +57,117 @@ static const char *parse_entry(const char *s, const char *end,
 	return NULL;
 }
 
+/* Parse a port in [s, end): 1-65535. */
+static long parse_port(const char *s, const char *end)
+{
+	long v = parse_fd(s, end);
+
+	return v >= 1 && v <= 65535 ? v : -1;
+}
+
+/* "PORT", "ADDR:PORT" or "[ADDR6]:PORT" in [s, end), into r. */
+static const char *parse_inet(const char *s, const char *end,
+			      struct noleak_resource *r)
+{
+	const char *colon = NULL;
+	char addr[64];
+	size_t n;
+
+	for (const char *p = s; p < end; p++)
+		if (*p == ':')
+			colon = p;
+	r->family = 0;
+	if (!colon) {
+		long port = parse_port(s, end);
+
+		if (port < 0)
+			return "expected a port from 1 to 65535";
+		r->port = (unsigned)port;
+		return NULL;
+	}
+	if (parse_port(colon + 1, end) < 0)
+		return "expected a port from 1 to 65535 after the address";
+	r->port = (unsigned)parse_port(colon + 1, end);
+	if (*s == '[' && colon[-1] == ']') {
+		n = (size_t)(colon - 1 - (s + 1));
+		if (n >= sizeof(addr))
+			return "not an IPv6 address";
+		memcpy(addr, s + 1, n);
+		addr[n] = '\0';
+		r->family = AF_INET6;
+		return inet_pton(AF_INET6, addr, r->addr) == 1 ? NULL
+			: "not an IPv6 address";
+	}
+	n = (size_t)(colon - s);
+	if (n >= sizeof(addr))
+		return "not an IPv4 address";
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	r->family = AF_INET;
+	return inet_pton(AF_INET, addr, r->addr) == 1 ? NULL : "not an IPv4 address";
+}
+
+/* A resource entry in [s, end): NULL and *r filled, or the reason it is
+ * bad; "" when it is not a resource entry at all. */
+static const char *parse_resource(const char *s, const char *end,
+				  struct noleak_resource *r)
+{
+	size_t n = (size_t)(end - s);
+
+	memset(r, 0, sizeof(*r));
+	if (n > 4 && (!memcmp(s, "tcp:", 4) || !memcmp(s, "udp:", 4))) {
+		r->kind = *s == 't' ? NOLEAK_RES_TCP : NOLEAK_RES_UDP;
+		return parse_inet(s + 4, end, r);
+	}
+	if (n >= 5 && !memcmp(s, "unix:", 5)) {
+		r->kind = NOLEAK_RES_UNIX;
+		if (n == 5 || s[5] != '/')
+			return "expected an absolute socket path after unix:";
+		if (n - 5 >= sizeof(r->text))
+			return "socket path too long";
+		memcpy(r->text, s + 5, n - 5);
+		return NULL;
+	}
+	if (n >= 5 && !memcmp(s, "path:", 5)) {
+		r->kind = NOLEAK_RES_PATH;
+		if (n == 5)
+			return "expected a path or pattern after path:";
+		if (n - 5 >= sizeof(r->text))
+			return "path too long";
+		memcpy(r->text, s + 5, n - 5);
+		return NULL;
+	}
+	if (n >= 4 && (!memcmp(s, "tcp:", 4) || !memcmp(s, "udp:", 4)))
+		return "expected a port from 1 to 65535";
+	return "";
+}
+
+int noleak_glob_match(const char *p, const char *t)
+{
+	const char *star_p = NULL, *star_t = NULL;
+
+	/* The classic two-pointer match: on a mismatch, let the last '*'
+	 * swallow one more character. */
+	while (*t) {
+		if (*p == '*') {
+			star_p = ++p;
+			star_t = t;
+		} else if (*p == '?' || (*p == '\\' && p[1] && p[1] == *t) ||
+			   (*p != '\\' && *p == *t)) {
+			p += *p == '\\' ? 2 : 1;
+			t++;
+		} else if (star_p) {
+			p = star_p;
+			t = ++star_t;
+		} else {
+			return 0;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return !*p;
+}
+
 size_t noleak_keep_parse(const char *spec, struct noleak_keep *keep,
 			 noleak_complaint_fn *complain, void *ctx)
 {
@@ -67,6 +179,7 @@ size_t noleak_keep_parse(const char *spec, struct noleak_keep *keep,
 		const char *next = end ? end + 1 : NULL;
 		const char *why;
 		struct noleak_range r;
+		struct noleak_resource res;
 
 		if (!end)
 			end = s + strlen(s);
@@ -78,15 +191,27 @@ size_t noleak_keep_parse(const char *spec, struct noleak_keep *keep,
 			s = next;	/* empty entries (",,", trailing ",") */
 			continue;
 		}
-		why = parse_entry(s, end, &r);
-		if (!why && keep->n == NOLEAK_KEEP_MAX)
-			why = "too many entries";
+		why = parse_resource(s, end, &res);
+		if (why && !*why) {	/* a number or a range */
+			why = parse_entry(s, end, &r);
+			if (!why && keep->no_numbers) {
+				s = next;
+				continue;
+			}
+			if (!why && keep->n == NOLEAK_KEEP_MAX)
+				why = "too many entries";
+			if (!why)
+				keep->range[keep->n++] = r;
+		} else if (!why) {
+			if (keep->nres == NOLEAK_RESOURCE_MAX)
+				why = "too many resource entries";
+			else
+				keep->res[keep->nres++] = res;
+		}
 		if (why) {
 			bad++;
 			if (complain)
 				complain(ctx, s, (size_t)(end - s), why);
-		} else {
-			keep->range[keep->n++] = r;
 		}
 		s = next;
 	}

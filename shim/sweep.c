@@ -367,6 +367,105 @@ enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 	return NOLEAK_SWEEP_LOOP;
 }
 
+/* ---- keep-list entries that name a resource ------------------------ */
+
+/* A SOL_SOCKET option of fd, or -1 (not a socket). */
+static int sockopt(int fd, int opt)
+{
+	int v = -1;
+	unsigned len = sizeof(v);
+
+	if (noleak_raw(SYS_getsockopt, fd, SOL_SOCKET, opt, (long)&v, (long)&len) < 0)
+		return -1;
+	return v;
+}
+
+
+/* Whether socket fd is what r names. */
+static int socket_matches(int fd, const struct noleak_resource *r)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_un un;
+	} a;
+	unsigned len = sizeof(a);
+	int type;
+
+	__builtin_memset(&a, 0, sizeof(a));
+	if (noleak_raw(SYS_getsockname, fd, (long)&a, (long)&len, 0, 0) < 0)
+		return 0;
+	if (r->kind == NOLEAK_RES_UNIX)
+		return a.sa.sa_family == AF_UNIX &&
+		       !__builtin_strncmp(a.un.sun_path, r->text, sizeof(a.un.sun_path));
+	if (a.sa.sa_family != AF_INET && a.sa.sa_family != AF_INET6)
+		return 0;
+	type = sockopt(fd, SO_TYPE);
+	if (type != (r->kind == NOLEAK_RES_TCP ? SOCK_STREAM : SOCK_DGRAM) ||
+	    __builtin_bswap16(a.in.sin_port) != r->port)
+		return 0;
+	if (!r->family)
+		return 1;
+	if (r->family != a.sa.sa_family)
+		return 0;
+	return r->family == AF_INET
+	       ? !__builtin_memcmp(&a.in.sin_addr, r->addr, 4)
+	       : !__builtin_memcmp(&a.in6.sin6_addr, r->addr, 16);
+}
+
+struct resources {
+	const struct noleak_keep *keep;
+	struct noleak_fdset *set;
+};
+
+static void add_if_named(int fd, void *ctx)
+{
+	struct resources *rs = ctx;
+	char path[40], link[256];
+	long n = -1;
+	int sock = -1;
+
+	if (fd < 3 || rs->set->n >= NOLEAK_FDSET_MAX)
+		return;
+	for (size_t i = 0; i < rs->keep->nres; i++) {
+		const struct noleak_resource *r = &rs->keep->res[i];
+		int hit;
+
+		if (r->kind == NOLEAK_RES_PATH) {
+			if (n < 0) {
+				put_fd_path(path, "/proc/self/fd/", fd);
+				n = noleak_raw(SYS_readlinkat, AT_FDCWD, (long)path,
+					       (long)link, sizeof(link) - 1, 0);
+				if (n < 0)
+					n = 0;
+				link[n] = '\0';
+			}
+			hit = n > 0 && link[0] == '/' && noleak_glob_match(r->text, link);
+		} else {
+			if (sock < 0)
+				sock = sockopt(fd, SO_TYPE) >= 0;
+			hit = sock && socket_matches(fd, r);
+		}
+		if (hit) {
+			rs->set->fd[rs->set->n++] = fd;
+			return;
+		}
+	}
+}
+
+void noleak_keep_resources(const struct noleak_keep *keep, struct noleak_fdset *set)
+{
+	struct resources rs = { keep, set };
+
+	if (!keep->nres)
+		return;
+	if (noleak_fd_walk(add_if_named, &rs) != 0)
+		for (int fd = 3; fd < 4096; fd++)	/* no /proc */
+			if (noleak_raw_getfd(fd) >= 0)
+				add_if_named(fd, &rs);
+}
+
 /* ---- audit: what would be marked, described ------------------------- */
 
 static void put_hex16(struct noleak_line *l, unsigned v)
@@ -384,16 +483,6 @@ static void put_hex16(struct noleak_line *l, unsigned v)
 		}
 	}
 	noleak_line_mem(l, buf, (size_t)n);
-}
-
-static int sockopt(int fd, int opt)
-{
-	int v = -1;
-	unsigned len = sizeof(v);
-
-	if (noleak_raw(SYS_getsockopt, fd, SOL_SOCKET, opt, (long)&v, (long)&len) < 0)
-		return -1;
-	return v;
 }
 
 static void describe_socket(struct noleak_line *l, int fd)

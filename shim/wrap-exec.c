@@ -62,6 +62,7 @@ void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 	noleak_fds_in_env(envp, pid, &named);
 	noleak_fds_in_makeflags(envp, &jobserver);
 	noleak_keep_pipes(&jobserver, &named);
+	noleak_keep_resources(&noleak_config.keep, &named);
 	if (fd_to_run >= 3 && named.n < NOLEAK_FDSET_MAX)
 		named.fd[named.n++] = fd_to_run;
 	/* An exec in place (not in a child) is still the same process: the
@@ -325,6 +326,7 @@ static void sweep_for_command(const char *command)
 	noleak_fds_in_env(environ, 0, &named);
 	noleak_fds_in_makeflags(environ, &jobserver);
 	noleak_keep_pipes(&jobserver, &named);
+	noleak_keep_resources(&noleak_config.keep, &named);
 	if (noleak_audit || noleak_log_set)
 		noleak_sweep_audit(&noleak_config.keep, &named, noleak_config.name,
 				   noleak_config.self, command, !noleak_audit);

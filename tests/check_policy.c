@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,92 @@ static void collect(void *ctx, const char *entry, size_t len, const char *why)
 	snprintf(c->last, sizeof(c->last), "%.*s", (int)len, entry);
 	snprintf(c->why, sizeof(c->why), "%s", why);
 }
+
+START_TEST(keep_resources)
+{
+	struct noleak_keep k = { 0 };
+	struct complaints c = { 0 };
+	const unsigned char lo[4] = { 127, 0, 0, 1 };
+
+	ck_assert_uint_eq(noleak_keep_parse("tcp:8080, udp:127.0.0.1:53,tcp:[::1]:443,"
+					    "unix:/run/x.sock,path:/var/log/*.log,4",
+					    &k, collect, &c), 0);
+	ck_assert_uint_eq(k.nres, 5);
+	ck_assert_uint_eq(k.n, 1);
+	ck_assert(k.res[0].kind == NOLEAK_RES_TCP && k.res[0].port == 8080 &&
+		  k.res[0].family == 0);
+	ck_assert(k.res[1].kind == NOLEAK_RES_UDP && k.res[1].port == 53 &&
+		  k.res[1].family == AF_INET && !memcmp(k.res[1].addr, lo, 4));
+	ck_assert(k.res[2].family == AF_INET6 && k.res[2].addr[15] == 1 &&
+		  k.res[2].port == 443);
+	ck_assert(k.res[3].kind == NOLEAK_RES_UNIX);
+	ck_assert_str_eq(k.res[3].text, "/run/x.sock");
+	ck_assert(k.res[4].kind == NOLEAK_RES_PATH);
+	ck_assert_str_eq(k.res[4].text, "/var/log/*.log");
+}
+END_TEST
+
+static const struct {
+	const char *entry, *why;
+} bad_resources[] = {
+	{ "tcp:0", "expected a port from 1 to 65535" },
+	{ "tcp:65536", "expected a port from 1 to 65535" },
+	{ "udp:http", "expected a port from 1 to 65535" },
+	{ "tcp:", "expected a port from 1 to 65535" },
+	{ "tcp:1.2.3:80", "not an IPv4 address" },
+	{ "tcp:[::g]:80", "not an IPv6 address" },
+	{ "tcp:127.0.0.1:", "expected a port from 1 to 65535 after the address" },
+	{ "unix:run/x.sock", "expected an absolute socket path after unix:" },
+	{ "path:", "expected a path or pattern after path:" },
+};
+
+START_TEST(keep_bad_resources_are_named)
+{
+	struct noleak_keep k = { 0 };
+	struct complaints c = { 0 };
+
+	ck_assert_uint_eq(noleak_keep_parse(bad_resources[_i].entry, &k, collect, &c), 1);
+	ck_assert_str_eq(c.last, bad_resources[_i].entry);
+	ck_assert_str_eq(c.why, bad_resources[_i].why);
+	ck_assert_uint_eq(k.nres + k.n, 0);
+}
+END_TEST
+
+START_TEST(keep_numbers_can_be_skipped)
+{
+	struct noleak_keep k = { .no_numbers = 1 };
+	struct complaints c = { 0 };
+
+	ck_assert_uint_eq(noleak_keep_parse("3,7-9,tcp:80", &k, collect, &c), 0);
+	ck_assert_uint_eq(k.n, 0);
+	ck_assert_uint_eq(k.nres, 1);
+}
+END_TEST
+
+static const struct {
+	const char *pattern, *text;
+	int match;
+} globs[] = {
+	{ "/var/log/*.log", "/var/log/app.log", 1 },
+	{ "/var/log/*.log", "/var/log/app.log.1", 0 },
+	{ "/var/log/*", "/var/log/a/b", 1 },
+	{ "/tmp/?.lock", "/tmp/a.lock", 1 },
+	{ "/tmp/?.lock", "/tmp/ab.lock", 0 },
+	{ "/a*b*c", "/aXXbYYc", 1 },
+	{ "/a*b*c", "/aXXbYY", 0 },
+	{ "/x\\*", "/x*", 1 },
+	{ "/x\\*", "/xy", 0 },
+	{ "*", "", 1 },
+	{ "/exact", "/exact", 1 },
+	{ "/exact", "/exactly", 0 },
+};
+
+START_TEST(glob_matches_like_the_shell)
+{
+	ck_assert_msg(noleak_glob_match(globs[_i].pattern, globs[_i].text) == globs[_i].match,
+		      "%s ~ %s", globs[_i].pattern, globs[_i].text);
+}
+END_TEST
 
 START_TEST(keep_numbers_and_ranges)
 {
@@ -381,6 +468,12 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("keep-list");
 
 	tcase_add_test(tc, keep_numbers_and_ranges);
+	tcase_add_test(tc, keep_resources);
+	tcase_add_loop_test(tc, keep_bad_resources_are_named, 0,
+			    sizeof(bad_resources) / sizeof(bad_resources[0]));
+	tcase_add_test(tc, keep_numbers_can_be_skipped);
+	tcase_add_loop_test(tc, glob_matches_like_the_shell, 0,
+			    sizeof(globs) / sizeof(globs[0]));
 	tcase_add_test(tc, keep_tolerates_spaces_and_empty_entries);
 	tcase_add_loop_test(tc, keep_bad_entry_is_reported_and_skipped, 0,
 			    sizeof(bad_entries) / sizeof(bad_entries[0]));

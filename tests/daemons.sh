@@ -21,11 +21,11 @@ clean() {
 }
 
 # start NAME [WRAPPER...]: start A (and so B, through system()); sets $a,
-# $b and $port.  A's output is in $work/NAME.out; HOW may be set to another
-# spawn path of story-daemon.
+# $b and $port.  A's output is in $work/NAME.out; HOW may name another
+# spawn path of story-daemon, and PORT the port (default: any free one).
 start() {
 	name=$1; shift
-	clean "$@" "$daemon" 0 "$work/$name.lock" "${HOW:-system}" "$work/$name.b" \
+	clean "$@" "$daemon" "${PORT:-0}" "$work/$name.lock" "${HOW:-system}" "$work/$name.b" \
 		>"$work/$name.out" 2>&1 &
 	a=$!
 	pids="$pids $a"
