@@ -380,21 +380,32 @@ static int sockopt(int fd, int opt)
 	return v;
 }
 
+/* Any socket address the kernel may give back. */
+union sockaddr_any {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	struct sockaddr_un un;
+};
+
+/* getsockname into *a; the length, or -1. */
+static long local_address(int fd, union sockaddr_any *a)
+{
+	unsigned len = sizeof(*a);
+
+	__builtin_memset(a, 0, sizeof(*a));
+	if (noleak_raw(SYS_getsockname, fd, (long)a, (long)&len, 0, 0) < 0)
+		return -1;
+	return len;
+}
 
 /* Whether socket fd is what r names. */
 static int socket_matches(int fd, const struct noleak_resource *r)
 {
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in in;
-		struct sockaddr_in6 in6;
-		struct sockaddr_un un;
-	} a;
-	unsigned len = sizeof(a);
+	union sockaddr_any a;
 	int type;
 
-	__builtin_memset(&a, 0, sizeof(a));
-	if (noleak_raw(SYS_getsockname, fd, (long)&a, (long)&len, 0, 0) < 0)
+	if (local_address(fd, &a) < 0)
 		return 0;
 	if (r->kind == NOLEAK_RES_UNIX)
 		return a.sa.sa_family == AF_UNIX &&
@@ -487,17 +498,11 @@ static void put_hex16(struct noleak_line *l, unsigned v)
 
 static void describe_socket(struct noleak_line *l, int fd)
 {
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in in;
-		struct sockaddr_in6 in6;
-		struct sockaddr_un un;
-	} a;
-	unsigned len = sizeof(a);
+	union sockaddr_any a;
+	long len = local_address(fd, &a);
 	int type = sockopt(fd, SO_TYPE), listening = sockopt(fd, SO_ACCEPTCONN) == 1;
 
-	__builtin_memset(&a, 0, sizeof(a));
-	if (noleak_raw(SYS_getsockname, fd, (long)&a, (long)&len, 0, 0) < 0) {
+	if (len < 0) {
 		noleak_line_str(l, "socket");
 		return;
 	}
@@ -526,8 +531,8 @@ static void describe_socket(struct noleak_line *l, int fd)
 		noleak_line_str(l, ":");
 		noleak_line_int(l, (long)__builtin_bswap16(a.in.sin_port));
 	} else if (a.sa.sa_family == AF_UNIX) {
-		size_t n = len > __builtin_offsetof(struct sockaddr_un, sun_path)
-			   ? len - __builtin_offsetof(struct sockaddr_un, sun_path) : 0;
+		size_t off = __builtin_offsetof(struct sockaddr_un, sun_path);
+		size_t n = (size_t)len > off ? (size_t)len - off : 0;
 
 		noleak_line_str(l, "unix ");
 		if (n == 0 || (n == 1 && !a.un.sun_path[0])) {
