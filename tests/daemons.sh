@@ -5,8 +5,23 @@ noleak=$NOLEAK_WRAPPER
 daemon=$NOLEAK_TESTS/story-daemon
 pids=
 
+# gone PID: PID has exited (a zombie counts: whoever adopted it may be
+# slow to reap it, and here that is not the test's concern).
+gone() {
+	! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# stop_all: kill every daemon started, and wait until each has exited, so
+# that its port and lock are free for the next test.
 stop_all() {
 	for p in $pids; do kill -9 "$p" 2>/dev/null; done
+	for p in $pids; do
+		i=0
+		while ! gone "$p" && [ $i -lt 50 ]; do
+			i=$((i + 1))
+			sleep 0.1
+		done
+	done
 	pids=
 }
 
