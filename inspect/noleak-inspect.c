@@ -3,6 +3,7 @@
  * runs it for `noleak check`; it changes nothing anywhere.
  *
  *   noleak-inspect check [--json] TARGET...
+ *   noleak-inspect watch [OPTION]... PID      (watch.c)
  *
  * TARGET is a PID (what would that process pass to any child it starts?)
  * or a port, :PORT, tcp:PORT or udp:PORT (who holds it, and did each
@@ -23,18 +24,20 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "inspect.h"
+
 #ifndef O_CLOEXEC_OCTAL
 #define O_CLOEXEC_OCTAL 02000000	/* O_CLOEXEC as /proc/PID/fdinfo shows it */
 #endif
 
-static const char *me = "noleak check";
+const char *inspect_me = "noleak check";
 static int json;
 
-static void fail(const char *fmt, ...)
+void inspect_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", me);
+	fprintf(stderr, "%s: ", inspect_me);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -45,7 +48,7 @@ static void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n);
 	if (!p) {
-		fail("out of memory");
+		inspect_fail("out of memory");
 		exit(2);
 	}
 	return p;
@@ -53,8 +56,7 @@ static void *xrealloc(void *p, size_t n)
 
 /* ---- small readers of /proc ------------------------------------------- */
 
-/* Read a whole small file into buf (NUL-terminated); -1 with errno. */
-static ssize_t slurp(const char *path, char *buf, size_t len)
+ssize_t inspect_slurp(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");
 	size_t n;
@@ -67,13 +69,12 @@ static ssize_t slurp(const char *path, char *buf, size_t len)
 	return (ssize_t)n;
 }
 
-/* The command name of pid, or "?" when it is gone. */
-static void comm_of(pid_t pid, char *buf, size_t len)
+void inspect_comm(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (slurp(path, buf, len) <= 0)
+	if (inspect_slurp(path, buf, len) <= 0)
 		snprintf(buf, len, "?");
 	buf[strcspn(buf, "\n")] = '\0';
 }
@@ -85,7 +86,7 @@ static pid_t parent_of(pid_t pid)
 	int ppid = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (slurp(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
+	if (inspect_slurp(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
 		return 0;
 	if (sscanf(p + 1, " %*c %d", &ppid) != 1)
 		return 0;
@@ -100,7 +101,7 @@ static unsigned long long start_of(pid_t pid)
 	unsigned long long start = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (slurp(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
+	if (inspect_slurp(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
 		return 0;
 	/* After the name: state (3) ... starttime (22). */
 	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
@@ -122,7 +123,7 @@ static int fdinfo_of(pid_t pid, int fd, struct fdinfo *info)
 
 	memset(info, 0, sizeof(*info));
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
-	if (slurp(path, buf, sizeof(buf)) < 0)
+	if (inspect_slurp(path, buf, sizeof(buf)) < 0)
 		return -1;
 	for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		if (!strncmp(line, "flags:", 6))
@@ -482,7 +483,7 @@ static void print_chain(pid_t pid)
 	if (json)
 		putchar('[');
 	for (int depth = 0; pid > 0 && depth < 64; depth++, pid = parent_of(pid)) {
-		comm_of(pid, name, sizeof(name));
+		inspect_comm(pid, name, sizeof(name));
 		if (json) {
 			printf("%s{\"pid\":%d,\"name\":", first ? "" : ",", (int)pid);
 			json_str(name);
@@ -511,7 +512,7 @@ static int check_pid(pid_t pid, int *first_out)
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	if (!(dir = opendir(path))) {
-		fail("cannot read the descriptors of process %d: %s", (int)pid,
+		inspect_fail("cannot read the descriptors of process %d: %s", (int)pid,
 		     errno == ENOENT ? "no such process" : strerror(errno));
 		return 2;
 	}
@@ -521,7 +522,7 @@ static int check_pid(pid_t pid, int *first_out)
 			fds[nfds++] = atoi(e->d_name);
 		}
 	closedir(dir);
-	comm_of(pid, name, sizeof(name));
+	inspect_comm(pid, name, sizeof(name));
 	socks = sockets_of(pid, &nsocks);
 
 	if (json) {
@@ -620,7 +621,7 @@ static int check_port(const char *proto, unsigned port, int *first_out)
 				continue;	/* one line per process and socket */
 			last = all[h].pid;
 			fdinfo_of(all[h].pid, all[h].fd, &info);
-			comm_of(all[h].pid, name, sizeof(name));
+			inspect_comm(all[h].pid, name, sizeof(name));
 			from = ancestor_holding(all[h].pid, all[h].dev, all[h].ino);
 			earlier = from ? 0 : earlier_holder(all[h].pid, all[h].dev, all[h].ino);
 			if (!info.cloexec || from || earlier)
@@ -651,10 +652,10 @@ static int check_port(const char *proto, unsigned port, int *first_out)
 				       socks[s].what, info.cloexec ? "close-on-exec"
 					       : "reaches its children");
 				if (from) {
-					comm_of(from, name, sizeof(name));
+					inspect_comm(from, name, sizeof(name));
 					printf(", inherited from %d %s\n", (int)from, name);
 				} else if (earlier) {
-					comm_of(earlier, name, sizeof(name));
+					inspect_comm(earlier, name, sizeof(name));
 					printf(", probably inherited: %d %s started before it and"
 					       " holds the same socket\n", (int)earlier, name);
 				} else {
@@ -741,7 +742,7 @@ static int check_main(int argc, char **argv)
 			i++;
 			break;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fail("unrecognized option '%s'", argv[i]);
+			inspect_fail("unrecognized option '%s'", argv[i]);
 			fprintf(stderr, "Try 'noleak check --help' for more information.\n");
 			return 2;
 		} else {
@@ -750,7 +751,7 @@ static int check_main(int argc, char **argv)
 	}
 	targets += argc - i;
 	if (!targets) {
-		fail("no process or port given");
+		inspect_fail("no process or port given");
 		fprintf(stderr, "Try 'noleak check --help' for more information.\n");
 		return 2;
 	}
@@ -763,7 +764,7 @@ static int check_main(int argc, char **argv)
 		if ((!strcmp(argv[j], "--json") || !strcmp(argv[j], "--")) && j < i)
 			continue;
 		if (parse_target(argv[j], &pid, &proto, &port)) {
-			fail("invalid target '%s': expected a PID, :PORT, tcp:PORT or udp:PORT",
+			inspect_fail("invalid target '%s': expected a PID, :PORT, tcp:PORT or udp:PORT",
 			     argv[j]);
 			return 2;
 		}
@@ -792,7 +793,11 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return check_main(argc - 1, argv + 1);
-	fprintf(stderr, "usage: noleak-inspect check [--json] TARGET...\n"
-		"(run through noleak: 'noleak check --help')\n");
+	if (argc >= 2 && !strcmp(argv[1], "watch")) {
+		inspect_me = "noleak watch";
+		return watch_main(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "usage: noleak-inspect check|watch ...\n"
+		"(run through noleak: 'noleak check --help', 'noleak watch --help')\n");
 	return 2;
 }
