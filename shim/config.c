@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
@@ -186,6 +187,7 @@ static void read_environment(void)
 	noleak_audit = !noleak_dormant && noleak_config.mode == NOLEAK_MODE_AUDIT;
 	if (noleak_config.mode != NOLEAK_MODE_ENFORCE)
 		noleak_dormant = 1;
+	noleak_reporting = noleak_audit || (noleak_log_set && !noleak_dormant);
 	snprintf(noleak_config.name, sizeof(noleak_config.name), "%s",
 		 program_invocation_short_name);
 }
@@ -261,4 +263,33 @@ void noleak_init(void)
 __attribute__((constructor)) static void noleak_constructor(void)
 {
 	noleak_init();
+	if (noleak_reporting) {
+		void *page = mmap(NULL, sizeof(*noleak_counts), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		if (page != MAP_FAILED)
+			noleak_counts = page;
+	}
+}
+
+/* When reports are on, the process noleak was given to ends with one line
+ * saying what it saw: how many programs it started, and how many
+ * descriptors would have leaked into them (audit) or were kept from them. */
+__attribute__((destructor)) static void noleak_summary(void)
+{
+	struct noleak_line l;
+
+	if (!noleak_counts || noleak_raw(SYS_getpid, 0, 0, 0, 0, 0) != noleak_config.self)
+		return;
+	noleak_line_begin(&l);
+	noleak_line_str(&l, "summary: ");
+	noleak_line_str(&l, noleak_config.name);
+	noleak_line_str(&l, " started ");
+	noleak_line_int(&l, (long)noleak_counts->programs);
+	noleak_line_str(&l, noleak_counts->programs == 1 ? " program; " : " programs; ");
+	noleak_line_int(&l, (long)noleak_counts->descriptors);
+	noleak_line_str(&l, noleak_counts->descriptors == 1 ? " descriptor " : " descriptors ");
+	noleak_line_str(&l, noleak_audit ? "would have leaked into them"
+					 : "kept from them");
+	noleak_line_emit(&l);
 }

@@ -188,10 +188,38 @@ int noleak_added_test(int fd)
 		(fd % WORD_BITS)) & 1;
 }
 
+int noleak_reporting;
+__thread struct noleak_site noleak_pending __attribute__((tls_model("initial-exec")));
+
+/* Where each descriptor below NOLEAK_SITE_MAX was made; written only when
+ * reports are on, so its pages stay untouched otherwise. */
+static struct noleak_site sites[NOLEAK_SITE_MAX];
+
+/* Take the pending site for fd. */
+static void site_take(int fd)
+{
+	if (!noleak_reporting || !noleak_pending.call)
+		return;
+	if (fd >= 0 && fd < NOLEAK_SITE_MAX) {
+		__atomic_store_n(&sites[fd].caller, noleak_pending.caller, __ATOMIC_RELAXED);
+		__atomic_store_n(&sites[fd].call, noleak_pending.call, __ATOMIC_RELEASE);
+	}
+}
+
+int noleak_site_get(int fd, struct noleak_site *site)
+{
+	if (fd < 0 || fd >= NOLEAK_SITE_MAX)
+		return -1;
+	site->call = __atomic_load_n(&sites[fd].call, __ATOMIC_ACQUIRE);
+	site->caller = __atomic_load_n(&sites[fd].caller, __ATOMIC_RELAXED);
+	return site->call ? 0 : -1;
+}
+
 int noleak_created(int fd, int shim_added)
 {
 	if (fd < 0)
 		return fd;
+	site_take(fd);
 	if (fd <= 2) {
 		if (shim_added)
 			noleak_raw_setfd(fd, 0);
@@ -207,6 +235,7 @@ void noleak_mark_created(int fd)
 
 	if (fd < 3)
 		return;
+	site_take(fd);
 	flags = noleak_raw_getfd(fd);
 	if (flags >= 0 && !(flags & FD_CLOEXEC)) {
 		noleak_raw_setfd(fd, flags | FD_CLOEXEC);

@@ -288,6 +288,36 @@ void noleak_mark_created(int fd);
 
 struct noleak_line;
 
+/* ---- intent.c: where descriptors were made, for reports -------------- */
+
+/* Set when reports are on (NOLEAK_MODE=audit, or NOLEAK_LOG set): only then
+ * do wrappers note where each descriptor was made. */
+extern int noleak_reporting;
+
+/* The creating call and its caller, noted by the exported wrapper and
+ * taken by noleak_created for the descriptor it makes. */
+struct noleak_site {
+	const char *call;
+	void *caller;
+};
+extern __thread struct noleak_site noleak_pending
+	__attribute__((tls_model("initial-exec")));
+
+/* First statement of every exported wrapper that may make a descriptor:
+ * two stores to thread-local memory when reports are on, a test when not. */
+#define NOLEAK_SITE(name)                                                \
+	do {                                                             \
+		if (noleak_reporting) {                                  \
+			noleak_pending.call = #name;                     \
+			noleak_pending.caller = __builtin_return_address(0); \
+		}                                                        \
+	} while (0)
+
+enum { NOLEAK_SITE_MAX = 4096 };
+
+/* Where fd was made, if it is below NOLEAK_SITE_MAX and was noted; 0 or -1. */
+NOLEAK_ASYNC_SAFE int noleak_site_get(int fd, struct noleak_site *site);
+
 /* ---- sweep.c: marking strays before exec ----------------------------- */
 
 enum noleak_sweep_how {
@@ -316,6 +346,14 @@ NOLEAK_ASYNC_SAFE size_t noleak_sweep_audit(const struct noleak_keep *keep,
 					    const struct noleak_fdset *named,
 					    const char *name, long pid,
 					    const char *program, int enforce);
+
+/* What the reports counted, for the summary at exit: programs started
+ * and descriptors reported.  NULL until noleak_init maps it. */
+struct noleak_counts {
+	unsigned long programs;
+	unsigned long descriptors;
+};
+extern struct noleak_counts *noleak_counts;
 
 /* Describe descriptor fd into l: "tcp 127.0.0.1:8080 LISTEN", "udp
  * 0.0.0.0:53", "unix /run/x.sock", "pipe", "eventfd", or a path. */

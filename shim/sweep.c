@@ -584,6 +584,114 @@ void noleak_describe_fd(struct noleak_line *l, int fd)
 	}
 }
 
+/* ---- where a descriptor was made ----------------------------------- */
+
+static void put_hex(struct noleak_line *l, unsigned long v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[18];
+	int n = sizeof(buf);
+
+	do {
+		buf[--n] = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	buf[--n] = 'x';
+	buf[--n] = '0';
+	noleak_line_mem(l, buf + n, sizeof(buf) - (size_t)n);
+}
+
+/* Parse hex digits at *p, advancing it. */
+static unsigned long get_hex(const char **p)
+{
+	unsigned long v = 0;
+
+	for (;; (*p)++) {
+		char c = **p;
+
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (unsigned long)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (unsigned long)(c - 'a' + 10);
+		else
+			return v;
+	}
+}
+
+/* If the /proc/self/maps line maps addr from a file, append "file+0xOFF". */
+static int maps_line(struct noleak_line *l, const char *line, unsigned long addr)
+{
+	const char *p = line;
+	unsigned long start = get_hex(&p), end, off;
+
+	if (*p++ != '-')
+		return 0;
+	end = get_hex(&p);
+	if (addr < start || addr >= end)
+		return 0;
+	while (*p && *p != ' ')		/* to the permissions */
+		p++;
+	while (*p == ' ')
+		p++;
+	while (*p && *p != ' ')		/* past them */
+		p++;
+	while (*p == ' ')
+		p++;
+	off = get_hex(&p);
+	for (int field = 0; field < 2; field++) {	/* device, inode */
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p != '/')
+		return 0;
+	noleak_line_str(l, p);
+	noleak_line_str(l, "+");
+	put_hex(l, addr - start + off);
+	return 1;
+}
+
+/* Append where addr is: "/usr/lib/libfoo.so+0x1234", from /proc/self/maps
+ * read with raw calls; "0xADDR" when no file maps it. */
+static void put_module(struct noleak_line *l, unsigned long addr)
+{
+	char buf[1024], line[512];
+	size_t used = 0;
+	long fd = noleak_raw(SYS_openat, AT_FDCWD, (long)"/proc/self/maps",
+			     O_RDONLY | O_CLOEXEC, 0, 0);
+	int found = 0;
+
+	while (fd >= 0 && !found) {
+		long n = noleak_raw(SYS_read, fd, (long)buf, sizeof(buf), 0, 0);
+
+		if (n == -EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (long i = 0; i < n && !found; i++) {
+			if (buf[i] != '\n') {
+				if (used < sizeof(line) - 1)
+					line[used++] = buf[i];
+				continue;
+			}
+			line[used] = '\0';
+			used = 0;
+			found = maps_line(l, line, addr);
+		}
+	}
+	if (fd >= 0)
+		noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+	if (!found)
+		put_hex(l, addr);
+}
+
+/* Counters for the summary at exit, in memory that fork shares (a page
+ * mapped at start when reports are on), so children's execs count too. */
+struct noleak_counts *noleak_counts;
+
 struct audit {
 	const struct keepers *k;
 	const char *name, *program;
@@ -595,6 +703,7 @@ struct audit {
 static void audit_one(int fd, void *ctx)
 {
 	struct audit *a = ctx;
+	struct noleak_site site;
 	struct noleak_line l;
 	int flags;
 
@@ -616,6 +725,12 @@ static void audit_one(int fd, void *ctx)
 	noleak_describe_fd(&l, fd);
 	noleak_line_str(&l, a->enforce ? ") from leaking into " : ") into ");
 	noleak_line_str(&l, a->program);
+	if (noleak_site_get(fd, &site) == 0) {
+		noleak_line_str(&l, "; made by ");
+		noleak_line_str(&l, site.call);
+		noleak_line_str(&l, "() at ");
+		put_module(&l, (unsigned long)site.caller);
+	}
 	noleak_line_emit(&l);
 	a->reported++;
 }
@@ -628,6 +743,8 @@ size_t noleak_sweep_audit(const struct noleak_keep *keep,
 	struct audit a = { &k, name, program, pid, enforce, 0 };
 
 	gather_keepers(keep, named, &k, 0);
+	if (noleak_counts)
+		__atomic_fetch_add(&noleak_counts->programs, 1, __ATOMIC_RELAXED);
 	if (noleak_fd_walk(audit_one, &a) != 0) {
 		struct rlimit rl;
 		long bound = 4096;
@@ -638,5 +755,7 @@ size_t noleak_sweep_audit(const struct noleak_keep *keep,
 		for (long fd = 3; fd < bound; fd++)
 			audit_one((int)fd, &a);
 	}
+	if (noleak_counts)
+		__atomic_fetch_add(&noleak_counts->descriptors, a.reported, __ATOMIC_RELAXED);
 	return a.reported;
 }

@@ -354,6 +354,7 @@ NOLEAK_EXPORT int system(const char *command)
  * (libio/iopopen.c), so later children would inherit it: 'e' is added. */
 NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 {
+	NOLEAK_SITE(popen);
 	__typeof__(popen) *next = NEXT_BOUND(popen);
 	char buf[16];
 	const char *m = noleak_dormant ? mode

@@ -17,6 +17,7 @@
 
 NOLEAK_EXPORT int epoll_create1(int flags)
 {
+	NOLEAK_SITE(epoll_create1);
 	__typeof__(epoll_create1) *next = NEXT_BOUND(epoll_create1);
 	int added;
 	int fd;
@@ -31,6 +32,7 @@ NOLEAK_EXPORT int epoll_create1(int flags)
 /* epoll_create ignores its size but refuses one below 1. */
 NOLEAK_EXPORT int epoll_create(int size)
 {
+	NOLEAK_SITE(epoll_create);
 	if (size <= 0) {
 		errno = EINVAL;
 		return -1;
@@ -40,6 +42,7 @@ NOLEAK_EXPORT int epoll_create(int size)
 
 NOLEAK_EXPORT int eventfd(unsigned int count, int flags)
 {
+	NOLEAK_SITE(eventfd);
 	__typeof__(eventfd) *next = NEXT_BOUND(eventfd);
 	int added;
 	int fd;
@@ -55,6 +58,7 @@ NOLEAK_EXPORT int eventfd(unsigned int count, int flags)
  * -1 makes a new one. */
 NOLEAK_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
 {
+	NOLEAK_SITE(signalfd);
 	__typeof__(signalfd) *next = NEXT_BOUND(signalfd);
 	int added = 0;
 	int ret;
@@ -70,6 +74,7 @@ NOLEAK_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
 
 NOLEAK_EXPORT int timerfd_create(int clockid, int flags)
 {
+	NOLEAK_SITE(timerfd_create);
 	__typeof__(timerfd_create) *next = NEXT_BOUND(timerfd_create);
 	int added;
 	int fd;
@@ -83,6 +88,7 @@ NOLEAK_EXPORT int timerfd_create(int clockid, int flags)
 
 NOLEAK_EXPORT int inotify_init1(int flags)
 {
+	NOLEAK_SITE(inotify_init1);
 	__typeof__(inotify_init1) *next = NEXT_BOUND(inotify_init1);
 	int added;
 	int fd;
@@ -96,11 +102,13 @@ NOLEAK_EXPORT int inotify_init1(int flags)
 
 NOLEAK_EXPORT int inotify_init(void)
 {
+	NOLEAK_SITE(inotify_init);
 	return inotify_init1(0);
 }
 
 NOLEAK_EXPORT int memfd_create(const char *name, unsigned int flags)
 {
+	NOLEAK_SITE(memfd_create);
 	__typeof__(memfd_create) *next = NEXT_BOUND(memfd_create);
 	int added;
 	int fd;
@@ -114,6 +122,7 @@ NOLEAK_EXPORT int memfd_create(const char *name, unsigned int flags)
 
 NOLEAK_EXPORT int fanotify_init(unsigned int flags, unsigned int event_flags)
 {
+	NOLEAK_SITE(fanotify_init);
 	__typeof__(fanotify_init) *next = NEXT_BOUND(fanotify_init);
 	int added;
 	int fd;
@@ -127,6 +136,7 @@ NOLEAK_EXPORT int fanotify_init(unsigned int flags, unsigned int event_flags)
 
 NOLEAK_EXPORT int posix_openpt(int flags)
 {
+	NOLEAK_SITE(posix_openpt);
 	__typeof__(posix_openpt) *next = NEXT_BOUND(posix_openpt);
 	int added;
 	int fd;
@@ -141,6 +151,7 @@ NOLEAK_EXPORT int posix_openpt(int flags)
 /* getpt is open("/dev/ptmx", O_RDWR | O_NOCTTY) (login/getpt.c). */
 NOLEAK_EXPORT int getpt(void)
 {
+	NOLEAK_SITE(getpt);
 	return posix_openpt(O_RDWR | O_NOCTTY);
 }
 
@@ -148,6 +159,7 @@ NOLEAK_EXPORT int openpty(int *master, int *slave, char *name,
 			  const struct termios *termp,
 			  const struct winsize *winp)
 {
+	NOLEAK_SITE(openpty);
 	__typeof__(openpty) *next = NEXT_BOUND(openpty);
 	int took, ret, saved = errno;
 
@@ -174,6 +186,7 @@ NOLEAK_EXPORT pid_t forkpty(int *master, char *name,
 			    const struct termios *termp,
 			    const struct winsize *winp)
 {
+	NOLEAK_SITE(forkpty);
 	__typeof__(forkpty) *next = NEXT_BOUND(forkpty);
 	int took, saved = errno;
 	pid_t pid;

@@ -66,6 +66,7 @@ static int do_open(open_fn *next, const char *path, int flags, mode_t mode)
 
 NOLEAK_EXPORT int open(const char *path, int flags, ...)
 {
+	NOLEAK_SITE(open);
 	mode_t mode = 0;
 
 	VA_MODE(flags, mode);
@@ -74,6 +75,7 @@ NOLEAK_EXPORT int open(const char *path, int flags, ...)
 
 NOLEAK_EXPORT int open64(const char *path, int flags, ...)
 {
+	NOLEAK_SITE(open64);
 	mode_t mode = 0;
 
 	VA_MODE(flags, mode);
@@ -82,6 +84,7 @@ NOLEAK_EXPORT int open64(const char *path, int flags, ...)
 
 NOLEAK_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
+	NOLEAK_SITE(openat);
 	mode_t mode = 0;
 
 	VA_MODE(flags, mode);
@@ -90,6 +93,7 @@ NOLEAK_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 
 NOLEAK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
+	NOLEAK_SITE(openat64);
 	mode_t mode = 0;
 
 	VA_MODE(flags, mode);
@@ -100,11 +104,13 @@ NOLEAK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
  * (io/creat.c), so it is forwarded as that open. */
 NOLEAK_EXPORT int creat(const char *path, mode_t mode)
 {
+	NOLEAK_SITE(creat);
 	return do_open(NEXT(open), path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
 NOLEAK_EXPORT int creat64(const char *path, mode_t mode)
 {
+	NOLEAK_SITE(creat64);
 	return do_open(NEXT(open64), path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
@@ -134,27 +140,32 @@ static int do_openat2(openat2_fn *next, int dirfd, const char *path, int flags)
 
 NOLEAK_EXPORT int __open_2(const char *path, int flags)
 {
+	NOLEAK_SITE(__open_2);
 	return do_open2(NEXT(__open_2), path, flags);
 }
 
 NOLEAK_EXPORT int __open64_2(const char *path, int flags)
 {
+	NOLEAK_SITE(__open64_2);
 	return do_open2(NEXT(__open64_2), path, flags);
 }
 
 NOLEAK_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
+	NOLEAK_SITE(__openat_2);
 	return do_openat2(NEXT(__openat_2), dirfd, path, flags);
 }
 
 NOLEAK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
+	NOLEAK_SITE(__openat64_2);
 	return do_openat2(NEXT(__openat64_2), dirfd, path, flags);
 }
 
 NOLEAK_EXPORT int open_by_handle_at(int mountfd, struct file_handle *handle,
 				    int flags)
 {
+	NOLEAK_SITE(open_by_handle_at);
 	__typeof__(open_by_handle_at) *next = NEXT_BOUND(open_by_handle_at);
 	int added, fd;
 
@@ -184,6 +195,7 @@ static int enosys(void)
 
 NOLEAK_EXPORT int mkstemp(char *template)
 {
+	NOLEAK_SITE(mkstemp);
 	int flags = 0;
 	TEMP_NEXT(mkostemp);
 	return noleak_created(next(template, flags), added);
@@ -191,6 +203,7 @@ NOLEAK_EXPORT int mkstemp(char *template)
 
 NOLEAK_EXPORT int mkstemp64(char *template)
 {
+	NOLEAK_SITE(mkstemp64);
 	int flags = 0;
 	TEMP_NEXT(mkostemp64);
 	return noleak_created(next(template, flags), added);
@@ -198,18 +211,21 @@ NOLEAK_EXPORT int mkstemp64(char *template)
 
 NOLEAK_EXPORT int mkostemp(char *template, int flags)
 {
+	NOLEAK_SITE(mkostemp);
 	TEMP_NEXT(mkostemp);
 	return noleak_created(next(template, flags), added);
 }
 
 NOLEAK_EXPORT int mkostemp64(char *template, int flags)
 {
+	NOLEAK_SITE(mkostemp64);
 	TEMP_NEXT(mkostemp64);
 	return noleak_created(next(template, flags), added);
 }
 
 NOLEAK_EXPORT int mkstemps(char *template, int suffixlen)
 {
+	NOLEAK_SITE(mkstemps);
 	int flags = 0;
 	TEMP_NEXT(mkostemps);
 	return noleak_created(next(template, suffixlen, flags), added);
@@ -217,6 +233,7 @@ NOLEAK_EXPORT int mkstemps(char *template, int suffixlen)
 
 NOLEAK_EXPORT int mkstemps64(char *template, int suffixlen)
 {
+	NOLEAK_SITE(mkstemps64);
 	int flags = 0;
 	TEMP_NEXT(mkostemps64);
 	return noleak_created(next(template, suffixlen, flags), added);
@@ -224,12 +241,14 @@ NOLEAK_EXPORT int mkstemps64(char *template, int suffixlen)
 
 NOLEAK_EXPORT int mkostemps(char *template, int suffixlen, int flags)
 {
+	NOLEAK_SITE(mkostemps);
 	TEMP_NEXT(mkostemps);
 	return noleak_created(next(template, suffixlen, flags), added);
 }
 
 NOLEAK_EXPORT int mkostemps64(char *template, int suffixlen, int flags)
 {
+	NOLEAK_SITE(mkostemps64);
 	TEMP_NEXT(mkostemps64);
 	return noleak_created(next(template, suffixlen, flags), added);
 }

@@ -35,11 +35,13 @@ static int do_pipe2(int fds[2], int flags)
 
 NOLEAK_EXPORT int pipe(int fds[2])
 {
+	NOLEAK_SITE(pipe);
 	return do_pipe2(fds, 0);
 }
 
 NOLEAK_EXPORT int pipe2(int fds[2], int flags)
 {
+	NOLEAK_SITE(pipe2);
 	return do_pipe2(fds, flags);
 }
 
@@ -77,6 +79,7 @@ static int do_fcntl(fcntl_fn *next, int fd, int cmd, void *arg)
  * whatever the command (sysdeps/unix/sysv/linux/fcntl64.c); so do we. */
 NOLEAK_EXPORT int fcntl(int fd, int cmd, ...)
 {
+	NOLEAK_SITE(fcntl);
 	va_list ap;
 	void *arg;
 
@@ -88,6 +91,7 @@ NOLEAK_EXPORT int fcntl(int fd, int cmd, ...)
 
 NOLEAK_EXPORT int fcntl64(int fd, int cmd, ...)
 {
+	NOLEAK_SITE(fcntl64);
 	va_list ap;
 	void *arg;
 
@@ -99,11 +103,13 @@ NOLEAK_EXPORT int fcntl64(int fd, int cmd, ...)
 
 NOLEAK_EXPORT int dup(int fd)
 {
+	NOLEAK_SITE(dup);
 	return do_fcntl(NEXT(fcntl), fd, F_DUPFD, 0);
 }
 
 NOLEAK_EXPORT int dup2(int oldfd, int newfd)
 {
+	NOLEAK_SITE(dup2);
 	__typeof__(dup2) *next = NEXT(dup2);
 	int ret;
 
@@ -122,6 +128,7 @@ NOLEAK_EXPORT int dup2(int oldfd, int newfd)
 
 NOLEAK_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
+	NOLEAK_SITE(dup3);
 	__typeof__(dup3) *next = NEXT(dup3);
 	int ret;
 
@@ -135,6 +142,7 @@ NOLEAK_EXPORT int dup3(int oldfd, int newfd, int flags)
 
 NOLEAK_EXPORT int ioctl(int fd, unsigned long request, ...)
 {
+	NOLEAK_SITE(ioctl);
 	__typeof__(ioctl) *next = NEXT(ioctl);
 	va_list ap;
 	void *arg;

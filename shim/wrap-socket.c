@@ -12,6 +12,7 @@
 
 NOLEAK_EXPORT int socket(int domain, int type, int protocol)
 {
+	NOLEAK_SITE(socket);
 	__typeof__(socket) *next = NEXT(socket);
 	int added;
 	int fd;
@@ -25,6 +26,7 @@ NOLEAK_EXPORT int socket(int domain, int type, int protocol)
 
 NOLEAK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
+	NOLEAK_SITE(socketpair);
 	__typeof__(socketpair) *next = NEXT(socketpair);
 	int added;
 	int ret;
@@ -57,12 +59,14 @@ static int do_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 
 NOLEAK_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
+	NOLEAK_SITE(accept);
 	return do_accept4(fd, addr, len, 0);
 }
 
 NOLEAK_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
 			  int flags)
 {
+	NOLEAK_SITE(accept4);
 	return do_accept4(fd, addr, len, flags);
 }
 
@@ -87,6 +91,7 @@ static void received(struct msghdr *msg, int added)
 
 NOLEAK_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
+	NOLEAK_SITE(recvmsg);
 	__typeof__(recvmsg) *next = NEXT_BOUND(recvmsg);
 	int added;
 	ssize_t ret;
@@ -103,6 +108,7 @@ NOLEAK_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 NOLEAK_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 			   int flags, struct timespec *timeout)
 {
+	NOLEAK_SITE(recvmmsg);
 	__typeof__(recvmmsg) *next = NEXT_BOUND(recvmmsg);
 	int added;
 	int ret;

@@ -63,21 +63,25 @@ static FILE *do_freopen(freopen_fn *next, const char *path, const char *mode,
 
 NOLEAK_EXPORT FILE *fopen(const char *path, const char *mode)
 {
+	NOLEAK_SITE(fopen);
 	return do_fopen(NEXT_BOUND(fopen), path, mode);
 }
 
 NOLEAK_EXPORT FILE *fopen64(const char *path, const char *mode)
 {
+	NOLEAK_SITE(fopen64);
 	return do_fopen(NEXT_BOUND(fopen64), path, mode);
 }
 
 NOLEAK_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 {
+	NOLEAK_SITE(freopen);
 	return do_freopen(NEXT_BOUND(freopen), path, mode, stream);
 }
 
 NOLEAK_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
 {
+	NOLEAK_SITE(freopen64);
 	return do_freopen(NEXT_BOUND(freopen64), path, mode, stream);
 }
 
@@ -121,10 +125,12 @@ static FILE *do_tmpfile(__typeof__(tmpfile) *next)
 
 NOLEAK_EXPORT FILE *tmpfile(void)
 {
+	NOLEAK_SITE(tmpfile);
 	return do_tmpfile(NEXT_BOUND(tmpfile));
 }
 
 NOLEAK_EXPORT FILE *tmpfile64(void)
 {
+	NOLEAK_SITE(tmpfile64);
 	return do_tmpfile(NEXT_BOUND(tmpfile64));
 }

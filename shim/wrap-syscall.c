@@ -113,6 +113,7 @@ static long call(long nr, const long a[6])
 
 NOLEAK_EXPORT long syscall(long nr, ...)
 {
+	NOLEAK_SITE(syscall);
 	long a[6], ret;
 	int added = -1;		/* -1: the call makes no descriptor */
 	struct open_how how;

@@ -30,6 +30,11 @@ ok $? "the daemon holds no descriptor to the log between reports"
 ok $? "with a log, B still gets nothing of A's"
 stop_all
 
+"$noleak" --log "$log" -- "$NOLEAK_TESTS/probe" run socket system >/dev/null 2>&1
+grep -Eq '^noleak\[[0-9]+\]: stopped: probe\[[0-9]+\] fd [0-9]+ \(tcp 0\.0\.0\.0:0\) from leaking into .*; made by socket\(\) at .*/probe\+0x[0-9a-f]+$' "$log" &&
+	grep -Eq '^noleak\[[0-9]+\]: summary: probe started 1 program; 1 descriptor kept from them$' "$log"
+ok $? "enforce with a log: a socket made close-on-exec at creation is reported, with its maker, and summed up"
+
 lines=$(wc -l <"$log")
 start append "$noleak" --audit -l "$log" --
 test "$(wc -l <"$log")" -gt "$lines" &&

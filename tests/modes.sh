@@ -17,11 +17,29 @@ for how in system fork-execv posix_spawn; do
 	printf '%s\n' "$out" | grep -Eq "^noleak\[[0-9]+\]: audit: story-daemon\[$a\] would leak fd [0-9]+ \($work/audit-$how.lock\) into " || r=1
 	ok $r "audit ($how): A's listener and lock are reported as B starts"
 	[ $r -eq 0 ] || diag "$out"
+	r=0
+	printf '%s\n' "$out" | grep -Eq "LISTEN\) into .*; made by socket\(\) at $daemon\+0x[0-9a-f]+\$" || r=1
+	printf '%s\n' "$out" | grep -Eq "audit-$how.lock\) into .*; made by open\(\) at $daemon\+0x[0-9a-f]+\$" || r=1
+	ok $r "audit ($how): each line names the creating call and where in A it was made"
+	[ $r -eq 0 ] || diag "$out"
 	"$noleak" check "$b" >"$work/check.out" 2>&1
 	test $? -eq 1 && grep -q "tcp 127.0.0.1:$port LISTEN" "$work/check.out"
 	ok $? "audit ($how): nothing is changed, B still holds A's port"
 	stop_all
 done
+
+# The caller's offset is the return address of the call in the probe:
+# the instruction right after a call to open.
+out=$("$noleak" --audit -- "$NOLEAK_TESTS/probe" run open fork-execve 2>&1)
+off=$(printf '%s\n' "$out" | sed -n 's/.*made by open() at .*+0x\([0-9a-f]*\)$/\1/p' | head -n 1)
+r=1
+if [ -n "$off" ] && command -v objdump >/dev/null 2>&1; then
+	objdump -d "$NOLEAK_TESTS/probe" | grep -B1 -E "^ *$off:" | grep -Eq 'call.*<(open|open64)@plt>' && r=0
+fi
+ok $r "the offset reported is the return address of a call to open in the program"
+[ $r -eq 0 ] || diag "$out"
+printf '%s\n' "$out" | grep -Eq '^noleak\[[0-9]+\]: summary: probe started 1 program; 1 descriptor would have leaked into them$'
+ok $? "audit: the process ends with a summary of what it saw"
 
 start enforce "$noleak" --
 ! grep -q 'audit:' "$work/enforce.out" && "$noleak" check "$b" >/dev/null
