@@ -56,6 +56,21 @@ static void complain(void *ctx, const char *entry, size_t len, const char *why)
 	noleak_line_emit(&l);
 }
 
+/* A keep-list full of garbage gets a few messages, then a count. */
+enum { KEEP_COMPLAINTS_SHOWN = 3 };
+
+struct keep_complaints {
+	size_t n;
+};
+
+static void complain_keep(void *ctx, const char *entry, size_t len, const char *why)
+{
+	struct keep_complaints *kc = ctx;
+
+	if (kc->n++ < KEEP_COMPLAINTS_SHOWN)
+		complain((void *)"NOLEAK_KEEP", entry, len, why);
+}
+
 /* A word-valued variable: the index of its value in names, or fallback
  * (with a message) when it is set to anything else. */
 static int choice(const char *var, const char *const *names, int fallback)
@@ -173,10 +188,20 @@ static void read_environment(void)
 	 * (tcp:8080, path:...) are checked by identity, so they hold
 	 * everywhere; bad entries are reported once, by the owner. */
 	if (keep) {
+		struct keep_complaints kc = { 0 };
+
 		noleak_config.keep.no_numbers = pid != noleak_config.owner;
 		noleak_keep_parse(keep, &noleak_config.keep,
-				  pid == noleak_config.owner ? complain : NULL,
-				  (void *)"NOLEAK_KEEP");
+				  pid == noleak_config.owner ? complain_keep : NULL, &kc);
+		if (kc.n > KEEP_COMPLAINTS_SHOWN) {
+			struct noleak_line l;
+
+			noleak_line_begin(&l);
+			noleak_line_str(&l, "NOLEAK_KEEP: ");
+			noleak_line_int(&l, (long)(kc.n - KEEP_COMPLAINTS_SHOWN));
+			noleak_line_str(&l, " more bad entries ignored; the valid ones apply");
+			noleak_line_emit(&l);
+		}
 	}
 
 	noleak_dormant = (noleak_config.scope == NOLEAK_SCOPE_PROCESS &&

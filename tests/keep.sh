@@ -41,6 +41,16 @@ ok $r "NOLEAK_KEEP: a bad address is named, and the good entry still keeps the l
 [ $r -eq 0 ] || diag "$(cat "$work/env.out")"
 stop_all
 
+PORT=$free NOLEAK_KEEP="$(head -c 3000 /dev/urandom | tr -d '\000'),tcp:$free" start random "$noleak" --
+r=0
+n=$(grep -c 'NOLEAK_KEEP' "$work/random.out")
+[ "$n" -ge 1 ] && [ "$n" -le 4 ] || r=1
+grep -q '^started' "$work/random.out" || r=1
+holds "tcp 127.0.0.1:$free LISTEN" && ! holds "$work/random.lock" || r=1
+ok $r "3,000 random bytes in NOLEAK_KEEP: at most four lines, the valid entry applies, nothing else is kept"
+[ $r -eq 0 ] || diag "$(cat "$work/random.out")"
+stop_all
+
 for bad in tcp:0 udp:65536 tcp:http unix:run/x.sock path:; do
 	"$noleak" --keep "$bad" -- true >"$work/out" 2>&1
 	test $? -eq 125 && grep -q "invalid keep entry '$bad'" "$work/out"

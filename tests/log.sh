@@ -75,6 +75,32 @@ stop_all
 test $? -eq 125 && grep -q "invalid log 'log.txt'" "$work/out"
 ok $? "the wrapper refuses a relative --log with 125, naming it"
 
+# ---- secure execution -----------------------------------------------------
+# ld.so drops LD_PRELOAD for setuid programs, but not /etc/ld.so.preload:
+# in a mount namespace whose /etc has one, a setuid copy of the probe runs
+# under the library, and must not open a log its environment names.  The
+# same probe without the setuid bit opens it (so the test can fail).
+if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	cp "$NOLEAK_TESTS/probe" "$work/sprobe"
+	cp "$NOLEAK_TESTS/probe" "$work/plain-probe"
+	chown nobody "$work/sprobe" && chmod 4755 "$work/sprobe"
+	chmod 755 "$work" "$work/plain-probe"
+	unshare -m --propagation private sh -c '
+		cp -a /etc "$1/etc" && echo "$2" >"$1/etc/ld.so.preload" &&
+			mount --bind "$1/etc" /etc || exit 99
+		NOLEAK_LOG=$1/secure.log "$1/sprobe" run open fork-execve >"$1/secure.out" 2>&1
+		NOLEAK_LOG=$1/plain.log "$1/plain-probe" run open fork-execve >/dev/null 2>&1
+	' secure "$work" "$NOLEAK_LIBRARY"
+	r=0
+	[ ! -e "$work/secure.log" ] || r=1
+	grep -q "NOLEAK_LOG: ignoring '$work/secure.log': a setuid or setcap program opens no file named by its environment; using stderr" "$work/secure.out" || r=1
+	[ -e "$work/plain.log" ] || r=1
+	ok $r "a setuid program under the library opens no log file named by its environment"
+	[ $r -eq 0 ] || diag "$(cat "$work/secure.out" 2>&1)"
+else
+	skip "secure execution" "needs root and unshare -m"
+fi
+
 # ---- syslog ---------------------------------------------------------------
 # /dev/log, in a mount namespace of its own: a tmpfs over /dev holding
 # /dev/null and a datagram socket that Python reads.
