@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 
 /* How far start-up looks for inherited descriptors when /proc is missing. */
@@ -77,11 +76,10 @@ static int choice(const char *var, const char *const *names, int fallback)
 {
 	const char *v = getenv(var);
 	char why[160];
+	size_t used;
 
 	if (!v)
 		return fallback;
-	size_t used;
-
 	for (int i = 0; names[i]; i++)
 		if (!strcmp(v, names[i]))
 			return i;
@@ -256,16 +254,7 @@ static void keep_inherited(int fd, void *ctx)
  * it, so that passing it on is not taken for a leak. */
 static void record_inherited(void)
 {
-	struct rlimit rl;
-	long bound = STARTUP_SCAN_CAP;
-
-	if (noleak_fd_walk(keep_inherited, NULL) == 0)
-		return;
-	if (noleak_raw(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0) == 0 &&
-	    rl.rlim_cur < (rlim_t)bound)
-		bound = (long)rl.rlim_cur;
-	for (long fd = 3; fd < bound; fd++)
-		keep_inherited((int)fd, NULL);
+	noleak_fd_each(keep_inherited, NULL, STARTUP_SCAN_CAP);
 }
 
 void noleak_init(void)
@@ -276,9 +265,11 @@ void noleak_init(void)
 	record_library();
 	read_environment();
 	/* A dormant process sweeps nothing: what it inherited and how it
-	 * started does not matter, and it starts faster without asking. */
-	if (!noleak_dormant || noleak_audit) {
+	 * started does not matter, and it starts faster without asking.
+	 * Audit needs only what it inherited, to tell it from a leak. */
+	if (!noleak_dormant || noleak_audit)
 		record_inherited();
+	if (!noleak_dormant) {
 		record_signals();
 		noleak_sweep_probe();
 	}

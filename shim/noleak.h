@@ -152,7 +152,6 @@ int noleak_keep_has(const struct noleak_keep *keep, int fd);
  * stands for itself.  Allocates nothing. */
 int noleak_glob_match(const char *pattern, const char *text);
 
-
 /* Write into buf (of size len) a copy of an fopen or popen mode that asks
  * for close-on-exec: 'e' inserted after the first character.  Returns buf,
  * or mode itself when it already has 'e' or does not fit. */
@@ -348,7 +347,8 @@ NOLEAK_ASYNC_SAFE size_t noleak_sweep_audit(const struct noleak_keep *keep,
 					    const char *program, int enforce);
 
 /* What the reports counted, for the summary at exit: programs started
- * and descriptors reported.  NULL until noleak_init maps it. */
+ * and descriptors reported.  NULL unless reports are on: the constructor
+ * maps it then, shared with forked children. */
 struct noleak_counts {
 	unsigned long programs;
 	unsigned long descriptors;
@@ -363,6 +363,15 @@ NOLEAK_ASYNC_SAFE void noleak_describe_fd(struct noleak_line *l, int fd);
  * noleak_sweep_probe, which noleak_init calls once. */
 extern int noleak_have_close_range;
 void noleak_sweep_probe(void);
+
+/* The kernel's struct sigaction, for reading and setting dispositions
+ * without libc. */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	unsigned long mask;
+};
 
 /* Whether signal sig is ignored now, by the kernel's word. */
 NOLEAK_ASYNC_SAFE int noleak_sig_ignored(int sig);
@@ -387,6 +396,12 @@ NOLEAK_ASYNC_SAFE void noleak_keep_pipes(const struct noleak_fdset *from,
 /* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
  * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */
 NOLEAK_ASYNC_SAFE int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx);
+
+/* Like noleak_fd_walk, and without /proc, call fn for every number from 3
+ * below the soft RLIMIT_NOFILE and cap, open or not: fn must cope with a
+ * number that is closed. */
+NOLEAK_ASYNC_SAFE void noleak_fd_each(void (*fn)(int fd, void *ctx), void *ctx,
+				      long cap);
 
 /* ---- wrap-exec.c ------------------------------------------------------ */
 

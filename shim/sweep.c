@@ -39,8 +39,9 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* The bounded loop never goes past this many numbers. */
-enum { LOOP_CAP = 1 << 20 };
+/* The bounded loop never goes past this many numbers; without /proc,
+ * resource keep entries and reports look at the first REPORT_SCAN_CAP. */
+enum { LOOP_CAP = 1 << 20, REPORT_SCAN_CAP = 4096 };
 
 int noleak_have_close_range;
 static int warned_cap;
@@ -214,14 +215,6 @@ int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx)
 	return 0;
 }
 
-/* The kernel's struct sigaction, for reading a disposition without libc. */
-struct kernel_sigaction {
-	void *handler;
-	unsigned long flags;
-	void *restorer;
-	unsigned long mask;
-};
-
 int noleak_sig_ignored(int sig)
 {
 	struct kernel_sigaction old;
@@ -270,6 +263,19 @@ void noleak_keep_pipes(const struct noleak_fdset *from, struct noleak_fdset *set
 			set->fd[set->n++] = from->fd[i];
 }
 
+void noleak_fd_each(void (*fn)(int fd, void *ctx), void *ctx, long cap)
+{
+	struct rlimit rl;
+
+	if (noleak_fd_walk(fn, ctx) == 0)
+		return;
+	if (noleak_raw(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0) == 0 &&
+	    rl.rlim_cur < (rlim_t)cap)
+		cap = (long)rl.rlim_cur;
+	for (long fd = 3; fd < cap; fd++)
+		fn((int)fd, ctx);
+}
+
 /* Write prefix and the decimal fd into path. */
 static void put_fd_path(char *path, const char *prefix, int fd)
 {
@@ -286,6 +292,22 @@ static void put_fd_path(char *path, const char *prefix, int fd)
 	while (n)
 		path[len++] = digits[--n];
 	path[len] = '\0';
+}
+
+/* The target of /proc/self/fd/fd into link (of size len), NUL-terminated;
+ * its length, or 0 when there is none (no /proc, a closed number). */
+static long fd_link(int fd, char *link, size_t len)
+{
+	char path[40];
+	long n;
+
+	put_fd_path(path, "/proc/self/fd/", fd);
+	n = noleak_raw(SYS_readlinkat, AT_FDCWD, (long)path, (long)link,
+		       (long)len - 1, 0);
+	if (n < 0)
+		n = 0;
+	link[n] = '\0';
+	return n;
 }
 
 /* Whether /proc/self/fdinfo/fd has a "lock:" line. */
@@ -433,7 +455,7 @@ struct resources {
 static void add_if_named(int fd, void *ctx)
 {
 	struct resources *rs = ctx;
-	char path[40], link[256];
+	char link[256];
 	long n = -1;
 	int sock = -1;
 
@@ -444,14 +466,8 @@ static void add_if_named(int fd, void *ctx)
 		int hit;
 
 		if (r->kind == NOLEAK_RES_PATH) {
-			if (n < 0) {
-				put_fd_path(path, "/proc/self/fd/", fd);
-				n = noleak_raw(SYS_readlinkat, AT_FDCWD, (long)path,
-					       (long)link, sizeof(link) - 1, 0);
-				if (n < 0)
-					n = 0;
-				link[n] = '\0';
-			}
+			if (n < 0)
+				n = fd_link(fd, link, sizeof(link));
 			hit = n > 0 && link[0] == '/' && noleak_glob_match(r->text, link);
 		} else {
 			if (sock < 0)
@@ -471,10 +487,7 @@ void noleak_keep_resources(const struct noleak_keep *keep, struct noleak_fdset *
 
 	if (!keep->nres)
 		return;
-	if (noleak_fd_walk(add_if_named, &rs) != 0)
-		for (int fd = 3; fd < 4096; fd++)	/* no /proc */
-			if (noleak_raw_getfd(fd) >= 0)
-				add_if_named(fd, &rs);
+	noleak_fd_each(add_if_named, &rs, REPORT_SCAN_CAP);
 }
 
 /* ---- audit: what would be marked, described ------------------------- */
@@ -554,20 +567,15 @@ static void describe_socket(struct noleak_line *l, int fd)
 
 void noleak_describe_fd(struct noleak_line *l, int fd)
 {
-	char path[40], link[256];
-	long n;
+	char link[256];
 
-	put_fd_path(path, "/proc/self/fd/", fd);
-	n = noleak_raw(SYS_readlinkat, AT_FDCWD, (long)path, (long)link,
-		       sizeof(link) - 1, 0);
-	if (n <= 0) {	/* no /proc: a socket can still say what it is */
+	if (!fd_link(fd, link, sizeof(link))) {	/* no /proc: a socket can still say what it is */
 		if (sockopt(fd, SO_TYPE) >= 0)
 			describe_socket(l, fd);
 		else
 			noleak_line_str(l, "descriptor");
 		return;
 	}
-	link[n] = '\0';
 	if (!__builtin_strncmp(link, "socket:", 7))
 		describe_socket(l, fd);
 	else if (!__builtin_strncmp(link, "pipe:", 5))
@@ -745,16 +753,7 @@ size_t noleak_sweep_audit(const struct noleak_keep *keep,
 	gather_keepers(keep, named, &k, 0);
 	if (noleak_counts)
 		__atomic_fetch_add(&noleak_counts->programs, 1, __ATOMIC_RELAXED);
-	if (noleak_fd_walk(audit_one, &a) != 0) {
-		struct rlimit rl;
-		long bound = 4096;
-
-		if (noleak_raw(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0) == 0 &&
-		    rl.rlim_cur < (rlim_t)bound)
-			bound = (long)rl.rlim_cur;
-		for (long fd = 3; fd < bound; fd++)
-			audit_one((int)fd, &a);
-	}
+	noleak_fd_each(audit_one, &a, REPORT_SCAN_CAP);
 	if (noleak_counts)
 		__atomic_fetch_add(&noleak_counts->descriptors, a.reported, __ATOMIC_RELAXED);
 	return a.reported;

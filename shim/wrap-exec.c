@@ -50,41 +50,51 @@ static long my_pid(void)
 	return noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
 }
 
+/* Whether this process sweeps (or, in audit, reports) at all. */
+static int sweeps(void)
+{
+	noleak_init();
+	return !noleak_dormant || noleak_audit;
+}
+
+/* The rest of what every way of starting a program keeps, after what it
+ * names itself: the jobserver of envp (when it is a pipe) and the keep
+ * list's resources.  Then the report (audit, or a log set) and the sweep
+ * (unless audit).  program is what the report says is being started. */
+static void sweep_named(struct noleak_fdset *named, char *const envp[],
+			const char *program)
+{
+	struct noleak_fdset jobserver = { 0 };
+
+	noleak_fds_in_makeflags(envp, &jobserver);
+	noleak_keep_pipes(&jobserver, named);
+	noleak_keep_resources(&noleak_config.keep, named);
+	if (noleak_audit || noleak_log_set)
+		noleak_sweep_audit(&noleak_config.keep, named, noleak_config.name,
+				   noleak_config.self, program, !noleak_audit);
+	if (!noleak_audit)
+		noleak_sweep(&noleak_config.keep, named);
+}
+
 void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 		       long pid)
 {
-	struct noleak_fdset named = { 0 }, jobserver = { 0 };
+	struct noleak_fdset named = { 0 };
 
-	noleak_init();
-	if (noleak_dormant && !noleak_audit)
+	if (!sweeps())
 		return;
 	noleak_fds_in_args(argv, &named);
 	noleak_fds_in_env(envp, pid, &named);
-	noleak_fds_in_makeflags(envp, &jobserver);
-	noleak_keep_pipes(&jobserver, &named);
-	noleak_keep_resources(&noleak_config.keep, &named);
 	if (fd_to_run >= 3 && named.n < NOLEAK_FDSET_MAX)
 		named.fd[named.n++] = fd_to_run;
 	/* An exec in place (not in a child) is still the same process: the
 	 * file locks it holds stay held, as setlock-style programs expect. */
 	if (pid == noleak_config.self)
 		noleak_locked_fds(&named);
-	if (noleak_audit || noleak_log_set)
-		noleak_sweep_audit(&noleak_config.keep, &named, noleak_config.name,
-				   noleak_config.self, argv && argv[0] ? argv[0] : "a program",
-				   !noleak_audit);
-	if (!noleak_audit)
-		noleak_sweep(&noleak_config.keep, &named);
+	sweep_named(&named, envp, argv && argv[0] ? argv[0] : "a program");
 }
 
 /* ---- signals --------------------------------------------------------- */
-
-struct kernel_sigaction {
-	void *handler;
-	unsigned long flags;
-	void *restorer;
-	unsigned long mask;
-};
 
 struct sigsave {
 	unsigned long reset;	/* set to default here, bit s-1 */
@@ -316,22 +326,14 @@ NOLEAK_EXPORT pid_t fork(void)
  * a descriptor in between. */
 static void sweep_for_command(const char *command)
 {
-	struct noleak_fdset named = { 0 }, jobserver = { 0 };
+	struct noleak_fdset named = { 0 };
 	const char *prev = NULL, *prev_end = NULL;
 
-	noleak_init();
-	if (noleak_dormant && !noleak_audit)
+	if (!sweeps())
 		return;
 	noleak_fds_in_words(command, &named, &prev, &prev_end);
 	noleak_fds_in_env(environ, 0, &named);
-	noleak_fds_in_makeflags(environ, &jobserver);
-	noleak_keep_pipes(&jobserver, &named);
-	noleak_keep_resources(&noleak_config.keep, &named);
-	if (noleak_audit || noleak_log_set)
-		noleak_sweep_audit(&noleak_config.keep, &named, noleak_config.name,
-				   noleak_config.self, command, !noleak_audit);
-	if (!noleak_audit)
-		noleak_sweep(&noleak_config.keep, &named);
+	sweep_named(&named, environ, command);
 }
 
 NOLEAK_EXPORT int system(const char *command)
