@@ -11,6 +11,13 @@ extern const char *inspect_me;
 /* "noleak check: ..." on standard error, with a newline. */
 void inspect_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* inspect_fail, then "Try 'noleak check --help'..." (a usage error). */
+void inspect_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Fields of /proc/PID/stat: state, parent and start time (clock ticks
+ * since boot); any may be NULL.  0, or -1 when the process is gone. */
+int inspect_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start);
+
 /* Read a whole small file into buf (NUL-terminated); -1 with errno. */
 ssize_t inspect_slurp(const char *path, char *buf, size_t len);
 

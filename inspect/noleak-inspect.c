@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,15 +34,30 @@
 const char *inspect_me = "noleak check";
 static int json;
 
+static void vfail(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", inspect_me);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void inspect_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", inspect_me);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfail(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void inspect_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", inspect_me);
 }
 
 static void *xrealloc(void *p, size_t n)
@@ -82,32 +98,39 @@ void inspect_comm(pid_t pid, char *buf, size_t len)
 /* The parent of pid, or 0. */
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	int ppid = 0;
+	pid_t ppid;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (inspect_slurp(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
-		return 0;
-	if (sscanf(p + 1, " %*c %d", &ppid) != 1)
-		return 0;
-	return (pid_t)ppid;
+	return inspect_stat(pid, NULL, &ppid, NULL) == 0 ? ppid : 0;
 }
 
-/* When pid started, in clock ticks since boot (field 22 of its stat), or
- * 0 when it is gone. */
-static unsigned long long start_of(pid_t pid)
+int inspect_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
+	char path[64], buf[1024], *p, st;
+	int parent;
+	unsigned long long t;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (inspect_slurp(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
-		return 0;
-	/* After the name: state (3) ... starttime (22). */
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
-		   " %*d %*d %*d %*d %*d %*d %llu", &start) != 1)
-		return 0;
-	return start;
+		return -1;
+	/* After the name: state (3), ppid (4) ... starttime (22). */
+	if (sscanf(p + 1, " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
+		   " %*d %*d %*d %*d %*d %*d %llu", &st, &parent, &t) != 3)
+		return -1;
+	if (state)
+		*state = st;
+	if (ppid)
+		*ppid = (pid_t)parent;
+	if (start)
+		*start = t;
+	return 0;
+}
+
+/* When pid started, in clock ticks since boot, or 0 when it is gone. */
+static unsigned long long start_of(pid_t pid)
+{
+	unsigned long long start;
+
+	return inspect_stat(pid, NULL, NULL, &start) == 0 ? start : 0;
 }
 
 /* What /proc/PID/fdinfo/FD says: close-on-exec, and the first lock line. */
@@ -730,39 +753,35 @@ static int parse_target(const char *arg, pid_t *pid, const char **proto, unsigne
 
 static int check_main(int argc, char **argv)
 {
-	int status = 0, first = 1, targets = 0, i;
+	static const struct option longs[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int status = 0, first = 1, c;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		if (c == 'j') {
 			json = 1;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		} else if (c == 'h') {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			inspect_fail("unrecognized option '%s'", argv[i]);
-			fprintf(stderr, "Try 'noleak check --help' for more information.\n");
-			return 2;
 		} else {
-			targets++;
+			inspect_usage_error("unrecognized option '%s'", argv[optind - 1]);
+			return 2;
 		}
 	}
-	targets += argc - i;
-	if (!targets) {
-		inspect_fail("no process or port given");
-		fprintf(stderr, "Try 'noleak check --help' for more information.\n");
+	if (optind == argc) {
+		inspect_usage_error("no process or port given");
 		return 2;
 	}
 	/* Every target is checked before anything is printed. */
-	for (int j = 1; j < argc; j++) {
+	for (int j = optind; j < argc; j++) {
 		pid_t pid;
 		const char *proto;
 		unsigned port;
 
-		if ((!strcmp(argv[j], "--json") || !strcmp(argv[j], "--")) && j < i)
-			continue;
 		if (parse_target(argv[j], &pid, &proto, &port)) {
 			inspect_fail("invalid target '%s': expected a PID, :PORT, tcp:PORT or udp:PORT",
 			     argv[j]);
@@ -771,14 +790,12 @@ static int check_main(int argc, char **argv)
 	}
 	if (json)
 		printf("{\"results\":[");
-	for (int j = 1; j < argc; j++) {
+	for (int j = optind; j < argc; j++) {
 		pid_t pid;
 		const char *proto;
 		unsigned port;
 		int r;
 
-		if ((!strcmp(argv[j], "--json") || !strcmp(argv[j], "--")) && j < i)
-			continue;
 		parse_target(argv[j], &pid, &proto, &port);
 		r = pid ? check_pid(pid, &first) : check_port(proto, port, &first);
 		if (r > status)

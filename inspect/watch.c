@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,15 +78,12 @@ static long count_zombies(pid_t pid)
 	long n = 0;
 
 	while (d && (e = readdir(d))) {
-		char path[sizeof(e->d_name) + 16], buf[512], *p, state;
-		int ppid;
+		char state;
+		pid_t ppid;
 
-		if (!isdigit((unsigned char)e->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		if (inspect_slurp(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
-			continue;
-		if (sscanf(p + 1, " %c %d", &state, &ppid) == 2 && ppid == pid && state == 'Z')
+		if (isdigit((unsigned char)e->d_name[0]) &&
+		    inspect_stat((pid_t)atoi(e->d_name), &state, &ppid, NULL) == 0 &&
+		    ppid == pid && state == 'Z')
 			n++;
 	}
 	if (d)
@@ -200,61 +198,59 @@ int watch_main(int argc, char **argv)
 	struct sample *s = NULL;
 	size_t n = 0, cap = 0;
 	pid_t pid = 0;
-	int tty = isatty(STDOUT_FILENO), ended = 0;
+	static const struct option longs[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "csv", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int tty = isatty(STDOUT_FILENO), ended = 0, c;
 	struct sigaction sa = { .sa_handler = on_signal };
 	FILE *out = NULL;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hi:d:", longs, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			usage(stdout);
 			return 0;
-		}
-		if ((!strcmp(a, "-i") || !strcmp(a, "--interval") || !strcmp(a, "-d") ||
-		     !strcmp(a, "--duration") || !strcmp(a, "--csv"))) {
-			if (i + 1 >= argc) {
-				inspect_fail("option '%s' requires an argument", a);
+		case 'i':
+			if ((interval = seconds("interval", optarg)) < 0)
 				return 2;
-			}
-			val = argv[++i];
-		} else if (!strncmp(a, "--interval=", 11) || !strncmp(a, "--duration=", 11)) {
-			val = a + 11;
-		} else if (!strncmp(a, "--csv=", 6)) {
-			val = a + 6;
-		}
-		if (val) {
-			if (strstr(a, "csv")) {
-				csv = val;
-			} else if (a[1] == 'i' || a[2] == 'i') {
-				if ((interval = seconds("interval", val)) < 0)
-					return 2;
-			} else if ((duration = seconds("duration", val)) < 0) {
+			break;
+		case 'd':
+			if ((duration = seconds("duration", optarg)) < 0)
 				return 2;
-			}
-			continue;
-		}
-		if (a[0] == '-' || pid) {
-			inspect_fail(a[0] == '-' ? "unrecognized option '%s'"
-						 : "one process at a time: '%s'", a);
-			fprintf(stderr, "Try 'noleak watch --help' for more information.\n");
+			break;
+		case 'c':
+			csv = optarg;
+			break;
+		case ':':
+			inspect_usage_error("option '%s' requires an argument", argv[optind - 1]);
+			return 2;
+		default:
+			inspect_usage_error("unrecognized option '%s'", argv[optind - 1]);
 			return 2;
 		}
-		{
-			char *end;
-			long v = strtol(a, &end, 10);
-
-			if (*end || end == a || v < 1 || v > 0x7fffffff) {
-				inspect_fail("invalid process '%s': expected a pid", a);
-				return 2;
-			}
-			pid = (pid_t)v;
-		}
 	}
-	if (!pid) {
-		inspect_fail("no process given");
-		fprintf(stderr, "Try 'noleak watch --help' for more information.\n");
+	if (optind == argc) {
+		inspect_usage_error("no process given");
 		return 2;
+	}
+	if (argc - optind > 1) {
+		inspect_usage_error("one process at a time: '%s'", argv[optind + 1]);
+		return 2;
+	}
+	{
+		char *end;
+		long v = strtol(argv[optind], &end, 10);
+
+		if (*end || end == argv[optind] || v < 1 || v > 0x7fffffff) {
+			inspect_fail("invalid process '%s': expected a pid", argv[optind]);
+			return 2;
+		}
+		pid = (pid_t)v;
 	}
 	if (count_fds(pid) < 0) {
 		inspect_fail("cannot read the descriptors of process %d: %s", (int)pid,
