@@ -35,9 +35,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* An environment larger than this is passed on as it is, not rewritten on
- * the stack. */
-enum { ENV_REWRITE_MAX = 65536, PRELOAD_MAX = 4096 };
+/* The process scope rewrites a child's environment on the stack (an exec
+ * may run in a vfork child, where nothing may be allocated): at most this
+ * many variables, 64 KiB of pointers.  A larger environment is passed on as
+ * it is, and the child loads the library and stays dormant in it. */
+enum { ENV_REWRITE_MAX = 8192, PRELOAD_MAX = 4096 };
 
 static int fail_nosys(void)
 {
@@ -154,14 +156,14 @@ static int strip_preload(int in_child)
 /* Declare the buffers for a rewritten environment of envp, and make
  * newenv the environment to pass on. */
 #define NEW_ENV(envp, newenv, in_child)                                      \
-	size_t envc_ = env_count(envp);                                      \
-	size_t envn_ = envc_ < ENV_REWRITE_MAX ? envc_ + 1 : 1;              \
-	char *envbuf_[envn_];                                                \
-	char preload_[PRELOAD_MAX];                                          \
+	size_t envc_ = strip_preload(in_child) ? env_count(envp) : ENV_REWRITE_MAX; \
+	int strip_ = envc_ < ENV_REWRITE_MAX;                                \
+	char *envbuf_[strip_ ? envc_ + 1 : 1];                               \
+	char preload_[strip_ ? PRELOAD_MAX : 1];                             \
 	char *const *newenv = (envp);                                        \
-	if (envc_ < ENV_REWRITE_MAX && strip_preload(in_child)) {            \
+	if (strip_) {                                                        \
 		noleak_env_strip((envp), noleak_config.libbase, envbuf_,     \
-				 envn_, preload_, sizeof(preload_));         \
+				 envc_ + 1, preload_, sizeof(preload_));     \
 		newenv = envbuf_;                                            \
 	}
 

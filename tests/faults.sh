@@ -74,8 +74,9 @@ for err in ENOSYS EINVAL EPERM; do
 	fi
 	set -- $with
 	[ "${4:-0}" -ge 300 ] && [ "$6" = 0 ]
-	ok $? "close_range $err: the race, $6 leaked over ${4:-0} children"
-	[ $? -eq 0 ] || diag "$with"
+	r=$?
+	ok $r "close_range $err: the race, $6 leaked over ${4:-0} children"
+	[ $r -eq 0 ] || diag "$with"
 	set -- $without
 	[ "${6:-0}" -gt 0 ]
 	ok $? "close_range $err: without the shim the race leaks (${6:-0})"
@@ -105,8 +106,9 @@ for err in "" --close-range=ENOSYS; do
 		fi
 		l=$(leaked "$with")
 		printf '%s\n' "$with" | grep -q '^full 1$' && [ -z "$l" ]
-		ok $? "$label, $how: the child starts and inherits none"
-		[ $? -eq 0 ] || diag "$with"
+		r=$?
+		ok $r "$label, $how: the child starts and inherits none"
+		[ $r -eq 0 ] || diag "$with"
 		# Without the shim the child inherits the whole table, or
 		# cannot even load its C library for want of a descriptor.
 		l=$(leaked "$without")

@@ -29,6 +29,13 @@
  *   probe report                print "inherited ..." and exit
  *   probe say WORD              write WORD to standard output
  *   probe stdio                 the daemonize idiom, then report fds 0-2
+ *   probe big SPAWN N [unset]   spawn "report-env" with N more arguments,
+ *                               the environment (without LD_PRELOAD if
+ *                               unset), and a descriptor not meant for it
+ *   probe report-env ...        "inherited", then "environ N args N
+ *                               preload LD_PRELOAD"
+ *   probe early SPAWN           the descriptor tests/libearly.so opened
+ *                               in its constructor, then a child
  *   probe emfile SPAWN          fill the descriptor table (raw system
  *                               calls), then spawn at the limit
  *   probe old-dup SPAWN         close(1); dup(pipe); the child writes to it
@@ -521,6 +528,54 @@ static int run(const char *creator, const char *how)
 	return 0;
 }
 
+/* The child's side of "big": what arrived, besides descriptors. */
+static void report_env(int argc)
+{
+	const char *preload = getenv("LD_PRELOAD");
+	size_t n = 0;
+
+	while (environ[n])
+		n++;
+	report();
+	printf("environ %zu args %d preload %s\n", n, argc,
+	       preload ? preload : "-");
+}
+
+/* A descriptor the program did not mean to pass, then a child given nargs
+ * extra arguments and this process's environment (the caller makes it
+ * large), or that environment without LD_PRELOAD when unset says so. */
+static int big(const char *how, int nargs, int unset)
+{
+	char **argv = calloc((size_t)nargs + 3, sizeof(char *));
+	int fd = open("/etc/hostname", O_RDONLY);
+
+	if (!argv || fd < 0)
+		die("big");
+	argv[0] = self;
+	argv[1] = "report-env";
+	for (int i = 0; i < nargs; i++)
+		argv[i + 2] = "an-argument-of-some-length";
+	print_created(&fd, 1);
+	if (unset)
+		unsetenv("LD_PRELOAD");
+	spawn(how, argv);
+	return 0;
+}
+
+/* The descriptor tests/libearly.so opened in its constructor. */
+static int early(const char *how)
+{
+	const char *fd = getenv("NOLEAK_EARLY_FD"), *first = getenv("NOLEAK_EARLY_FIRST");
+	int n = fd ? atoi(fd) : -1;
+
+	if (n < 3)
+		die("NOLEAK_EARLY_FD");
+	printf("first %s\n", first ? first : "-");
+	print_created(&n, 1);
+	spawn(how, report_argv);
+	return 0;
+}
+
 /* Every free number filled with descriptors the shim never saw made (raw
  * system calls), so the process is at its limit when it spawns. */
 static int emfile(const char *how)
@@ -999,6 +1054,14 @@ int main(int argc, char **argv)
 		return run(argv[2], argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "stdio"))
 		return stdio_idiom();
+	if (argc >= 2 && !strcmp(argv[1], "report-env")) {
+		report_env(argc);
+		return 0;
+	}
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "big"))
+		return big(argv[2], atoi(argv[3]), argc == 5 && !strcmp(argv[4], "unset"));
+	if (argc == 3 && !strcmp(argv[1], "early"))
+		return early(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "emfile"))
 		return emfile(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "old-dup"))
