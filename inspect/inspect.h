@@ -27,4 +27,8 @@ void inspect_comm(pid_t pid, char *buf, size_t len);
 /* noleak watch, in watch.c. */
 int watch_main(int argc, char **argv);
 
+/* The wrapper's question, in loadable.c: can the library be loaded into
+ * a program? */
+int loadable_main(int argc, char **argv);
+
 #endif

@@ -814,6 +814,8 @@ int main(int argc, char **argv)
 		inspect_me = "noleak watch";
 		return watch_main(argc - 1, argv + 1);
 	}
+	if (argc >= 2 && !strcmp(argv[1], "loadable"))
+		return loadable_main(argc - 1, argv + 1);
 	fprintf(stderr, "usage: noleak-inspect check|watch ...\n"
 		"(run through noleak: 'noleak check --help', 'noleak watch --help')\n");
 	return 2;
