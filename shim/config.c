@@ -75,14 +75,14 @@ static void complain_keep(void *ctx, const char *entry, size_t len, const char *
 static int choice(const char *var, const char *const *names, int fallback)
 {
 	const char *v = getenv(var);
+	int found = noleak_choose(v, names);
 	char why[160];
 	size_t used;
 
 	if (!v)
 		return fallback;
-	for (int i = 0; names[i]; i++)
-		if (!strcmp(v, names[i]))
-			return i;
+	if (found >= 0)
+		return found;
 	used = (size_t)snprintf(why, sizeof(why), "expected");
 	for (int i = 0; names[i] && used < sizeof(why); i++)
 		used += (size_t)snprintf(why + used, sizeof(why) - used, "%s%s",
@@ -117,15 +117,16 @@ static int is_shell(const char *name)
  * capabilities) no path from the environment is opened at all. */
 static void read_log(void)
 {
-	const char *v = getenv("NOLEAK_LOG");
+	const char *v = getenv("NOLEAK_LOG"), *bad;
+	int to = noleak_log_parse(v, sizeof(noleak_log_path), &bad);
 	char why[160];
 	int fd;
 
-	if (!v || !*v || !strcmp(v, "stderr")) {
+	if (to == NOLEAK_LOG_STDERR) {
 		noleak_log_set = v && *v;
 		return;
 	}
-	if (!strcmp(v, "syslog")) {
+	if (to == NOLEAK_LOG_SYSLOG) {
 		noleak_log_to = NOLEAK_LOG_SYSLOG;
 		noleak_log_set = 1;
 		return;
@@ -136,10 +137,8 @@ static void read_log(void)
 			 "environment; using stderr");
 		return;
 	}
-	if (*v != '/' || strlen(v) >= sizeof(noleak_log_path)) {
-		complain((void *)"NOLEAK_LOG", v, strlen(v),
-			 *v != '/' ? "expected stderr, syslog or an absolute path; using stderr"
-				   : "path too long; using stderr");
+	if (to < 0) {
+		complain((void *)"NOLEAK_LOG", v, strlen(v), bad);
 		return;
 	}
 	fd = noleak_log_open(v);
@@ -173,7 +172,7 @@ static void read_environment(void)
 
 	/* The process the shim was given to: named by the noleak wrapper
 	 * (it execs the daemon, so the pid carries over), or this one. */
-	noleak_config.owner = owner ? strtol(owner, NULL, 10) : 0;
+	noleak_config.owner = noleak_pid_parse(owner);
 	if (noleak_config.owner <= 0) {
 		noleak_config.owner = pid;
 		snprintf(buf, sizeof(buf), "%ld", pid);

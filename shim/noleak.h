@@ -196,6 +196,17 @@ int noleak_fdset_has(const struct noleak_fdset *set, int fd);
 size_t noleak_env_strip(char *const *envp, const char *base, char **out,
 			size_t max, char *buf, size_t len);
 
+/* The index of value in names (NULL-terminated), or -1. */
+int noleak_choose(const char *value, const char *const *names);
+
+/* What NOLEAK_LOG's value asks for: NOLEAK_LOG_STDERR (unset, empty or
+ * "stderr"), NOLEAK_LOG_SYSLOG, or NOLEAK_LOG_FILE (an absolute path
+ * shorter than max); -1 with *why saying what is wrong otherwise. */
+int noleak_log_parse(const char *value, size_t max, const char **why);
+
+/* A process id written as decimal digits only, or 0. */
+long noleak_pid_parse(const char *value);
+
 /* ---- config.c: the process's configuration, read once ---------------- */
 
 enum noleak_scope { NOLEAK_SCOPE_PROCESS, NOLEAK_SCOPE_TREE };

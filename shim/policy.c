@@ -464,6 +464,37 @@ int noleak_fdset_has(const struct noleak_fdset *set, int fd)
 	return 0;
 }
 
+/* ---- the configuration's words and numbers ------------------------- */
+
+int noleak_choose(const char *value, const char *const *names)
+{
+	for (int i = 0; value && names[i]; i++)
+		if (!strcmp(value, names[i]))
+			return i;
+	return -1;
+}
+
+int noleak_log_parse(const char *value, size_t max, const char **why)
+{
+	*why = NULL;
+	if (!value || !*value || !strcmp(value, "stderr"))
+		return NOLEAK_LOG_STDERR;
+	if (!strcmp(value, "syslog"))
+		return NOLEAK_LOG_SYSLOG;
+	if (*value != '/')
+		*why = "expected stderr, syslog or an absolute path; using stderr";
+	else if (strlen(value) >= max)
+		*why = "path too long; using stderr";
+	return *why ? -1 : NOLEAK_LOG_FILE;
+}
+
+long noleak_pid_parse(const char *value)
+{
+	long v = value ? parse_fd(value, value + strlen(value)) : -1;
+
+	return v > 0 ? v : 0;
+}
+
 /* ---- the process scope: taking the shim out of a child's LD_PRELOAD --- */
 
 /* Whether the LD_PRELOAD entry [s, end) is the library called base. */

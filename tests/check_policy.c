@@ -462,6 +462,38 @@ START_TEST(env_strip_takes_out_only_us)
 }
 END_TEST
 
+/* The words and numbers of the configuration. */
+START_TEST(config_words_and_numbers)
+{
+	static const char *const modes[] = { "enforce", "audit", "off", NULL };
+	const char *why;
+
+	ck_assert_int_eq(noleak_choose("audit", modes), 1);
+	ck_assert_int_eq(noleak_choose("Audit", modes), -1);
+	ck_assert_int_eq(noleak_choose("", modes), -1);
+	ck_assert_int_eq(noleak_choose(NULL, modes), -1);
+
+	ck_assert_int_eq(noleak_log_parse(NULL, 64, &why), NOLEAK_LOG_STDERR);
+	ck_assert_int_eq(noleak_log_parse("", 64, &why), NOLEAK_LOG_STDERR);
+	ck_assert_int_eq(noleak_log_parse("stderr", 64, &why), NOLEAK_LOG_STDERR);
+	ck_assert_int_eq(noleak_log_parse("syslog", 64, &why), NOLEAK_LOG_SYSLOG);
+	ck_assert_int_eq(noleak_log_parse("/var/log/x", 64, &why), NOLEAK_LOG_FILE);
+	ck_assert_ptr_null(why);
+	ck_assert_int_eq(noleak_log_parse("var/log/x", 64, &why), -1);
+	ck_assert_str_eq(why, "expected stderr, syslog or an absolute path; using stderr");
+	ck_assert_int_eq(noleak_log_parse("/a/rather/long/path", 8, &why), -1);
+	ck_assert_str_eq(why, "path too long; using stderr");
+
+	ck_assert_int_eq(noleak_pid_parse("4120"), 4120);
+	ck_assert_int_eq(noleak_pid_parse("12abc"), 0);
+	ck_assert_int_eq(noleak_pid_parse("-5"), 0);
+	ck_assert_int_eq(noleak_pid_parse("0"), 0);
+	ck_assert_int_eq(noleak_pid_parse(""), 0);
+	ck_assert_int_eq(noleak_pid_parse("99999999999999999999"), 0);
+	ck_assert_int_eq(noleak_pid_parse(NULL), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -485,6 +517,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, mode_gets_e_once, 0,
 			    sizeof(modes) / sizeof(modes[0]));
 	tcase_add_test(tc, mode_too_long_is_left_alone);
+	tcase_add_test(tc, config_words_and_numbers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("intent");
