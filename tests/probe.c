@@ -111,7 +111,7 @@ static int unknown(const char *how)
 static int receive_fd(int many)
 {
 	int sp[2], fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC), got = -1;
-	char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))];
+	char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { &byte, 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
