@@ -276,12 +276,16 @@ int watch_main(int argc, char **argv)
 			break;
 		}
 		if (n == cap) {
+			struct sample *more;
+
 			cap = cap ? cap * 2 : 256;
-			s = realloc(s, cap * sizeof(*s));
-			if (!s) {
+			more = realloc(s, cap * sizeof(*s));
+			if (!more) {
+				free(s);
 				inspect_fail("out of memory");
 				return 2;
 			}
+			s = more;
 		}
 		s[n].t = t;
 		s[n].fds = fds;

@@ -440,9 +440,12 @@ void noleak_fds_in_makeflags(char *const *envp, struct noleak_fdset *set)
 	for (size_t i = 0; i < 2; i++) {
 		const char *m = env_get(envp, makevars[i]);
 
-		while (m && (m = strstr(m, "--jobserver-")) != NULL) {
-			const char *eq = strchr(m, '=');
-			const char *end = eq ? eq + 1 + strcspn(eq + 1, " ") : m + 1;
+		if (!m)
+			continue;
+		while ((m = strstr(m, "--jobserver-")) != NULL) {
+			/* The option's own word only: "=R,W" up to a space. */
+			const char *end = m + strcspn(m, " ");
+			const char *eq = memchr(m, '=', (size_t)(end - m));
 			const char *comma = eq ? memchr(eq, ',', (size_t)(end - eq)) : NULL;
 			int r, w;
 

@@ -785,7 +785,7 @@ static int pass(const char *kind, char **cmd)
 		fd = open("/etc/hostname", O_RDONLY);
 	}
 	snprintf(num, sizeof(num), "%d", fd);
-	for (i = 0; cmd[i] && i < 63; i++) {
+	for (i = 0; i < 63 && cmd[i]; i++) {
 		static char subst[64][256];
 		char *brace = strstr(cmd[i], "{}");
 
