@@ -90,6 +90,8 @@ if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 			mount --bind "$1/etc" /etc || exit 99
 		NOLEAK_LOG=$1/secure.log "$1/sprobe" run open fork-execve >"$1/secure.out" 2>&1
 		NOLEAK_LOG=$1/plain.log "$1/plain-probe" run open fork-execve >/dev/null 2>&1
+		NOLEAK_KEEP=3-99 "$1/sprobe" program-cloexec fork-execve >"$1/secure-cloexec.out" 2>&1
+		"$1/sprobe" run raw fork-execve >"$1/secure-raw.out" 2>&1
 	' secure "$work" "$NOLEAK_LIBRARY"
 	r=0
 	[ ! -e "$work/secure.log" ] || r=1
@@ -97,6 +99,20 @@ if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 	[ -e "$work/plain.log" ] || r=1
 	ok $r "a setuid program under the library opens no log file named by its environment"
 	[ $r -eq 0 ] || diag "$(cat "$work/secure.out" 2>&1)"
+	# Still protected there, and its own close-on-exec flags hold even
+	# when a keep-list names the descriptor.
+	for case in cloexec raw; do
+		f=$work/secure-$case.out
+		fd=$(awk '$1 == "created" { print $2 }' "$f")
+		[ -n "$fd" ] && grep -q '^inherited' "$f" &&
+			! awk -v fd="$fd" '$1 == "inherited" { for (i = 2; i <= NF; i++) if ($i == fd) bad = 1 } END { exit !bad }' "$f"
+		r=$?
+		case $case in
+		cloexec) ok $r "a setuid program: a keep-list does not clear close-on-exec the program set" ;;
+		raw) ok $r "a setuid program: a descriptor made behind the library's back is swept" ;;
+		esac
+		[ $r -eq 0 ] || diag "$(cat "$f")"
+	done
 else
 	skip "secure execution" "needs root and unshare -m"
 fi
