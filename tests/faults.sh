@@ -15,15 +15,6 @@ spawns="fork-execve fork-execvp vfork-execv posix_spawn system popen"
 work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-faults.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 
-# leaked OUTPUT: the numbers on the "created" line that are also on the
-# "inherited" line (what reached the child); "none" when the child did
-# not report at all.
-leaked() {
-	printf '%s\n' "$1" | awk '
-		$1 == "created" { for (i = 2; i <= NF; i++) made[$i] = 1 }
-		$1 == "inherited" { seen = 1; for (i = 2; i <= NF; i++) if ($i in made) out = out " " $i }
-		END { print seen ? out : "none" }'
-}
 
 # under DENY-OPTIONS...: run the probe's arguments after "--" under deny,
 # with and without the shim; sets $with and $without, or $skipped.

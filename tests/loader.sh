@@ -18,14 +18,6 @@ system popen exec"
 work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-loader.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 
-# leaked OUTPUT: the numbers on the "created" line that the child reports
-# on its "inherited" line; "none" when the child did not report.
-leaked() {
-	printf '%s\n' "$1" | awk '
-		$1 == "created" { for (i = 2; i <= NF; i++) made[$i] = 1 }
-		$1 == "inherited" { seen = 1; for (i = 2; i <= NF; i++) if ($i in made) out = out " " $i }
-		END { print seen ? out : "none" }'
-}
 
 # field OUTPUT NAME: the word after NAME on the child's "environ" line.
 field() {

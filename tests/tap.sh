@@ -36,3 +36,13 @@ run() {
 	out=$(cat "$work/out")
 	err=$(cat "$work/err")
 }
+
+# leaked OUTPUT: the numbers on a probe's "created" line that its child
+# lists on its "inherited" line (what leaked); "none" when the child did
+# not report at all.
+leaked() {
+	printf '%s\n' "$1" | awk '
+		$1 == "created" { for (i = 2; i <= NF; i++) made[$i] = 1 }
+		$1 == "inherited" { seen = 1; for (i = 2; i <= NF; i++) if ($i in made) out = out " " $i }
+		END { print seen ? out : "none" }'
+}

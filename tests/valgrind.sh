@@ -37,13 +37,6 @@ memcheck() {
 	errors=$(printf '%s\n' "$out" | grep -c '^==[0-9]*== .*\(Invalid\|uninitialised\|Uninitialised\|Mismatched\|overlap\|Syscall param\)')
 }
 
-# leaked OUTPUT: created descriptors that reached the child.
-leaked() {
-	printf '%s\n' "$1" | awk '
-		$1 == "created" { for (i = 2; i <= NF; i++) made[$i] = 1 }
-		$1 == "inherited" { seen = 1; for (i = 2; i <= NF; i++) if ($i in made) out = out " " $i }
-		END { print seen ? out : "none" }'
-}
 
 verdict() {
 	[ $st -ne 97 ] && [ "$errors" -eq 0 ] && [ "$1" -eq 0 ]
