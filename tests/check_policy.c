@@ -465,13 +465,13 @@ END_TEST
 /* The words and numbers of the configuration. */
 START_TEST(config_words_and_numbers)
 {
-	static const char *const modes[] = { "enforce", "audit", "off", NULL };
+	static const char *const words[] = { "enforce", "audit", "off", NULL };
 	const char *why;
 
-	ck_assert_int_eq(noleak_choose("audit", modes), 1);
-	ck_assert_int_eq(noleak_choose("Audit", modes), -1);
-	ck_assert_int_eq(noleak_choose("", modes), -1);
-	ck_assert_int_eq(noleak_choose(NULL, modes), -1);
+	ck_assert_int_eq(noleak_choose("audit", words), 1);
+	ck_assert_int_eq(noleak_choose("Audit", words), -1);
+	ck_assert_int_eq(noleak_choose("", words), -1);
+	ck_assert_int_eq(noleak_choose(NULL, words), -1);
 
 	ck_assert_int_eq(noleak_log_parse(NULL, 64, &why), NOLEAK_LOG_STDERR);
 	ck_assert_int_eq(noleak_log_parse("", 64, &why), NOLEAK_LOG_STDERR);
