@@ -56,8 +56,8 @@ printf '%s\n' "$out" | grep -q 'would leak fd .* made by '
 verdict $? "and each descriptor reported with where it was made"
 
 memcheck "a log file" NOLEAK_LOG="$work/log" -- "$probe" inventory posix_spawn
-grep -q 'kept fd' "$work/log" 2>/dev/null || grep -q 'stopped\|kept' "$work/log"
-verdict $? "and the log written"
+grep -q '^noleak\[[0-9]*\]: stopped: probe\[[0-9]*\] fd [0-9]* .* from leaking into ' "$work/log"
+verdict $? "and what it stopped written to the log"
 
 memcheck "resource keep entries" NOLEAK_KEEP='tcp:1,udp:2,unix:/nowhere,path:/etc/*' -- \
 	"$probe" run open fork-execve
