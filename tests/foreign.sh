@@ -18,6 +18,12 @@ for kind in static 32; do
 		skip "$kind: runs in the tree scope" "configure could not build $prog (32-bit needs gcc-multilib)"
 		continue
 	fi
+	# A kernel booted without 32-bit emulation (ia32_emulation=0) answers
+	# "Exec format error" to every 32-bit program, with or without us.
+	if ! timeout 10 "$prog" true >/dev/null 2>&1; then
+		skip "$kind: runs in the tree scope" "this kernel cannot run $prog at all"
+		continue
+	fi
 	run -s tree -- "$prog" sh -c 'echo child-ran'
 	printf '%s\n' "$out" | grep -q '^tiny: opened' &&
 		printf '%s\n' "$out" | grep -qx 'child-ran' && [ $st -eq 0 ]
@@ -46,9 +52,12 @@ run -- "$work/script"
 ok $? "a script whose interpreter takes the library gets no warning"
 
 if [ -x "$NOLEAK_TESTS/tiny-static" ]; then
-	printf '#!%s\n' "$NOLEAK_TESTS/tiny-static" >"$work/static-script"
+	# "#!tiny-static true": the kernel runs "tiny-static true SCRIPT", and
+	# tiny runs true, not the script again (tiny also refuses to run
+	# under itself, so no chain can form whatever the resource limits).
+	printf '#!%s true\n' "$NOLEAK_TESTS/tiny-static" >"$work/static-script"
 	chmod +x "$work/static-script"
-	run -- "$work/static-script" true
+	run -- "$work/static-script"
 	printf '%s\n' "$err" | grep -qF "noleak: warning: '$work/static-script' runs under '$NOLEAK_TESTS/tiny-static', which is statically linked"
 	ok $? "a script is judged by its interpreter"
 else
