@@ -243,34 +243,19 @@ void noleak_mark_created(int fd)
 	}
 }
 
-void noleak_added_clear_all(unsigned long *undo)
+void noleak_added_clear_all(void)
 {
 	for (size_t w = 0; w < sizeof(added) / sizeof(added[0]); w++) {
 		unsigned long bits = __atomic_load_n(&added[w], __ATOMIC_RELAXED);
 
-		undo[w] = 0;
 		for (size_t b = 0; bits && b < WORD_BITS; b++) {
 			int fd = (int)(w * WORD_BITS + b), flags;
 
 			if (!((bits >> b) & 1))
 				continue;
 			flags = noleak_raw_getfd(fd);
-			if (flags >= 0 && (flags & FD_CLOEXEC) &&
-			    noleak_raw_setfd(fd, flags & ~FD_CLOEXEC) == 0)
-				undo[w] |= 1UL << b;
+			if (flags >= 0 && (flags & FD_CLOEXEC))
+				noleak_raw_setfd(fd, flags & ~FD_CLOEXEC);
 		}
 	}
-}
-
-void noleak_added_restore(const unsigned long *undo)
-{
-	for (size_t w = 0; w < sizeof(added) / sizeof(added[0]); w++)
-		for (size_t b = 0; undo[w] && b < WORD_BITS; b++)
-			if ((undo[w] >> b) & 1) {
-				int fd = (int)(w * WORD_BITS + b);
-				int flags = noleak_raw_getfd(fd);
-
-				if (flags >= 0)
-					noleak_raw_setfd(fd, flags | FD_CLOEXEC);
-			}
 }

@@ -278,11 +278,10 @@ enum { NOLEAK_INTENT_MAX = 256, NOLEAK_ADDED_MAX = 65536 };
 void noleak_added_set(int fd, int added);
 NOLEAK_ASYNC_SAFE int noleak_added_test(int fd);
 
-/* Take off every close-on-exec flag the shim added, recording in undo
- * (NOLEAK_ADDED_MAX bits) what it took off; noleak_added_restore puts those
- * back.  For a helper that must receive what it would without the shim. */
-void noleak_added_clear_all(unsigned long *undo);
-void noleak_added_restore(const unsigned long *undo);
+/* Take off every close-on-exec flag the shim added: in the child of
+ * noleak_spawn, for a helper that must receive what it would without the
+ * shim. */
+NOLEAK_ASYNC_SAFE void noleak_added_clear_all(void);
 
 /* Bookkeeping for a descriptor a wrapper has just created.  added says
  * whether the shim asked for close-on-exec the program did not ask for.
@@ -292,8 +291,8 @@ void noleak_added_restore(const unsigned long *undo);
 int noleak_created(int fd, int added);
 
 /* For a descriptor a composite (openpty, glibc's tmpfile) made without
- * close-on-exec: mark it now, as the shim's own flag.  Call it under the
- * creator side of the fork lock.  0-2 are left alone; errno is untouched. */
+ * close-on-exec: mark it now, as the shim's own flag.  0-2 are left
+ * alone; errno is untouched. */
 void noleak_mark_created(int fd);
 
 struct noleak_line;
@@ -434,17 +433,46 @@ extern unsigned long noleak_sig_ign_at_start;
 /* Record signal sig as about to be changed.  Async-signal-safe. */
 void noleak_sig_touch(int sig);
 
-/* ---- forklock.c: the fork lock (see the comment there) --------------- */
+/* ---- spawn.c: children that sweep their own table ------------------- */
 
-/* Each lock function returns whether it took the lock; pass that to the
- * matching unlock.  Both are async-signal-safe and never wait unbounded. */
-int noleak_creator_lock(void);
-void noleak_creator_unlock(int took);
-int noleak_spawner_lock(void);
-void noleak_spawner_unlock(int took);
+/* What the child of noleak_spawn is to do with its attributes: the
+ * caller's posix_spawnattr_t read through the public getters (signal sets
+ * as bit s-1), or the shim's own for system(). */
+struct noleak_spawn_attr {
+	short flags;			/* POSIX_SPAWN_* */
+	pid_t pgroup;
+	int policy;
+	struct sched_param param;
+	unsigned long sigdefault;	/* with POSIX_SPAWN_SETSIGDEF */
+	unsigned long sigmask;		/* with POSIX_SPAWN_SETSIGMASK */
+};
 
-/* In the child of fork: nobody else is left to hold either side. */
-void noleak_forklock_child(void);
+enum { NOLEAK_SPAWN_USE_PATH = 1, NOLEAK_SPAWN_TRY_SHELL = 2 };
+
+/* Whether noleak_spawn can carry out actions and attr on this glibc: it
+ * reads the file actions' internal layout (2.34 to 2.42) and knows the
+ * attribute flags up to POSIX_SPAWN_SETSID.  When not, the caller goes
+ * through glibc's own posix_spawn. */
+int noleak_spawn_usable(const posix_spawn_file_actions_t *actions,
+			const posix_spawnattr_t *attr);
+
+/* Read attr (may be NULL) into out. */
+void noleak_spawn_attr_read(const posix_spawnattr_t *attr,
+			    struct noleak_spawn_attr *out);
+
+/* posix_spawn, done by the shim: the child resets signals, applies attr,
+ * sweeps its own copy of the table (keeping named, the keep-list and the
+ * recorded intent; with helper, it takes off the shim's own flags
+ * instead), runs the file actions and execs, with the shim taken out of
+ * envp's LD_PRELOAD when strip is set.  xflags: NOLEAK_SPAWN_*.
+ * Returns 0 and the child's pid in *pid (may be NULL), or an error number;
+ * errno is left as the calls made it.  Nothing in this process's table
+ * changes, and no lock is held. */
+int noleak_spawn(pid_t *pid, const char *file, int xflags,
+		 const posix_spawn_file_actions_t *actions,
+		 const struct noleak_spawn_attr *attr, char *const argv[],
+		 char *const envp[], const struct noleak_fdset *named,
+		 int helper, int strip);
 
 /* ---- raw system calls, for the async-signal-safe zone ---------------- */
 

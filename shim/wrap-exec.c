@@ -1,5 +1,5 @@
 /* wrap-exec.c: fork execve execv execvp execvpe execl execlp execle
- * fexecve execveat system popen posix_spawn posix_spawnp.
+ * fexecve execveat system popen pclose fclose posix_spawn posix_spawnp.
  *
  * Each entry point sweeps stray descriptors before the new program starts.
  * None of them can rely on another: glibc's exec family calls the hidden
@@ -10,8 +10,8 @@
  * The exec family sweeps in the calling process, which is usually the child
  * of fork or vfork, so only the child's descriptors change; an exec in place
  * that fails leaves them marked but open.  system, popen and posix_spawn
- * give us no code in the child, so they sweep the parent: what gets marked
- * there is by definition a descriptor nobody meant to pass on.
+ * give the caller no code in the child, so the shim carries them out itself
+ * (spawn.c) and the sweep happens in the child there too.
  *
  * Before a new program starts, in this order:
  *  - the sweep, keeping what the new program is told about by number (its
@@ -29,10 +29,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The process scope rewrites a child's environment on the stack (an exec
@@ -297,83 +299,349 @@ NOLEAK_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 	return ret;
 }
 
-/* ---- fork, system, popen --------------------------------------------- */
+/* ---- fork -------------------------------------------------------------- */
 
-/* fork copies the descriptor table, so it takes the spawner side of the
- * fork lock (forklock.c) and never sweeps: a child that does not exec
- * (a prefork worker) needs everything, and one that does sweeps then. */
+/* fork copies the descriptor table and never sweeps: a child that does not
+ * exec (a prefork worker) needs everything, and one that does sweeps then,
+ * in its own table. */
+static void system_after_fork(void);
+
 NOLEAK_EXPORT pid_t fork(void)
 {
 	__typeof__(fork) *next = NEXT_BOUND(fork);
-	int took;
 	pid_t pid;
 
 	if (!next)
 		return fail_nosys();
-	took = noleak_spawner_lock();
 	pid = next();
-	if (pid == 0) {
-		noleak_forklock_child();
-		return 0;
-	}
-	noleak_spawner_unlock(took);
+	if (pid == 0)
+		system_after_fork();
 	return pid;
 }
 
-/* system and popen give no access to the child, whose environment is this
- * process's (the shell they start finds itself outside the process scope
- * and stays dormant).  They sweep the parent, keeping what the command
- * names by number, then copy its table into the child: the spawner side of
- * the fork lock keeps a composite creator in another thread from slipping
- * a descriptor in between. */
-static void sweep_for_command(const char *command)
-{
-	struct noleak_fdset named = { 0 };
-	const char *prev = NULL, *prev_end = NULL;
+/* ---- what a child started by system, popen or posix_spawn keeps ------ */
 
-	if (!sweeps())
+/* The jspawnhelper of the JDK is told three descriptor numbers and finds
+ * the parent's pipe ends itself; it marks or closes every descriptor before
+ * it execs the real program (java.base/unix/native/libjava/childproc.c), so
+ * it must get exactly what it would without the shim: in its own table,
+ * the shim's flags come off, and nobody else's child sees that. */
+static int is_fd_closing_helper(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return !strcmp(slash ? slash + 1 : path, "jspawnhelper");
+}
+
+/* Fill named with what a new program is told about (argv, or the words
+ * of a shell command), then report, and say whether the shim's own spawner
+ * is to start it.  When not, the caller goes through glibc: in audit mode
+ * (which changes nothing), or on a glibc whose file actions spawn.c cannot
+ * read, after sweeping this process's own table as a fallback. */
+static int prepare_child(struct noleak_fdset *named, char *const argv[],
+			 const char *command, char *const envp[],
+			 const char *program,
+			 const posix_spawn_file_actions_t *actions,
+			 const posix_spawnattr_t *attr)
+{
+	const char *prev = NULL, *prev_end = NULL;
+	int usable;
+
+	if (argv)
+		noleak_fds_in_args(argv, named);
+	else
+		noleak_fds_in_words(command, named, &prev, &prev_end);
+	/* The child's pid is not known yet: LISTEN_PID is not checked. */
+	noleak_fds_in_env(envp, 0, named);
+	usable = !noleak_audit && noleak_spawn_usable(actions, attr);
+	if (usable) {
+		struct noleak_fdset jobserver = { 0 };
+
+		noleak_fds_in_makeflags(envp, &jobserver);
+		noleak_keep_pipes(&jobserver, named);
+		noleak_keep_resources(&noleak_config.keep, named);
+		if (noleak_log_set)
+			noleak_sweep_audit(&noleak_config.keep, named,
+					   noleak_config.name, noleak_config.self,
+					   program, 1);
+	} else {
+		sweep_named(named, envp, program);
+	}
+	return usable;
+}
+
+/* With NOLEAK_SIGNALS=restore, the child gets the dispositions and mask
+ * the process started with; the caller's own attributes win. */
+static void restore_in_child(struct noleak_spawn_attr *a)
+{
+	unsigned long reset;
+
+	if (noleak_dormant || !noleak_config.restore_signals)
 		return;
-	noleak_fds_in_words(command, &named, &prev, &prev_end);
-	noleak_fds_in_env(environ, 0, &named);
-	sweep_named(&named, environ, command);
+	reset = noleak_sig_ignored_since_start();
+	if (reset) {
+		if (!(a->flags & POSIX_SPAWN_SETSIGDEF))
+			a->sigdefault = 0;
+		a->sigdefault |= reset;
+		a->flags |= POSIX_SPAWN_SETSIGDEF;
+	}
+	if (!(a->flags & POSIX_SPAWN_SETSIGMASK)) {
+		a->sigmask = noleak_config.mask_at_start;
+		a->flags |= POSIX_SPAWN_SETSIGMASK;
+	}
+}
+
+/* ---- system ------------------------------------------------------------ */
+
+/* While any thread is in system(), SIGINT and SIGQUIT are ignored; the
+ * first to enter saves them and the last to leave puts them back
+ * (sysdeps/posix/system.c).  The shim changes them with raw calls, so its
+ * own changes are never taken for the program's. */
+static pthread_mutex_t system_lock = PTHREAD_MUTEX_INITIALIZER;
+static int system_refs;
+static struct kernel_sigaction system_intr, system_quit;
+
+static void system_after_fork(void)
+{
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+
+	system_lock = fresh;
+	system_refs = 0;
+}
+
+static void set_action(int sig, const struct kernel_sigaction *act,
+		       struct kernel_sigaction *old)
+{
+	noleak_raw(SYS_rt_sigaction, sig, (long)act, (long)old, 8, 0);
+}
+
+static int shim_system(const char *command, const struct noleak_fdset *named)
+{
+	static const struct kernel_sigaction ign = { (void *)SIG_IGN, 0, NULL, 0 };
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
+	unsigned long chld = 1UL << (SIGCHLD - 1), omask = 0;
+	struct noleak_spawn_attr a = { 0 };
+	int status = -1, err, saved;
+	pid_t pid, got;
+
+	pthread_mutex_lock(&system_lock);
+	if (system_refs++ == 0) {
+		set_action(SIGINT, &ign, &system_intr);
+		set_action(SIGQUIT, &ign, &system_quit);
+	}
+	if (system_intr.handler != (void *)SIG_IGN)
+		a.sigdefault |= 1UL << (SIGINT - 1);
+	if (system_quit.handler != (void *)SIG_IGN)
+		a.sigdefault |= 1UL << (SIGQUIT - 1);
+	pthread_mutex_unlock(&system_lock);
+	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&chld, (long)&omask, 8, 0);
+	a.flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+	a.sigmask = omask;
+	restore_in_child(&a);
+
+	err = noleak_spawn(&pid, "/bin/sh", 0, NULL, &a, argv, environ, named,
+			   0, strip_preload(1));
+	if (err == 0) {
+		do
+			got = waitpid(pid, &status, 0);
+		while (got < 0 && errno == EINTR);
+		if (got != pid)
+			status = -1;
+	} else {
+		/* POSIX: as if the shell had exited with 127. */
+		status = 127 << 8;
+	}
+	saved = errno;
+	pthread_mutex_lock(&system_lock);
+	if (--system_refs == 0) {
+		set_action(SIGINT, &system_intr, NULL);
+		set_action(SIGQUIT, &system_quit, NULL);
+	}
+	pthread_mutex_unlock(&system_lock);
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&omask, 0, 8, 0);
+	errno = err ? err : saved;
+	return status;
 }
 
 NOLEAK_EXPORT int system(const char *command)
 {
 	__typeof__(system) *next = NEXT_BOUND(system);
-	int took, ret;
+	struct noleak_fdset named = { 0 };
 
 	if (!next)
 		return fail_nosys();
-	if (!command)		/* system(NULL) only asks for a shell */
+	/* system(NULL) only asks whether there is a shell. */
+	if (!command || !sweeps() ||
+	    !prepare_child(&named, NULL, command, environ, command, NULL, NULL))
 		return next(command);
-	took = noleak_spawner_lock();
-	sweep_for_command(command);
-	ret = next(command);
-	noleak_spawner_unlock(took);
-	return ret;
+	return shim_system(command, &named);
 }
 
-/* popen clears close-on-exec on its end of the pipe unless the mode has 'e'
- * (libio/iopopen.c), so later children would inherit it: 'e' is added. */
+/* ---- popen and pclose ---------------------------------------------------- */
+
+/* The streams popen made and their children, for pclose (and fclose,
+ * which glibc makes wait for a popen stream too).  Slots are claimed and
+ * released with atomics: popen may run in a child of fork. */
+enum { POPEN_MAX = 256 };
+static struct {
+	FILE *stream;	/* NULL: free; POPEN_CLAIMED: being filled */
+	pid_t pid;
+} popened[POPEN_MAX];
+static int popen_live;
+#define POPEN_CLAIMED ((FILE *)1)
+
+static int popen_claim(void)
+{
+	for (int i = 0; i < POPEN_MAX; i++) {
+		FILE *free_slot = NULL;
+
+		if (__atomic_compare_exchange_n(&popened[i].stream, &free_slot,
+						POPEN_CLAIMED, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			__atomic_fetch_add(&popen_live, 1, __ATOMIC_RELAXED);
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void popen_release(int i)
+{
+	__atomic_store_n(&popened[i].stream, NULL, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&popen_live, 1, __ATOMIC_RELAXED);
+}
+
+/* Take f's slot; the child's pid, or -1 when f is not a stream of ours. */
+static pid_t popen_take(FILE *f)
+{
+	if (!f || !__atomic_load_n(&popen_live, __ATOMIC_RELAXED))
+		return -1;
+	for (int i = 0; i < POPEN_MAX; i++) {
+		FILE *mine = f;
+
+		if (__atomic_load_n(&popened[i].stream, __ATOMIC_ACQUIRE) == f &&
+		    __atomic_compare_exchange_n(&popened[i].stream, &mine,
+						POPEN_CLAIMED, 0,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			pid_t pid = popened[i].pid;
+
+			popen_release(i);
+			return pid;
+		}
+	}
+	return -1;
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+	pid_t got;
+
+	do
+		got = waitpid(pid, &status, 0);
+	while (got < 0 && errno == EINTR);
+	return got == pid ? status : -1;
+}
+
+/* popen as glibc does it (libio/iopopen.c): a pipe made close-on-exec, the
+ * child's end moved onto 0 or 1 by a file action, /bin/sh -c COMMAND.
+ * The parent's end stays close-on-exec (the shim's own flag when the mode
+ * has no 'e'), so no later child inherits it: glibc would clear it. */
+static FILE *shim_popen(const char *command, const char *mode,
+			const struct noleak_fdset *named)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
+	int rd = 0, wr = 0, cloexec = 0, fds[2], mine, theirs, std, slot, err;
+	posix_spawn_file_actions_t fa;
+	struct noleak_spawn_attr a = { 0 };
+	FILE *f;
+	pid_t pid;
+
+	for (const char *m = mode; *m; m++) {
+		if (*m == 'r')
+			rd = 1;
+		else if (*m == 'w')
+			wr = 1;
+		else if (*m == 'e')
+			cloexec = 1;
+		else
+			rd = wr = 1;	/* an unknown letter: EINVAL below */
+	}
+	if (rd == wr) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (noleak_raw_result(noleak_raw(SYS_pipe2, (long)fds, O_CLOEXEC, 0, 0, 0)) < 0)
+		return NULL;
+	mine = rd ? fds[0] : fds[1];
+	theirs = rd ? fds[1] : fds[0];
+	std = rd ? 1 : 0;
+	if (theirs == std) {	/* must not be the number it is moved onto */
+		long moved = noleak_raw(SYS_fcntl, theirs, F_DUPFD_CLOEXEC, 3, 0, 0);
+
+		noleak_raw(SYS_close, theirs, 0, 0, 0, 0);
+		if (moved < 0) {
+			noleak_raw(SYS_close, mine, 0, 0, 0, 0);
+			errno = (int)-moved;
+			return NULL;
+		}
+		theirs = (int)moved;
+	}
+	slot = popen_claim();
+	err = slot < 0 ? EMFILE : posix_spawn_file_actions_init(&fa);
+	if (!err) {
+		err = posix_spawn_file_actions_adddup2(&fa, theirs, std);
+		restore_in_child(&a);
+		if (!err)
+			err = noleak_spawn(&pid, "/bin/sh", 0, &fa, &a, argv,
+					   environ, named, 0, strip_preload(1));
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	noleak_raw(SYS_close, theirs, 0, 0, 0, 0);
+	if (err) {
+		noleak_raw(SYS_close, mine, 0, 0, 0, 0);
+		if (slot >= 0)
+			popen_release(slot);
+		errno = err == EMFILE ? EMFILE : ENOMEM;	/* glibc: ENOMEM */
+		return NULL;
+	}
+	noleak_created(mine, !cloexec);
+	f = fdopen(mine, rd ? "r" : "w");
+	if (!f) {
+		err = errno;
+		noleak_raw(SYS_close, mine, 0, 0, 0, 0);
+		wait_child(pid);
+		popen_release(slot);
+		errno = err;
+		return NULL;
+	}
+	popened[slot].pid = pid;
+	__atomic_store_n(&popened[slot].stream, f, __ATOMIC_RELEASE);
+	return f;
+}
+
 NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 {
 	NOLEAK_SITE(popen);
 	__typeof__(popen) *next = NEXT_BOUND(popen);
+	struct noleak_fdset named = { 0 };
+	const char *m;
 	char buf[16];
-	const char *m = noleak_dormant ? mode
-				       : noleak_mode_cloexec(mode, buf, sizeof(buf));
 	FILE *f;
-	int took;
 
 	if (!next) {
 		errno = ENOSYS;
 		return NULL;
 	}
-	took = noleak_spawner_lock();
-	sweep_for_command(command);
+	if (!sweeps())
+		return next(command, mode);
+	if (prepare_child(&named, NULL, command, environ, command, NULL, NULL))
+		return shim_popen(command, mode, &named);
+	/* Through glibc, which clears close-on-exec on its end of the pipe
+	 * unless the mode has 'e': 'e' is added. */
+	m = noleak_audit ? mode : noleak_mode_cloexec(mode, buf, sizeof(buf));
 	f = next(command, m);
-	noleak_spawner_unlock(took);
 	if (f) {
 		int saved = errno;
 
@@ -383,90 +651,73 @@ NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 	return f;
 }
 
+NOLEAK_EXPORT int pclose(FILE *f)
+{
+	__typeof__(pclose) *next;
+	pid_t pid = popen_take(f);
+
+	if (pid > 0) {
+		fclose(f);
+		return wait_child(pid);
+	}
+	next = NEXT_BOUND(pclose);
+	if (!next)
+		return fail_nosys();
+	return next(f);
+}
+
+/* glibc's own fclose, exported under its old name: for a call made while
+ * this thread is still binding the next symbols. */
+extern int _IO_fclose(FILE *f);
+
+/* glibc's fclose of a popen stream waits for its child (libio/iopopen.c,
+ * _IO_new_proc_close): so does the shim's, for its own streams. */
+NOLEAK_EXPORT int fclose(FILE *f)
+{
+	__typeof__(fclose) *next = NEXT(fclose);
+	pid_t pid = popen_take(f);
+	int ret;
+
+	if (!next)	/* still binding: glibc's own */
+		next = _IO_fclose;
+	ret = next(f);
+	if (pid > 0) {
+		int saved = errno;
+
+		wait_child(pid);
+		errno = saved;
+	}
+	return ret;
+}
+
 /* ---- posix_spawn ----------------------------------------------------- */
 
 typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *,
 		     const posix_spawnattr_t *, char *const[], char *const[]);
 
-/* The child's signals, given through the attributes: the caller's own
- * settings win, ours fill in what it left alone. */
-static const posix_spawnattr_t *spawn_signals(const posix_spawnattr_t *attr,
-					      posix_spawnattr_t *mine)
-{
-	unsigned long reset;
-	short flags = 0;
-	sigset_t set;
-
-	if (noleak_dormant || !noleak_config.restore_signals)
-		return attr;
-	reset = noleak_sig_ignored_since_start();
-	if (attr)
-		*mine = *attr;	/* plain data in glibc: flags, sets, policy */
-	else
-		posix_spawnattr_init(mine);
-	posix_spawnattr_getflags(mine, &flags);
-	if (reset) {
-		if (flags & POSIX_SPAWN_SETSIGDEF)
-			posix_spawnattr_getsigdefault(mine, &set);
-		else
-			sigemptyset(&set);
-		for (int sig = 1; sig <= 64; sig++)
-			if ((reset >> (sig - 1)) & 1)
-				sigaddset(&set, sig);
-		posix_spawnattr_setsigdefault(mine, &set);
-		flags |= POSIX_SPAWN_SETSIGDEF;
-	}
-	if (!(flags & POSIX_SPAWN_SETSIGMASK)) {
-		sigemptyset(&set);
-		for (int sig = 1; sig <= 64; sig++)
-			if ((noleak_config.mask_at_start >> (sig - 1)) & 1)
-				sigaddset(&set, sig);
-		posix_spawnattr_setsigmask(mine, &set);
-		flags |= POSIX_SPAWN_SETSIGMASK;
-	}
-	posix_spawnattr_setflags(mine, flags);
-	return mine;
-}
-
-/* The JDK starts every process through its jspawnhelper, telling it three
- * descriptor numbers and expecting it to find (and close) more: the
- * parent's ends of its pipes.  The helper marks or closes every
- * descriptor itself before it execs the real program
- * (java.base/unix/native/libjava/childproc.c), so it gets exactly what it
- * would get without the shim. */
-static int is_fd_closing_helper(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return !strcmp(slash ? slash + 1 : path, "jspawnhelper");
-}
-
-static int do_spawn(spawn_fn *next, pid_t *pid, const char *path,
+static int do_spawn(spawn_fn *next, int xflags, pid_t *pid, const char *path,
 		    const posix_spawn_file_actions_t *actions,
 		    const posix_spawnattr_t *attr, char *const argv[],
 		    char *const envp[])
 {
-	unsigned long undo[NOLEAK_ADDED_MAX / (8 * sizeof(unsigned long))];
-	posix_spawnattr_t mine;
-	int took, ret, helper;
+	struct noleak_fdset named = { 0 };
+	struct noleak_spawn_attr a;
+	int helper;
 
 	if (!next)
 		return ENOSYS;	/* posix_spawn returns the error number */
-	took = noleak_spawner_lock();
-	helper = !noleak_dormant && is_fd_closing_helper(path);
-	if (helper)
-		noleak_added_clear_all(undo);
-	else	/* the child's pid is not known: LISTEN_PID is not checked */
-		noleak_exec_sweep(argv, envp, -1, 0);
-	{
+	if (!sweeps())
+		return next(pid, path, actions, attr, argv, envp);
+	helper = is_fd_closing_helper(path);
+	if (!prepare_child(&named, argv, NULL, envp,
+			   argv && argv[0] ? argv[0] : path, actions, attr)) {
 		NEW_ENV(envp, env, 1);
-		ret = next(pid, path, actions, spawn_signals(attr, &mine),
-			   argv, env);
+		return next(pid, path, actions, attr, argv, env);
 	}
-	if (helper)
-		noleak_added_restore(undo);
-	noleak_spawner_unlock(took);
-	return ret;
+	noleak_spawn_attr_read(attr, &a);
+	restore_in_child(&a);
+	return noleak_spawn(pid, path, xflags, actions, &a, argv, envp, &named,
+			    helper, strip_preload(1));
 }
 
 /* Where glibc has two versions of posix_spawn and posix_spawnp (x86_64:
@@ -490,7 +741,7 @@ NOLEAK_EXPORT int SPAWN_NAME(posix_spawn, default)(pid_t *pid, const char *path,
 	const posix_spawn_file_actions_t *actions,
 	const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	return do_spawn(NEXT_BOUND(posix_spawn), pid, path, actions, attr,
+	return do_spawn(NEXT_BOUND(posix_spawn), 0, pid, path, actions, attr,
 			argv, envp);
 }
 
@@ -498,8 +749,8 @@ NOLEAK_EXPORT int SPAWN_NAME(posix_spawnp, default)(pid_t *pid,
 	const char *file, const posix_spawn_file_actions_t *actions,
 	const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	return do_spawn(NEXT_BOUND(posix_spawnp), pid, file, actions, attr,
-			argv, envp);
+	return do_spawn(NEXT_BOUND(posix_spawnp), NOLEAK_SPAWN_USE_PATH, pid,
+			file, actions, attr, argv, envp);
 }
 
 #ifdef NOLEAK_SPAWN_COMPAT
@@ -508,8 +759,8 @@ NOLEAK_EXPORT int noleak_posix_spawn_compat(pid_t *pid, const char *path,
 	const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	noleak_next_bind();
-	return do_spawn(NEXT(posix_spawn_compat), pid, path, actions, attr,
-			argv, envp);
+	return do_spawn(NEXT(posix_spawn_compat), NOLEAK_SPAWN_TRY_SHELL, pid,
+			path, actions, attr, argv, envp);
 }
 
 NOLEAK_EXPORT int noleak_posix_spawnp_compat(pid_t *pid, const char *file,
@@ -517,7 +768,8 @@ NOLEAK_EXPORT int noleak_posix_spawnp_compat(pid_t *pid, const char *file,
 	const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	noleak_next_bind();
-	return do_spawn(NEXT(posix_spawnp_compat), pid, file, actions, attr,
-			argv, envp);
+	return do_spawn(NEXT(posix_spawnp_compat),
+			NOLEAK_SPAWN_USE_PATH | NOLEAK_SPAWN_TRY_SHELL, pid, file,
+			actions, attr, argv, envp);
 }
 #endif

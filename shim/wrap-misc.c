@@ -5,8 +5,10 @@
  * Each has an atomic close-on-exec flag (EPOLL_CLOEXEC, EFD_CLOEXEC, ...),
  * and the forms without flags become the forms with them, except openpty
  * and forkpty: glibc opens the slave with no way to ask for close-on-exec
- * (login/openpty.c), so they run under the creator side of the fork lock
- * and their descriptors are marked before it is released.
+ * (login/openpty.c), so their descriptors are marked as soon as the call
+ * returns.  No lock is needed for the moment in between: every child that
+ * copies the table then sweeps it in its own table before it execs (the
+ * exec family in the child of fork or vfork, spawn.c for the others).
  *
  * Already close-on-exec in glibc, so not wrapped: opendir, shm_open,
  * pidfd_open, pidfd_getfd, mq_open (tests/check_preload.c checks). */
@@ -161,7 +163,7 @@ NOLEAK_EXPORT int openpty(int *master, int *slave, char *name,
 {
 	NOLEAK_SITE(openpty);
 	__typeof__(openpty) *next = NEXT_BOUND(openpty);
-	int took, ret, saved = errno;
+	int ret, saved = errno;
 
 	if (!next) {
 		errno = ENOSYS;
@@ -169,26 +171,24 @@ NOLEAK_EXPORT int openpty(int *master, int *slave, char *name,
 	}
 	if (noleak_dormant)
 		return next(master, slave, name, termp, winp);
-	took = noleak_creator_lock();
 	ret = next(master, slave, name, termp, winp);
 	if (ret == 0) {
 		noleak_mark_created(*master);
 		noleak_mark_created(*slave);
 		errno = saved;
 	}
-	noleak_creator_unlock(took);
 	return ret;
 }
 
-/* forkpty forks through glibc's internal __fork (login/forkpty.c): the
- * child comes back here holding a copy of the lock, which it drops. */
+/* forkpty forks through glibc's internal __fork (login/forkpty.c); the
+ * child's pty is its standard input, output and error, left as they are. */
 NOLEAK_EXPORT pid_t forkpty(int *master, char *name,
 			    const struct termios *termp,
 			    const struct winsize *winp)
 {
 	NOLEAK_SITE(forkpty);
 	__typeof__(forkpty) *next = NEXT_BOUND(forkpty);
-	int took, saved = errno;
+	int saved = errno;
 	pid_t pid;
 
 	if (!next) {
@@ -197,16 +197,10 @@ NOLEAK_EXPORT pid_t forkpty(int *master, char *name,
 	}
 	if (noleak_dormant)
 		return next(master, name, termp, winp);
-	took = noleak_creator_lock();
 	pid = next(master, name, termp, winp);
-	if (pid == 0) {
-		noleak_forklock_child();
-		return 0;
-	}
 	if (pid > 0) {
 		noleak_mark_created(*master);
 		errno = saved;
 	}
-	noleak_creator_unlock(took);
 	return pid;
 }

@@ -89,11 +89,12 @@ NOLEAK_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
  * (sysdeps/unix/sysv/linux/gentempfd.c, stdio-common/tmpfile.c).  The same
  * thing is done here atomically: an unnamed O_TMPFILE file in P_tmpdir,
  * opened close-on-exec, wrapped with fdopen(fd, "w+b") as glibc does.  Where
- * the file system refuses O_TMPFILE, glibc's own tmpfile runs under the
- * creator side of the fork lock and its descriptor is marked at once. */
+ * the file system refuses O_TMPFILE, glibc's own tmpfile runs and its
+ * descriptor is marked at once: a child that copies the table in between
+ * sweeps it in its own table before it execs (spawn.c). */
 static FILE *do_tmpfile(__typeof__(tmpfile) *next)
 {
-	int saved = errno, fd, took;
+	int saved = errno, fd;
 	FILE *f;
 
 	if (noleak_dormant)
@@ -113,13 +114,11 @@ static FILE *do_tmpfile(__typeof__(tmpfile) *next)
 		errno = ENOSYS;
 		return NULL;
 	}
-	took = noleak_creator_lock();
 	f = next();
 	if (f) {
 		noleak_mark_created(fileno(f));
 		errno = saved;
 	}
-	noleak_creator_unlock(took);
 	return f;
 }
 

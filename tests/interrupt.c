@@ -227,7 +227,7 @@ static void *worker(void *arg)
 		pid_t pid;
 
 		switch (id) {
-		case 0:	/* openpty holds the creator side of the fork lock */
+		case 0:	/* openpty creates, then the shim marks */
 			fd = open("/etc/hostname", O_RDONLY);
 			if (fd >= 0)
 				close(fd);

@@ -25,7 +25,7 @@
  *                               sigaction or syscall), start sigcheck
  *   probe sigcheck              report system("true") and dispositions
  *   probe lock-hazards          fork from an atfork handler and a signal
- *                               handler while the fork lock may be held
+ *                               handler in the middle of openpty
  *   probe report                print "inherited ..." and exit
  *   probe say WORD              write WORD to standard output
  *   probe stdio                 the daemonize idiom, then report fds 0-2
@@ -692,9 +692,9 @@ static int program_cloexec(const char *how)
 	return 0;
 }
 
-/* A pthread_atfork prepare handler runs inside fork, which holds the
- * spawner side of the fork lock; openpty and tmpfile there want the creator
- * side.  Neither may wait for the other. */
+/* A pthread_atfork prepare handler runs inside fork and calls the
+ * composites (openpty, tmpfile): nothing may wait there.  (The shim once
+ * had a fork lock that made this a hazard.) */
 static void prepare(void)
 {
 	int m, s;
@@ -734,7 +734,7 @@ static int lock_hazards(void)
 	printf("atfork ok\n");
 
 	/* A timer signal whose handler forks, while the main thread loops
-	 * through openpty, which holds the creator side.  (Nothing here may
+	 * through openpty.  (Nothing here may
 	 * allocate: glibc's fork in a handler that interrupted malloc
 	 * deadlocks on its own, shim or not.) */
 	signal(SIGALRM, on_alarm);
