@@ -237,23 +237,12 @@ static void record_library(void)
 	snprintf(noleak_config.libbase, sizeof(noleak_config.libbase), "%s", base);
 }
 
-static void keep_inherited(int fd, void *ctx)
-{
-	int flags;
-
-	if (fd < 3)
-		return;
-	flags = noleak_raw_getfd(fd);
-	if (flags >= 0 && !(flags & FD_CLOEXEC))
-		noleak_intent_keep(fd);
-}
-
 /* Whatever reached this process inheritable was passed on purpose by
  * whoever started it (a supervisor's sockets, a shell's "3<file"): record
- * it, so that passing it on is not taken for a leak. */
+ * it, however many, so that passing it on is not taken for a leak. */
 static void record_inherited(void)
 {
-	noleak_fd_each(keep_inherited, NULL, STARTUP_SCAN_CAP);
+	noleak_inherited_record(STARTUP_SCAN_CAP);
 }
 
 void noleak_init(void)
