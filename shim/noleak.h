@@ -188,6 +188,18 @@ void noleak_fds_in_makeflags(char *const *envp, struct noleak_fdset *set);
 
 int noleak_fdset_has(const struct noleak_fdset *set, int fd);
 
+/* The hand-over variables as the process found them at start (a digest of
+ * each value; 0 when unset).  When noleak_handover_start points to one
+ * (under secure execution), noleak_fds_in_env and noleak_fds_in_makeflags
+ * count a variable only if the program set it itself: absent at start, or
+ * with another value now.  LISTEN_PID only narrows, so it always counts. */
+enum { NOLEAK_HANDOVER_VARS = 8 };
+struct noleak_handover {
+	unsigned long long digest[NOLEAK_HANDOVER_VARS];
+};
+void noleak_handover_record(char *const *envp, struct noleak_handover *start);
+extern const struct noleak_handover *noleak_handover_start;
+
 /* Copy envp into out (capacity max, NULL-terminated), with every
  * LD_PRELOAD entry whose file name is base taken out, the others kept in
  * order; the rewritten LD_PRELOAD goes in buf (of size len), and is dropped
@@ -352,13 +364,16 @@ enum noleak_sweep_how {
 	NOLEAK_SWEEP_LOOP = 3,		/* bounded loop over every number */
 };
 
+/* Set at start-up under secure execution (AT_SECURE: setuid, setgid, file
+ * capabilities).  The sweep then never takes a close-on-exec flag off. */
+extern int noleak_secure;
 
 /* Mark close-on-exec every descriptor >= 3 the program did not mean to
  * pass: all but those in keep (may be NULL), the recorded intent, and the
  * descriptors in named (may be NULL: those the new program is told about,
  * and the fd of fexecve).  Never closes anything.  Kept and named
  * descriptors whose close-on-exec the shim added, and that still hold the
- * file it added it on, get it cleared.  Uses a
+ * file it added it on, get it cleared (never under noleak_secure).  Uses a
  * few hundred bytes of stack, whatever the sizes of keep, named and the
  * intent records; costs O(kept x sources) steps, not O(RLIMIT_NOFILE).
  * errno is untouched.  Returns how it swept. */

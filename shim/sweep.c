@@ -46,6 +46,8 @@ enum { LOOP_CAP = 1 << 20, REPORT_SCAN_CAP = 4096 };
 int noleak_have_close_range;
 static int warned_cap;
 
+int noleak_secure;
+
 /* What must not be marked, read where it lies: the keep-list's ranges, the
  * descriptors the new program is told about, and the recorded intent.
  * Nothing is copied, so the sweep's stack does not grow with any of them. */
@@ -348,10 +350,14 @@ void noleak_locked_fds(struct noleak_fdset *set)
 }
 
 /* Take off close-on-exec the shim added on what keep and named name by
- * number. */
+ * number.  Never under secure execution: there the keep-list, the command
+ * line and the hand-over variables all come from whoever started the
+ * program. */
 static void unmark_named(const struct noleak_keep *keep,
 			 const struct noleak_fdset *named)
 {
+	if (noleak_secure)
+		return;
 	for (size_t i = 0; keep && i < keep->n; i++)
 		unmark_added(keep->range[i].lo, keep->range[i].hi);
 	for (size_t i = 0; named && i < named->n; i++)

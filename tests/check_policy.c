@@ -320,6 +320,28 @@ START_TEST(intent_overflow_keeps_sweeping)
 }
 END_TEST
 
+/* Under secure execution a hand-over variable counts only if the program
+ * set or changed it itself. */
+START_TEST(handover_inherited_is_ignored)
+{
+	char *start[] = { "LISTEN_FDS=1", "NGINX=5;", "MAKEFLAGS= --jobserver-auth=7,8", NULL };
+	char *same[] = { "LISTEN_FDS=1", "NGINX=5;", "MAKEFLAGS= --jobserver-auth=7,8", NULL };
+	char *changed[] = { "LISTEN_FDS=2", "NGINX=5;", "UNICORN_FD=9", NULL };
+	struct noleak_handover h;
+	struct noleak_fdset set = { 0 };
+
+	noleak_handover_record(start, &h);
+	noleak_handover_start = &h;
+	noleak_fds_in_env(same, 0, &set);
+	noleak_fds_in_makeflags(same, &set);
+	ck_assert_uint_eq(set.n, 0);
+	noleak_fds_in_env(changed, 0, &set);
+	noleak_handover_start = NULL;
+	ck_assert_uint_eq(set.n, 3);	/* 3 and 4 (changed), 9 (new) */
+	ck_assert(noleak_fdset_has(&set, 4) && noleak_fdset_has(&set, 9));
+	ck_assert(!noleak_fdset_has(&set, 5));
+}
+END_TEST
 
 /* The sweep marks strays, keeps what it is told to, and closes nothing. */
 START_TEST(sweep_marks_and_keeps)
@@ -627,6 +649,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, intent_table_reuses_stale_slots);
 	tcase_add_test(tc, added_bits);
 	tcase_add_test(tc, intent_overflow_keeps_sweeping);
+	tcase_add_test(tc, handover_inherited_is_ignored);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("named");
