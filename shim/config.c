@@ -159,6 +159,7 @@ static void read_environment(void)
 	static const char *const scopes[] = { "process", "tree", NULL };
 	static const char *const signals[] = { "restore", "keep", NULL };
 	static const char *const modes[] = { "enforce", "audit", "off", NULL };
+	static struct noleak_handover handover;
 	const char *keep = getenv("NOLEAK_KEEP");
 	const char *owner = getenv("_NOLEAK_PID");
 	long pid = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
@@ -169,6 +170,37 @@ static void read_environment(void)
 	noleak_config.scope = choice("NOLEAK_SCOPE", scopes, NOLEAK_SCOPE_PROCESS);
 	noleak_config.restore_signals = choice("NOLEAK_SIGNALS", signals, 0) == 0;
 	noleak_config.mode = choice("NOLEAK_MODE", modes, NOLEAK_MODE_ENFORCE);
+
+	/* Under secure execution (setuid, setgid, file capabilities) the
+	 * environment and argv[0] belong to whoever started the program, who
+	 * must not be able to widen what reaches its children: no keep-list,
+	 * no mode but enforce, no owner but this process (a foreign one would
+	 * make it dormant), no shell exemption by name, and hand-over
+	 * variables only as the program itself sets them.  One line says
+	 * what was ignored, naming variables, never echoing values. */
+	if (getauxval(AT_SECURE)) {
+		int ignored = (keep != NULL) |
+			      (noleak_config.mode != NOLEAK_MODE_ENFORCE) << 1;
+
+		noleak_secure = 1;
+		noleak_handover_record(environ, &handover);
+		noleak_handover_start = &handover;
+		keep = NULL;
+		owner = NULL;
+		noleak_config.mode = NOLEAK_MODE_ENFORCE;
+		if (ignored) {
+			struct noleak_line l;
+
+			noleak_line_begin(&l);
+			noleak_line_str(&l, ignored == 1 ? "NOLEAK_KEEP: ignored" :
+					ignored == 2 ? "NOLEAK_MODE: ignored" :
+					"NOLEAK_KEEP, NOLEAK_MODE: ignored");
+			noleak_line_str(&l, ": a setuid or setcap program takes "
+					"nothing from its environment that would "
+					"pass more to its children");
+			noleak_line_emit(&l);
+		}
+	}
 
 	/* The process the shim was given to: named by the noleak wrapper
 	 * (it execs the daemon, so the pid carries over), or this one. */
@@ -203,7 +235,7 @@ static void read_environment(void)
 
 	noleak_dormant = (noleak_config.scope == NOLEAK_SCOPE_PROCESS &&
 			  pid != noleak_config.owner) ||
-			 is_shell(program_invocation_short_name);
+			 (!noleak_secure && is_shell(program_invocation_short_name));
 	/* Audit changes nothing either: it only says, at each exec, what
 	 * enforce would have stopped. */
 	noleak_audit = !noleak_dormant && noleak_config.mode == NOLEAK_MODE_AUDIT;
@@ -237,23 +269,12 @@ static void record_library(void)
 	snprintf(noleak_config.libbase, sizeof(noleak_config.libbase), "%s", base);
 }
 
-static void keep_inherited(int fd, void *ctx)
-{
-	int flags;
-
-	if (fd < 3)
-		return;
-	flags = noleak_raw_getfd(fd);
-	if (flags >= 0 && !(flags & FD_CLOEXEC))
-		noleak_intent_keep(fd);
-}
-
 /* Whatever reached this process inheritable was passed on purpose by
  * whoever started it (a supervisor's sockets, a shell's "3<file"): record
- * it, so that passing it on is not taken for a leak. */
+ * it, however many, so that passing it on is not taken for a leak. */
 static void record_inherited(void)
 {
-	noleak_fd_each(keep_inherited, NULL, STARTUP_SCAN_CAP);
+	noleak_inherited_record(STARTUP_SCAN_CAP);
 }
 
 void noleak_init(void)

@@ -188,6 +188,18 @@ void noleak_fds_in_makeflags(char *const *envp, struct noleak_fdset *set);
 
 int noleak_fdset_has(const struct noleak_fdset *set, int fd);
 
+/* The hand-over variables as the process found them at start (a digest of
+ * each value; 0 when unset).  When noleak_handover_start points to one
+ * (under secure execution), noleak_fds_in_env and noleak_fds_in_makeflags
+ * count a variable only if the program set it itself: absent at start, or
+ * with another value now.  LISTEN_PID only narrows, so it always counts. */
+enum { NOLEAK_HANDOVER_VARS = 8 };
+struct noleak_handover {
+	unsigned long long digest[NOLEAK_HANDOVER_VARS];
+};
+void noleak_handover_record(char *const *envp, struct noleak_handover *start);
+extern const struct noleak_handover *noleak_handover_start;
+
 /* Copy envp into out (capacity max, NULL-terminated), with every
  * LD_PRELOAD entry whose file name is base taken out, the others kept in
  * order; the rewritten LD_PRELOAD goes in buf (of size len), and is dropped
@@ -258,23 +270,39 @@ void noleak_init(void);
 /* ---- intent.c: what the program said about inheritance --------------- */
 
 /* The program made fd inheritable on purpose (F_SETFD without FD_CLOEXEC,
- * FIONCLEX, dup2 or dup3 onto it), or fd was open and inheritable when the
- * process started.  Remembers the file's identity so that a later, invisible
- * close and reuse of the number is not mistaken for the same intent. */
+ * FIONCLEX, dup2 or dup3 onto it).  Remembers the file's identity so that a
+ * later, invisible close and reuse of the number is not mistaken for the
+ * same intent.  Past NOLEAK_INTENT_MAX live entries, intent is kept by
+ * number only (below NOLEAK_ADDED_MAX), then lost from that number up. */
 void noleak_intent_keep(int fd);
 
 /* The program set close-on-exec on fd itself: forget any intent. */
 void noleak_intent_drop(int fd);
 
-/* Fill fds (capacity max) with the numbers whose recorded intent still
- * matches the open file; returns how many.  Sets *overflow when intent was
- * lost because the table was full. */
-NOLEAK_ASYNC_SAFE size_t noleak_intent_collect(int *fds, size_t max, int *overflow);
+/* Record, once, every descriptor open and inheritable now (at start-up),
+ * with its file's identity, in memory mapped for exactly that many; cap
+ * bounds the numbers tried when /proc is missing.  Not async-signal-safe. */
+void noleak_inherited_record(long cap);
+
+/* Fill fds (capacity max) with the numbers whose entry in the intent table
+ * (not the inherited list) still matches the open file; returns how many.
+ * Sets *lost when intent was lost for numbers beyond any record. */
+NOLEAK_ASYNC_SAFE size_t noleak_intent_collect(int *fds, size_t max, int *lost);
+
+/* Whether fd (>= 3) is inheritable by intent: inherited at start-up or made
+ * so by the program, and still the same file. */
+NOLEAK_ASYNC_SAFE int noleak_intent_has(int fd);
+
+/* The lowest number >= from kept by intent, or -1; *hi gets the last number
+ * of the run it starts (itself, or INT_MAX where intent was lost).  Stack
+ * only; one fstat per candidate checked. */
+NOLEAK_ASYNC_SAFE int noleak_intent_next(int from, int *hi);
 
 enum { NOLEAK_INTENT_MAX = 256, NOLEAK_ADDED_MAX = 65536 };
 
-/* Record whether the shim, not the program, put close-on-exec on a new fd:
- * only such a flag may ever be undone by the shim. */
+/* Record whether the shim, not the program, put close-on-exec on a new fd
+ * (with the identity of its file): only such a flag may ever be undone by
+ * the shim, and only while fd still holds that file. */
 void noleak_added_set(int fd, int added);
 NOLEAK_ASYNC_SAFE int noleak_added_test(int fd);
 
@@ -333,15 +361,21 @@ enum noleak_sweep_how {
 	NOLEAK_SWEEP_CLOSE_RANGE = 1,	/* close_range(CLOSE_RANGE_CLOEXEC) */
 	NOLEAK_SWEEP_PROC = 2,		/* getdents64 walk of /proc/self/fd */
 	NOLEAK_SWEEP_LOOP = 3,		/* bounded loop over every number */
-	NOLEAK_SWEEP_SKIPPED = 4,	/* intent was lost; nothing marked */
 };
+
+/* Set at start-up under secure execution (AT_SECURE: setuid, setgid, file
+ * capabilities).  The sweep then never takes a close-on-exec flag off. */
+extern int noleak_secure;
 
 /* Mark close-on-exec every descriptor >= 3 the program did not mean to
  * pass: all but those in keep (may be NULL), the recorded intent, and the
  * descriptors in named (may be NULL: those the new program is told about,
  * and the fd of fexecve).  Never closes anything.  Kept and named
- * descriptors whose close-on-exec the shim added get it cleared.  errno is
- * untouched.  Returns how it swept. */
+ * descriptors whose close-on-exec the shim added, and that still hold the
+ * file it added it on, get it cleared (never under noleak_secure).  Uses a
+ * few hundred bytes of stack, whatever the sizes of keep, named and the
+ * intent records; costs O(kept x sources) steps, not O(RLIMIT_NOFILE).
+ * errno is untouched.  Returns how it swept. */
 NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 						     const struct noleak_fdset *named);
 
@@ -399,9 +433,9 @@ NOLEAK_ASYNC_SAFE void noleak_locked_fds(struct noleak_fdset *set);
 NOLEAK_ASYNC_SAFE void noleak_keep_resources(const struct noleak_keep *keep,
 					     struct noleak_fdset *set);
 
-/* Add to set those descriptors of from that are pipes or FIFOs. */
-NOLEAK_ASYNC_SAFE void noleak_keep_pipes(const struct noleak_fdset *from,
-					 struct noleak_fdset *set);
+/* Keep, of the descriptors of set from index from on, only the pipes and
+ * FIFOs (the jobserver's numbers may name anything else). */
+NOLEAK_ASYNC_SAFE void noleak_keep_pipes(struct noleak_fdset *set, size_t from);
 
 /* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
  * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */
@@ -464,7 +498,8 @@ void noleak_spawn_attr_read(const posix_spawnattr_t *attr,
  * sweeps its own copy of the table (keeping named, the keep-list and the
  * recorded intent; with helper, it takes off the shim's own flags
  * instead), runs the file actions and execs, with the shim taken out of
- * envp's LD_PRELOAD when strip is set.  xflags: NOLEAK_SPAWN_*.
+ * envp's LD_PRELOAD when strip is set.  With report (the program's name),
+ * the child first reports what it stops.  xflags: NOLEAK_SPAWN_*.
  * Returns 0 and the child's pid in *pid (may be NULL), or an error number;
  * errno is left as the calls made it.  Nothing in this process's table
  * changes, and no lock is held. */
@@ -472,7 +507,7 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 		 const posix_spawn_file_actions_t *actions,
 		 const struct noleak_spawn_attr *attr, char *const argv[],
 		 char *const envp[], const struct noleak_fdset *named,
-		 int helper, int strip);
+		 int helper, int strip, const char *report);
 
 /* ---- raw system calls, for the async-signal-safe zone ---------------- */
 

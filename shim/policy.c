@@ -1,8 +1,9 @@
 /* policy.c: the shim's pure decisions.
  *
- * Nothing here touches a descriptor, the environment or global state, so
- * every function can be unit-tested without preloading (tests/check_policy.c)
- * and is safe to call from the async-signal-safe zone. */
+ * Nothing here touches a descriptor, the environment or global state (but
+ * for reading noleak_handover_start, set once at start-up), so every
+ * function can be unit-tested without preloading (tests/check_policy.c) and
+ * is safe to call from the async-signal-safe zone. */
 #include "noleak.h"
 
 #include <arpa/inet.h>
@@ -388,6 +389,49 @@ static const char *env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
+/* The variables that hand descriptors over by number. */
+static const char *const handover_names[NOLEAK_HANDOVER_VARS] = {
+	"LISTEN_FDS", "NGINX", "UNICORN_FD", "SERVER_STARTER_PORT",
+	"WAYLAND_SOCKET", "BASH_XTRACEFD", "MAKEFLAGS", "MFLAGS",
+};
+
+const struct noleak_handover *noleak_handover_start;
+
+/* FNV-1a over value, never 0.  Equal digests of different values only make
+ * a variable the program set look inherited: ignored, never wrongly kept. */
+static unsigned long long value_digest(const char *value)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	for (; *value; value++)
+		h = (h ^ (unsigned char)*value) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+void noleak_handover_record(char *const *envp, struct noleak_handover *start)
+{
+	for (size_t i = 0; i < NOLEAK_HANDOVER_VARS; i++) {
+		const char *v = env_get(envp, handover_names[i]);
+
+		start->digest[i] = v ? value_digest(v) : 0;
+	}
+}
+
+/* A hand-over variable of envp, unless the process got it, as it is, from
+ * whoever started it while noleak_handover_start says to care. */
+static const char *handover_get(char *const *envp, const char *name)
+{
+	const char *v = env_get(envp, name);
+	const struct noleak_handover *start = noleak_handover_start;
+
+	if (!v || !start)
+		return v;
+	for (size_t i = 0; i < NOLEAK_HANDOVER_VARS; i++)
+		if (!strcmp(name, handover_names[i]))
+			return start->digest[i] == value_digest(v) ? NULL : v;
+	return v;
+}
+
 /* Every number in value, split by any of seps; "port=fd" pairs give fd. */
 static void list_fds(const char *value, const char *seps,
 		     struct noleak_fdset *set)
@@ -409,7 +453,7 @@ void noleak_fds_in_env(char *const *envp, long pid, struct noleak_fdset *set)
 
 	/* systemd socket activation: LISTEN_FDS descriptors from 3, for the
 	 * process LISTEN_PID names (pid 0: not known yet, as for spawn). */
-	v = env_get(envp, "LISTEN_FDS");
+	v = handover_get(envp, "LISTEN_FDS");
 	if (v) {
 		long n = parse_fd(v, v + strlen(v));
 		const char *lp = env_get(envp, "LISTEN_PID");
@@ -421,14 +465,14 @@ void noleak_fds_in_env(char *const *envp, long pid, struct noleak_fdset *set)
 				add(set, fd);
 	}
 	/* nginx binary upgrade: NGINX="fd;fd;" (':' in old versions). */
-	list_fds(env_get(envp, "NGINX"), ";:", set);
+	list_fds(handover_get(envp, "NGINX"), ";:", set);
 	/* unicorn, rainbows: UNICORN_FD="fd,fd". */
-	list_fds(env_get(envp, "UNICORN_FD"), ",", set);
+	list_fds(handover_get(envp, "UNICORN_FD"), ",", set);
 	/* Server::Starter: SERVER_STARTER_PORT="port=fd;port=fd". */
-	list_fds(env_get(envp, "SERVER_STARTER_PORT"), ";", set);
+	list_fds(handover_get(envp, "SERVER_STARTER_PORT"), ";", set);
 	/* Wayland clients, bash's xtrace: one number each. */
-	list_fds(env_get(envp, "WAYLAND_SOCKET"), "", set);
-	list_fds(env_get(envp, "BASH_XTRACEFD"), "", set);
+	list_fds(handover_get(envp, "WAYLAND_SOCKET"), "", set);
+	list_fds(handover_get(envp, "BASH_XTRACEFD"), "", set);
 }
 
 void noleak_fds_in_makeflags(char *const *envp, struct noleak_fdset *set)
@@ -438,7 +482,7 @@ void noleak_fds_in_makeflags(char *const *envp, struct noleak_fdset *set)
 	/* --jobserver-auth=R,W (--jobserver-fds before make 4.2); a
 	 * fifo:PATH names no descriptor. */
 	for (size_t i = 0; i < 2; i++) {
-		const char *m = env_get(envp, makevars[i]);
+		const char *m = handover_get(envp, makevars[i]);
 
 		if (!m)
 			continue;

@@ -90,6 +90,7 @@ struct job {
 	struct noleak_spawn_attr attr;
 	unsigned long oldmask;		/* the caller's mask */
 	int helper;			/* the JDK's helper: see wrap-exec.c */
+	const char *report;		/* the program, for "stopped" lines */
 	int sweep;
 	struct noleak_fdset named;
 	char **script_argv;		/* room for argc + 2, TRY_SHELL */
@@ -388,6 +389,12 @@ NOLEAK_ASYNC_SAFE static int spawn_child(void *arg)
 	unsigned long mask;
 
 	child_signals(j);
+	/* The report is written here, on this stack, before anything moves:
+	 * the caller's thread may have little. */
+	if (j->report)
+		noleak_sweep_audit(&noleak_config.keep, &j->named,
+				   noleak_config.name, noleak_config.self,
+				   j->report, 1);
 	r = child_attributes(j);
 	if (r == 0 && j->helper)
 		noleak_added_clear_all();
@@ -413,7 +420,7 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 		 const posix_spawn_file_actions_t *actions,
 		 const struct noleak_spawn_attr *attr, char *const argv[],
 		 char *const envp[], const struct noleak_fdset *named,
-		 int helper, int strip)
+		 int helper, int strip, const char *report)
 {
 	size_t argc = 0, envc = 0, size, room;
 	unsigned long all = ~0UL;
@@ -462,6 +469,7 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 	}
 	j->attr = *attr;
 	j->helper = helper;
+	j->report = helper ? NULL : report;
 	j->sweep = !noleak_dormant && !noleak_audit;
 	if (named)
 		j->named = *named;

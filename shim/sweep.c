@@ -46,58 +46,58 @@ enum { LOOP_CAP = 1 << 20, REPORT_SCAN_CAP = 4096 };
 int noleak_have_close_range;
 static int warned_cap;
 
+int noleak_secure;
+
+/* What must not be marked, read where it lies: the keep-list's ranges, the
+ * descriptors the new program is told about, and the recorded intent.
+ * Nothing is copied, so the sweep's stack does not grow with any of them. */
 struct keepers {
-	size_t n;
-	struct noleak_range r[NOLEAK_KEEP_MAX + NOLEAK_INTENT_MAX +
-			      NOLEAK_FDSET_MAX];
+	const struct noleak_keep *keep;
+	const struct noleak_fdset *named;
 };
-
-static void keepers_add(struct keepers *k, int lo, int hi)
-{
-	size_t i;
-
-	if (hi < 3)
-		return;
-	if (lo < 3)
-		lo = 3;
-	/* Insertion keeps the list sorted by lo; it is short. */
-	for (i = k->n; i > 0 && k->r[i - 1].lo > lo; i--)
-		k->r[i] = k->r[i - 1];
-	k->r[i].lo = lo;
-	k->r[i].hi = hi;
-	k->n++;
-}
-
-/* Merge overlapping and adjacent ranges, leaving them sorted and disjoint. */
-static void keepers_merge(struct keepers *k)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < k->n; i++) {
-		if (out > 0 && (long)k->r[i].lo <= (long)k->r[out - 1].hi + 1) {
-			if (k->r[i].hi > k->r[out - 1].hi)
-				k->r[out - 1].hi = k->r[i].hi;
-		} else {
-			k->r[out++] = k->r[i];
-		}
-	}
-	k->n = out;
-}
 
 static int keepers_have(const struct keepers *k, int fd)
 {
-	size_t lo = 0, hi = k->n;
+	for (size_t i = 0; k->keep && i < k->keep->n; i++)
+		if (fd >= k->keep->range[i].lo && fd <= k->keep->range[i].hi)
+			return 1;
+	for (size_t i = 0; k->named && i < k->named->n; i++)
+		if (fd == k->named->fd[i])
+			return 1;
+	return noleak_intent_has(fd);
+}
 
-	/* Find the first range starting above fd; the one before may hold it. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+/* The lowest kept number >= from (>= 3), with *hi the end of its run as
+ * one source sees it; -1 when nothing at or above from is kept.  O(K). */
+static int keepers_next(const struct keepers *k, int from, int *hi)
+{
+	int best, best_hi;
 
-		if (k->r[mid].lo <= fd)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (from < 3)
+		from = 3;
+	best = noleak_intent_next(from, &best_hi);
+	if (best < 0)
+		best = best_hi = INT_MAX;
+	for (size_t i = 0; k->keep && i < k->keep->n; i++) {
+		int lo = k->keep->range[i].lo < from ? from : k->keep->range[i].lo;
+
+		if (k->keep->range[i].hi < from)
+			continue;
+		if (lo < best || (lo == best && k->keep->range[i].hi > best_hi)) {
+			best = lo;
+			best_hi = k->keep->range[i].hi;
+		}
 	}
-	return lo > 0 && fd <= k->r[lo - 1].hi;
+	for (size_t i = 0; k->named && i < k->named->n; i++) {
+		int fd = k->named->fd[i];
+
+		if (fd >= from && fd < best) {
+			best = fd;
+			best_hi = fd;
+		}
+	}
+	*hi = best_hi;
+	return best == INT_MAX && best_hi == INT_MAX ? -1 : best;
 }
 
 void noleak_sweep_probe(void)
@@ -137,19 +137,20 @@ static void unmark_added(int lo, int hi)
 
 static int sweep_close_range(const struct keepers *k)
 {
-	unsigned int lo = 3;
+	long lo = 3;
 
-	for (size_t i = 0; i < k->n; i++) {
-		if ((unsigned int)k->r[i].lo > lo &&
-		    noleak_raw(SYS_close_range, lo, k->r[i].lo - 1,
-			       CLOSE_RANGE_CLOEXEC, 0, 0) < 0)
+	while (lo <= INT_MAX) {
+		int hi, next = keepers_next(k, (int)lo, &hi);
+
+		if (next < 0)
+			return noleak_raw(SYS_close_range, lo, ~0U,
+					  CLOSE_RANGE_CLOEXEC, 0, 0) < 0 ? -1 : 0;
+		if (next > lo && noleak_raw(SYS_close_range, lo, next - 1,
+					    CLOSE_RANGE_CLOEXEC, 0, 0) < 0)
 			return -1;
-		if (k->r[i].hi == INT_MAX)
-			return 0;
-		lo = (unsigned int)k->r[i].hi + 1;
+		lo = (long)hi + 1;
 	}
-	return noleak_raw(SYS_close_range, lo, ~0U, CLOSE_RANGE_CLOEXEC, 0, 0)
-	       < 0 ? -1 : 0;
+	return 0;
 }
 
 static void walk_mark(int fd, void *ctx)
@@ -183,7 +184,9 @@ static void sweep_loop(const struct keepers *k)
 
 int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx)
 {
-	char buf[1024] __attribute__((aligned(8)));
+	/* A dozen entries a call, and little stack in a vfork child (the
+	 * whole sweep stays under a kilobyte: tests/check_policy.c). */
+	char buf[320] __attribute__((aligned(8)));
 	long dir = noleak_raw(SYS_openat, AT_FDCWD, (long)"/proc/self/fd",
 			      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0);
 
@@ -253,14 +256,16 @@ unsigned long noleak_sig_ignored_since_start(void)
 	return set;
 }
 
-void noleak_keep_pipes(const struct noleak_fdset *from, struct noleak_fdset *set)
+void noleak_keep_pipes(struct noleak_fdset *set, size_t from)
 {
 	struct stat st;
+	size_t out = from;
 
-	for (size_t i = 0; i < from->n && set->n < NOLEAK_FDSET_MAX; i++)
-		if (noleak_raw(SYS_fstat, from->fd[i], (long)&st, 0, 0, 0) == 0 &&
+	for (size_t i = from; i < set->n; i++)
+		if (noleak_raw(SYS_fstat, set->fd[i], (long)&st, 0, 0, 0) == 0 &&
 		    S_ISFIFO(st.st_mode))
-			set->fd[set->n++] = from->fd[i];
+			set->fd[out++] = set->fd[i];
+	set->n = out;
 }
 
 void noleak_fd_each(void (*fn)(int fd, void *ctx), void *ctx, long cap)
@@ -346,41 +351,27 @@ void noleak_locked_fds(struct noleak_fdset *set)
 	noleak_fd_walk(add_if_locked, set);
 }
 
-/* Gather what must not be marked into k, merged; unmark says whether to
- * take off close-on-exec the shim added on kept and named descriptors.
- * Returns nonzero when intent was lost (the intent table overflowed). */
-static int gather_keepers(const struct noleak_keep *keep,
-			  const struct noleak_fdset *named, struct keepers *k,
-			  int unmark)
+/* Take off close-on-exec the shim added on what keep and named name by
+ * number.  Never under secure execution: there the keep-list, the command
+ * line and the hand-over variables all come from whoever started the
+ * program. */
+static void unmark_named(const struct noleak_keep *keep,
+			 const struct noleak_fdset *named)
 {
-	int fds[NOLEAK_INTENT_MAX];
-	int overflow;
-	size_t n;
-
-	for (size_t i = 0; keep && i < keep->n; i++) {
-		keepers_add(k, keep->range[i].lo, keep->range[i].hi);
-		if (unmark)
-			unmark_added(keep->range[i].lo, keep->range[i].hi);
-	}
-	n = noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
-	for (size_t i = 0; i < n; i++)
-		keepers_add(k, fds[i], fds[i]);
-	for (size_t i = 0; named && i < named->n; i++) {
-		keepers_add(k, named->fd[i], named->fd[i]);
-		if (unmark)
-			unmark_added(named->fd[i], named->fd[i]);
-	}
-	keepers_merge(k);
-	return overflow;
+	if (noleak_secure)
+		return;
+	for (size_t i = 0; keep && i < keep->n; i++)
+		unmark_added(keep->range[i].lo, keep->range[i].hi);
+	for (size_t i = 0; named && i < named->n; i++)
+		unmark_added(named->fd[i], named->fd[i]);
 }
 
 enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 				   const struct noleak_fdset *named)
 {
-	struct keepers k = { 0 };
+	struct keepers k = { keep, named };
 
-	if (gather_keepers(keep, named, &k, 1))
-		return NOLEAK_SWEEP_SKIPPED;
+	unmark_named(keep, named);
 	if (noleak_have_close_range && sweep_close_range(&k) == 0)
 		return NOLEAK_SWEEP_CLOSE_RANGE;
 	if (noleak_fd_walk(walk_mark, &k) == 0)
@@ -747,10 +738,9 @@ size_t noleak_sweep_audit(const struct noleak_keep *keep,
 			  const struct noleak_fdset *named, const char *name,
 			  long pid, const char *program, int enforce)
 {
-	struct keepers k = { 0 };
+	struct keepers k = { keep, named };
 	struct audit a = { &k, name, program, pid, enforce, 0 };
 
-	gather_keepers(keep, named, &k, 0);
 	if (noleak_counts)
 		__atomic_fetch_add(&noleak_counts->programs, 1, __ATOMIC_RELAXED);
 	noleak_fd_each(audit_one, &a, REPORT_SCAN_CAP);

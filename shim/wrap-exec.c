@@ -37,11 +37,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The process scope rewrites a child's environment on the stack (an exec
- * may run in a vfork child, where nothing may be allocated): at most this
- * many variables, 64 KiB of pointers.  A larger environment is passed on as
- * it is, and the child loads the library and stays dormant in it. */
-enum { ENV_REWRITE_MAX = 8192, PRELOAD_MAX = 4096 };
+/* The process scope rewrites a child's environment on the caller's stack
+ * (an exec may run in a vfork child, on a small stack, where nothing may be
+ * allocated): the new array of pointers and the new LD_PRELOAD together get
+ * at most this many bytes, which is some 80 variables.  A larger
+ * environment is passed on as it is, and the child loads the library and
+ * stays dormant in it.  (system, popen and posix_spawn rewrite it on the
+ * stack they map for their child, whatever its size: spawn.c.) */
+enum { ENV_REWRITE_BUDGET = 704 };
 
 static int fail_nosys(void)
 {
@@ -68,10 +71,10 @@ static int sweeps(void)
 static void sweep_named(struct noleak_fdset *named, char *const envp[],
 			const char *program)
 {
-	struct noleak_fdset jobserver = { 0 };
+	size_t from = named->n;
 
-	noleak_fds_in_makeflags(envp, &jobserver);
-	noleak_keep_pipes(&jobserver, named);
+	noleak_fds_in_makeflags(envp, named);
+	noleak_keep_pipes(named, from);
 	noleak_keep_resources(&noleak_config.keep, named);
 	if (noleak_audit || noleak_log_set)
 		noleak_sweep_audit(&noleak_config.keep, named, noleak_config.name,
@@ -137,13 +140,23 @@ NOLEAK_ASYNC_SAFE static void undo_signals(const struct sigsave *save)
 
 /* ---- the environment of the new program ------------------------------ */
 
-static size_t env_count(char *const *envp)
+/* The bytes a rewrite of envp needs on the stack, or 0 when it exceeds
+ * ENV_REWRITE_BUDGET; *envc gets the number of variables, *plen the size
+ * of LD_PRELOAD's entry with its NUL. */
+static size_t env_rewrite_size(char *const *envp, size_t *envc, size_t *plen)
 {
-	size_t n = 0;
+	size_t n = 0, bytes;
 
-	while (envp && envp[n])
-		n++;
-	return n;
+	*plen = 1;
+	while (envp && envp[n]) {
+		if (!strncmp(envp[n], "LD_PRELOAD=", 11))
+			*plen = strlen(envp[n]) + 1;
+		if (++n > ENV_REWRITE_BUDGET / sizeof(char *))
+			return 0;
+	}
+	*envc = n;
+	bytes = (n + 1) * sizeof(char *) + *plen;
+	return bytes <= ENV_REWRITE_BUDGET ? bytes : 0;
 }
 
 /* In the process scope, a program started by anything but an exec in
@@ -155,13 +168,14 @@ static int strip_preload(int in_child)
 	       (in_child || my_pid() != noleak_config.owner);
 }
 
-/* Declare the buffers for a rewritten environment of envp, and make
- * newenv the environment to pass on. */
+/* Declare the buffers for a rewritten environment of envp, within
+ * ENV_REWRITE_BUDGET, and make newenv the environment to pass on. */
 #define NEW_ENV(envp, newenv, in_child)                                      \
-	size_t envc_ = strip_preload(in_child) ? env_count(envp) : ENV_REWRITE_MAX; \
-	int strip_ = envc_ < ENV_REWRITE_MAX;                                \
+	size_t envc_ = 0, plen_ = 1;                                         \
+	int strip_ = strip_preload(in_child) &&                              \
+		     env_rewrite_size((envp), &envc_, &plen_) > 0;          \
 	char *envbuf_[strip_ ? envc_ + 1 : 1];                               \
-	char preload_[strip_ ? PRELOAD_MAX : 1];                             \
+	char preload_[strip_ ? plen_ : 1];                                   \
 	char *const *newenv = (envp);                                        \
 	if (strip_) {                                                        \
 		noleak_env_strip((envp), noleak_config.libbase, envbuf_,     \
@@ -334,8 +348,8 @@ static int is_fd_closing_helper(const char *path)
 }
 
 /* Fill named with what a new program is told about (argv, or the words
- * of a shell command), then report, and say whether the shim's own spawner
- * is to start it.  When not, the caller goes through glibc: in audit mode
+ * of a shell command), and say whether the shim's own spawner is to start
+ * it (which reports in the child, with a log set).  When not, the caller goes through glibc: in audit mode
  * (which changes nothing), or on a glibc whose file actions spawn.c cannot
  * read, after sweeping this process's own table as a fallback. */
 static int prepare_child(struct noleak_fdset *named, char *const argv[],
@@ -355,19 +369,22 @@ static int prepare_child(struct noleak_fdset *named, char *const argv[],
 	noleak_fds_in_env(envp, 0, named);
 	usable = !noleak_audit && noleak_spawn_usable(actions, attr);
 	if (usable) {
-		struct noleak_fdset jobserver = { 0 };
+		size_t from = named->n;
 
-		noleak_fds_in_makeflags(envp, &jobserver);
-		noleak_keep_pipes(&jobserver, named);
+		noleak_fds_in_makeflags(envp, named);
+		noleak_keep_pipes(named, from);
 		noleak_keep_resources(&noleak_config.keep, named);
-		if (noleak_log_set)
-			noleak_sweep_audit(&noleak_config.keep, named,
-					   noleak_config.name, noleak_config.self,
-					   program, 1);
 	} else {
 		sweep_named(named, envp, program);
 	}
 	return usable;
+}
+
+/* What the child's report names, when a log is set (enforce only: audit
+ * goes through glibc). */
+static const char *report_name(const char *program)
+{
+	return noleak_log_set ? program : NULL;
 }
 
 /* With NOLEAK_SIGNALS=restore, the child gets the dispositions and mask
@@ -440,7 +457,7 @@ static int shim_system(const char *command, const struct noleak_fdset *named)
 	restore_in_child(&a);
 
 	err = noleak_spawn(&pid, "/bin/sh", 0, NULL, &a, argv, environ, named,
-			   0, strip_preload(1));
+			   0, strip_preload(1), report_name(command));
 	if (err == 0) {
 		do
 			got = waitpid(pid, &status, 0);
@@ -595,7 +612,8 @@ static FILE *shim_popen(const char *command, const char *mode,
 		restore_in_child(&a);
 		if (!err)
 			err = noleak_spawn(&pid, "/bin/sh", 0, &fa, &a, argv,
-					   environ, named, 0, strip_preload(1));
+					   environ, named, 0, strip_preload(1),
+					   report_name(command));
 		posix_spawn_file_actions_destroy(&fa);
 	}
 	noleak_raw(SYS_close, theirs, 0, 0, 0, 0);
@@ -717,7 +735,8 @@ static int do_spawn(spawn_fn *next, int xflags, pid_t *pid, const char *path,
 	noleak_spawn_attr_read(attr, &a);
 	restore_in_child(&a);
 	return noleak_spawn(pid, path, xflags, actions, &a, argv, envp, &named,
-			    helper, strip_preload(1));
+			    helper, strip_preload(1),
+			    report_name(argv && argv[0] ? argv[0] : path));
 }
 
 /* Where glibc has two versions of posix_spawn and posix_spawnp (x86_64:

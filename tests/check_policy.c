@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,17 +273,73 @@ START_TEST(intent_table_reuses_stale_slots)
 }
 END_TEST
 
+/* What the shim added holds for the file it added it on, not the number. */
 START_TEST(added_bits)
 {
-	ck_assert(!noleak_added_test(40));
-	noleak_added_set(40, 1);
-	ck_assert(noleak_added_test(40));
-	ck_assert(!noleak_added_test(41));
-	noleak_added_set(40, 0);
-	ck_assert(!noleak_added_test(40));
+	int fd = open("/dev/null", O_RDONLY), other;
+
+	ck_assert_int_ge(fd, 3);
+	ck_assert(!noleak_added_test(fd));
+	noleak_added_set(fd, 1);
+	ck_assert(noleak_added_test(fd));
+	ck_assert(!noleak_added_test(fd + 1));
+	noleak_added_set(fd, 0);
+	ck_assert(!noleak_added_test(fd));
+	noleak_added_set(fd, 1);
+	close(fd);
+	ck_assert(!noleak_added_test(fd));		/* closed */
+	other = open("/etc/hostname", O_RDONLY);	/* the number, reused */
+	ck_assert_int_eq(other, fd);
+	ck_assert(!noleak_added_test(fd));
+	close(other);
 	noleak_added_set(NOLEAK_ADDED_MAX + 5, 1);	/* out of range: ignored */
 	ck_assert(!noleak_added_test(NOLEAK_ADDED_MAX + 5));
 	ck_assert(!noleak_added_test(-1));
+}
+END_TEST
+
+/* A full intent table keeps further intent by number and goes on sweeping
+ * the rest: a stray made afterwards is still marked. */
+START_TEST(intent_overflow_keeps_sweeping)
+{
+	enum { N = NOLEAK_INTENT_MAX + 20 };
+	int fds[N], stray, lost;
+
+	for (int i = 0; i < N; i++) {
+		fds[i] = open("/dev/null", O_RDONLY);
+		ck_assert_int_ge(fds[i], 3);
+		noleak_intent_keep(fds[i]);
+	}
+	stray = open("/dev/null", O_RDONLY);
+	noleak_sweep(NULL, NULL);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(fcntl(fds[i], F_GETFD), 0);
+	ck_assert_int_eq(fcntl(stray, F_GETFD), FD_CLOEXEC);
+	noleak_intent_collect(fds, 0, &lost);
+	ck_assert_int_eq(lost, 0);
+}
+END_TEST
+
+/* Under secure execution a hand-over variable counts only if the program
+ * set or changed it itself. */
+START_TEST(handover_inherited_is_ignored)
+{
+	char *start[] = { "LISTEN_FDS=1", "NGINX=5;", "MAKEFLAGS= --jobserver-auth=7,8", NULL };
+	char *same[] = { "LISTEN_FDS=1", "NGINX=5;", "MAKEFLAGS= --jobserver-auth=7,8", NULL };
+	char *changed[] = { "LISTEN_FDS=2", "NGINX=5;", "UNICORN_FD=9", NULL };
+	struct noleak_handover h;
+	struct noleak_fdset set = { 0 };
+
+	noleak_handover_record(start, &h);
+	noleak_handover_start = &h;
+	noleak_fds_in_env(same, 0, &set);
+	noleak_fds_in_makeflags(same, &set);
+	ck_assert_uint_eq(set.n, 0);
+	noleak_fds_in_env(changed, 0, &set);
+	noleak_handover_start = NULL;
+	ck_assert_uint_eq(set.n, 3);	/* 3 and 4 (changed), 9 (new) */
+	ck_assert(noleak_fdset_has(&set, 4) && noleak_fdset_has(&set, 9));
+	ck_assert(!noleak_fdset_has(&set, 5));
 }
 END_TEST
 
@@ -355,6 +413,72 @@ START_TEST(sweep_undoes_only_its_own_flag)
 	ck_assert_int_eq(fcntl(theirs, F_GETFD), FD_CLOEXEC);
 	close(mine);
 	close(theirs);
+}
+END_TEST
+
+/* The sweep may run in a vfork child on a small stack: it must use a small,
+ * bounded amount of it whatever it is told to keep.  Measured by painting
+ * the stack below a thread's frame and finding the deepest byte changed. */
+#ifdef __SANITIZE_ADDRESS__	/* instrumented frames are larger */
+enum { SWEEP_STACK_MAX = 4096 };
+#else
+enum { SWEEP_STACK_MAX = 1024 };
+#endif
+enum { STACK_PAINT = 64 * 1024, STACK_SKIP = 256 };
+
+struct stack_probe {
+	int close_range;
+	const struct noleak_keep *keep;
+	const struct noleak_fdset *named;
+	long used;
+};
+
+static void *measure_sweep(void *arg)
+{
+	struct stack_probe *p = arg;
+	volatile unsigned char *top = __builtin_frame_address(0);
+	long i;
+
+	for (i = STACK_SKIP; i < STACK_PAINT; i++)
+		top[-i] = 0xa5;
+	noleak_have_close_range = p->close_range;
+	noleak_sweep(p->keep, p->named);
+	for (i = STACK_PAINT - 1; i >= STACK_SKIP && top[-i] == 0xa5; i--)
+		;
+	p->used = i;
+	return NULL;
+}
+
+START_TEST(sweep_stack_is_small)
+{
+	struct noleak_keep k = { 0 };
+	struct noleak_fdset named = { 0 };
+	struct stack_probe p = { _i == 0, &k, &named, 0 };
+	pthread_attr_t attr;
+	pthread_t t;
+	int saved = noleak_have_close_range;
+	char spec[16];
+
+	for (int i = 0; i < NOLEAK_KEEP_MAX; i++) {
+		snprintf(spec, sizeof(spec), "%d", 1000 + 3 * i);
+		noleak_keep_parse(spec, &k, NULL, NULL);
+	}
+	for (int i = 0; i < NOLEAK_FDSET_MAX; i++)
+		named.fd[named.n++] = 2000 + 3 * i;
+	for (int i = 0; i < 16; i++) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		noleak_added_set(fd, 1);
+		noleak_intent_keep(fd);
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 4 * STACK_PAINT);
+	ck_assert_int_eq(pthread_create(&t, &attr, measure_sweep, &p), 0);
+	pthread_join(t, NULL);
+	noleak_have_close_range = saved;
+	fprintf(stderr, "# noleak_sweep (%s): %ld bytes of stack\n",
+		_i == 0 ? "close_range" : "/proc/self/fd", p.used);
+	ck_assert_int_le(p.used, SWEEP_STACK_MAX);
 }
 END_TEST
 
@@ -524,6 +648,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, intent_follows_the_file);
 	tcase_add_test(tc, intent_table_reuses_stale_slots);
 	tcase_add_test(tc, added_bits);
+	tcase_add_test(tc, intent_overflow_keeps_sweeping);
+	tcase_add_test(tc, handover_inherited_is_ignored);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("named");
@@ -539,6 +665,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, sweep_marks_and_keeps);
 	tcase_add_loop_test(tc, sweep_fallbacks_agree, 0, 2);
 	tcase_add_test(tc, sweep_undoes_only_its_own_flag);
+	tcase_add_loop_test(tc, sweep_stack_is_small, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
