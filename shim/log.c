@@ -11,6 +11,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -73,11 +74,26 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* O_NONBLOCK, because opening a FIFO for writing waits for a reader
+ * (fifo(7)): a log path that is, or later becomes, a FIFO nobody reads
+ * would hang the program.  Without a reader the open fails with ENXIO;
+ * with one, or for a device, fstat tells, and only a regular file is
+ * written to. */
 int noleak_log_open(const char *path)
 {
-	return (int)noleak_raw(SYS_openat, AT_FDCWD, (long)path,
-			       O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-			       O_NOFOLLOW | O_NOCTTY, 0600, 0);
+	struct stat st;
+	long fd = noleak_raw(SYS_openat, AT_FDCWD, (long)path,
+			     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+			     O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600, 0);
+
+	if (fd < 0)
+		return fd == -ENXIO ? NOLEAK_LOG_NOT_REGULAR : (int)fd;
+	if (noleak_raw(SYS_fstat, fd, (long)&st, 0, 0, 0) < 0 ||
+	    !S_ISREG(st.st_mode)) {
+		noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+		return NOLEAK_LOG_NOT_REGULAR;
+	}
+	return (int)fd;
 }
 
 /* One datagram to the local syslog socket, "<PRI>noleak[PID]: ...":

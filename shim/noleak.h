@@ -488,7 +488,10 @@ extern enum noleak_log_to noleak_log_to;
 extern char noleak_log_path[NOLEAK_LOG_PATH_MAX];
 
 /* Open the log file path to append to: created 0600, close-on-exec, and
- * never through a symbolic link.  Returns the descriptor or -errno. */
+ * never through a symbolic link; never waits (O_NONBLOCK), and only a
+ * regular file is kept open.  Returns the descriptor, -errno, or
+ * NOLEAK_LOG_NOT_REGULAR for a FIFO, socket or device. */
+enum { NOLEAK_LOG_NOT_REGULAR = -4096 };
 NOLEAK_ASYNC_SAFE int noleak_log_open(const char *path);
 
 /* Write the line (a newline is added) where NOLEAK_LOG says: standard

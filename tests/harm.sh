@@ -40,4 +40,29 @@ for scope in process tree; do
 	[ $st -eq 0 ] || diag "status $st" "$out"
 done
 
+# ---- 2. a log that is a FIFO ----------------------------------------------
+mkfifo "$work/fifo"
+shim NOLEAK_LOG="$work/fifo" "$lib" "$harm" leak-system
+r=0
+test $st -eq 0 && test "$out" = done || r=1
+grep -q "NOLEAK_LOG: ignoring '$work/fifo': it is not a regular file; using stderr" "$work/err" || r=1
+ok $r "NOLEAK_LOG naming a FIFO with no reader: refused at start, named, and the program runs on"
+[ $r -eq 0 ] || diag "status $st" "$out" "$(cat "$work/err")"
+
+mkfifo "$work/read-fifo"
+timeout 10 cat "$work/read-fifo" >"$work/read-fifo.out" &
+reader=$!
+shim NOLEAK_LOG="$work/read-fifo" "$lib" "$harm" leak-system
+r=0
+test $st -eq 0 && test "$out" = done || r=1
+grep -q "NOLEAK_LOG: ignoring '$work/read-fifo': it is not a regular file" "$work/err" || r=1
+wait $reader
+[ ! -s "$work/read-fifo.out" ] || r=1
+ok $r "NOLEAK_LOG naming a FIFO someone reads: refused too, nothing written to it"
+
+shim NOLEAK_LOG="$work/later" "$lib" "$harm" fifo-later "$work/later"
+test $st -eq 0 && test "$out" = done && test -p "$work/later"
+ok $? "a log that becomes a FIFO after start: the next system() does not block on it"
+[ $st -eq 0 ] || diag "status $st" "$out"
+
 done_testing
