@@ -97,12 +97,24 @@ int noleak_log_open(const char *path)
 }
 
 /* One datagram to the local syslog socket, "<PRI>noleak[PID]: ...":
- * facility daemon, priority warning.  The newline is not sent. */
+ * facility daemon, priority warning.  The newline is not sent.  Never
+ * waits: a syslog daemon that stopped reading leaves /dev/log's queue full,
+ * and a blocking send would then hang the program at its next spawn.  So
+ * the socket is non-blocking, nothing is connected (sendmsg names the
+ * address: sendto would need a sixth argument noleak_raw does not pass),
+ * and the send is MSG_DONTWAIT | MSG_NOSIGNAL: a full queue fails with
+ * EAGAIN instead of waiting. */
 static int to_syslog(const char *line, size_t len)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
 	char buf[sizeof(((struct noleak_line *)0)->buf) + 8] = "<28>";
-	long fd = noleak_raw(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0, 0);
+	struct iovec iov;
+	struct msghdr msg = {
+		.msg_name = &addr, .msg_namelen = sizeof(addr),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	long fd = noleak_raw(SYS_socket, AF_UNIX,
+			     SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0, 0);
 	long sent;
 
 	if (fd < 0)
@@ -110,9 +122,10 @@ static int to_syslog(const char *line, size_t len)
 	if (len > sizeof(buf) - 4)
 		len = sizeof(buf) - 4;
 	memcpy(buf + 4, line, len);
-	sent = noleak_raw(SYS_connect, fd, (long)&addr, sizeof(addr), 0, 0);
-	if (sent == 0)
-		sent = noleak_raw(SYS_write, fd, (long)buf, (long)(len + 4), 0, 0);
+	iov.iov_base = buf;
+	iov.iov_len = len + 4;
+	sent = noleak_raw(SYS_sendmsg, fd, (long)&msg, MSG_DONTWAIT | MSG_NOSIGNAL,
+			  0, 0);
 	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
 	return sent < 0 ? -1 : 0;
 }

@@ -65,4 +65,35 @@ test $st -eq 0 && test "$out" = done && test -p "$work/later"
 ok $? "a log that becomes a FIFO after start: the next system() does not block on it"
 [ $st -eq 0 ] || diag "status $st" "$out"
 
+# ---- 3. a syslog that never reads -----------------------------------------
+# A datagram socket whose queue is full, bind-mounted over /dev/log in a
+# mount namespace of our own (a tmpfs /dev, so the host's is untouched).
+if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	"$harm" sink "$work/log.sock" "$work/sink-ready" 2>"$work/sink.err" &
+	sink=$!
+	i=0
+	while [ ! -e "$work/sink-ready" ] && [ $i -lt 100 ]; do
+		i=$((i + 1))
+		sleep 0.05
+	done
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 &&
+			: >/dev/log && mount --bind "$1/log.sock" /dev/log || exit 99
+		timeout -k 2 10 env -i PATH=/usr/bin:/bin NOLEAK_LOG=syslog \
+			LD_PRELOAD="$3" "$2" leak-system >"$1/syslog.out" 2>&1
+		echo $? >"$1/syslog.st"
+	' syslog "$work" "$harm" "$NOLEAK_LIBRARY"
+	r=0
+	[ -e "$work/sink-ready" ] || r=1
+	test "$(cat "$work/syslog.st" 2>/dev/null)" = 0 || r=1
+	grep -qx done "$work/syslog.out" || r=1
+	ok $r "NOLEAK_LOG=syslog with /dev/log's queue full: system() does not block"
+	[ $r -eq 0 ] || diag "status $(cat "$work/syslog.st" 2>&1)" "$(cat "$work/syslog.out" "$work/sink.err" 2>&1)"
+	kill "$sink" 2>/dev/null
+	wait "$sink" 2>/dev/null
+	sink=
+else
+	skip "syslog that never reads" "needs root and unshare -m"
+fi
+
 done_testing
