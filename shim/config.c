@@ -265,6 +265,7 @@ void noleak_init(void)
 		return;
 	noleak_next_bind();
 	record_library();
+	noleak_log_note_stderr();
 	read_environment();
 	/* A dormant process sweeps nothing: what it inherited and how it
 	 * started does not matter, and it starts faster without asking.

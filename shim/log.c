@@ -130,6 +130,43 @@ static int to_syslog(const char *line, size_t len)
 	return sent < 0 ? -1 : 0;
 }
 
+/* What descriptor 2 was when the program started: the daemon's own
+ * standard error.  A child between fork and exec may have put its output
+ * there already (a CGI response socket, a pipe to its parent): a report
+ * written to whatever fd 2 is at the time would land in that output. */
+static struct {
+	int state;		/* STDERR_UNKNOWN, _CLOSED or _OPEN */
+	unsigned mode;		/* the file type, S_IFMT bits */
+	unsigned long dev, ino;
+} stderr_at_start;
+
+enum { STDERR_UNKNOWN, STDERR_CLOSED, STDERR_OPEN };
+
+void noleak_log_note_stderr(void)
+{
+	struct stat st;
+
+	if (noleak_raw(SYS_fstat, 2, (long)&st, 0, 0, 0) < 0) {
+		stderr_at_start.state = STDERR_CLOSED;
+		return;
+	}
+	stderr_at_start.mode = st.st_mode & S_IFMT;
+	stderr_at_start.dev = st.st_dev;
+	stderr_at_start.ino = st.st_ino;
+	stderr_at_start.state = STDERR_OPEN;
+}
+
+/* Whether fd 2 is still the file it was at start-up. */
+static int stderr_unchanged(void)
+{
+	struct stat st;
+
+	return stderr_at_start.state == STDERR_OPEN &&
+	       noleak_raw(SYS_fstat, 2, (long)&st, 0, 0, 0) == 0 &&
+	       (st.st_mode & S_IFMT) == stderr_at_start.mode &&
+	       st.st_dev == stderr_at_start.dev && st.st_ino == stderr_at_start.ino;
+}
+
 void noleak_line_emit(struct noleak_line *l)
 {
 	int saved_to = noleak_log_to;
@@ -151,7 +188,10 @@ void noleak_line_emit(struct noleak_line *l)
 		if (to_syslog(l->buf, l->len - 1) == 0)
 			goto done;
 	}
-	write_all(2, l->buf, l->len);	/* stderr, or the fallback */
+	/* stderr, or the fallback: only the daemon's own, never a
+	 * descriptor 2 that now means something else. */
+	if (stderr_unchanged())
+		write_all(2, l->buf, l->len);
 done:
 	l->len = 0;
 }

@@ -494,9 +494,16 @@ extern char noleak_log_path[NOLEAK_LOG_PATH_MAX];
 enum { NOLEAK_LOG_NOT_REGULAR = -4096 };
 NOLEAK_ASYNC_SAFE int noleak_log_open(const char *path);
 
+/* Record what descriptor 2 is (device, inode, file type), or that it is
+ * closed: the standard error lines may go to.  noleak_init calls it first,
+ * in every process the library starts in. */
+void noleak_log_note_stderr(void);
+
 /* Write the line (a newline is added) where NOLEAK_LOG says: standard
  * error, syslog (facility daemon), or the log file, opened and closed for
- * the line; standard error when that fails.  errno is untouched. */
+ * the line; standard error when that fails.  Standard error only while
+ * descriptor 2 is still the file noleak_log_note_stderr saw; otherwise
+ * the line is dropped.  errno is untouched. */
 NOLEAK_ASYNC_SAFE void noleak_line_emit(struct noleak_line *l);
 
 #endif /* NOLEAK_H */

@@ -96,4 +96,21 @@ else
 	skip "syslog that never reads" "needs root and unshare -m"
 fi
 
+# ---- 4. reports never go into a child's output ----------------------------
+# The child of fork puts a pipe on its stdout and stderr, then execs: the
+# report of that exec must not reach the pipe, and a child that changes
+# nothing still gets it on the daemon's stderr.
+for how in "NOLEAK_MODE=audit" "NOLEAK_LOG=stderr"; do
+	shim "$how" "$lib" "$harm" audit-child pipe
+	r=0
+	test $st -eq 0 || r=1
+	printf '%s\n' "$out" | grep -qx 'pipe: child-output' || r=1
+	! printf '%s\n' "$out" | grep -q '^pipe: .*noleak' || r=1
+	ok $r "$how: a child that put a pipe on fd 1 and 2 gets no report in it"
+	[ $r -eq 0 ] || diag "$out"
+	shim "$how" "$lib" "$harm" audit-child plain
+	test $st -eq 0 && grep -Eq "^noleak\[[0-9]+\]: (audit|stopped): harm\[[0-9]+\] (would leak )?fd 3 " "$work/err"
+	ok $? "$how: with standard error unchanged, the report is there"
+done
+
 done_testing
