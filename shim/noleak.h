@@ -350,8 +350,11 @@ NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *k
  * lack close-on-exec (what noleak_sweep would mark), naming the daemon
  * (name, pid), what the descriptor is, and program (the new program, or
  * the command of system and popen).  With enforce, it reports them as
- * stopped, and also those whose close-on-exec the shim added at creation.
- * Changes nothing; errno is untouched.  Returns how many it reported. */
+ * stopped, and also those whose close-on-exec the shim added at creation
+ * (never those the program made close-on-exec itself).  At most 16 lines
+ * describe descriptors; any beyond are counted in one "... and N more"
+ * line.  Changes nothing; errno is untouched.  Returns how many it
+ * counted. */
 NOLEAK_ASYNC_SAFE size_t noleak_sweep_audit(const struct noleak_keep *keep,
 					    const struct noleak_fdset *named,
 					    const char *name, long pid,

@@ -113,4 +113,26 @@ for how in "NOLEAK_MODE=audit" "NOLEAK_LOG=stderr"; do
 	ok $? "$how: with standard error unchanged, the report is there"
 done
 
+# ---- 6. how much one spawn reports ----------------------------------------
+shim NOLEAK_LOG="$work/many.log" "$lib" "$harm" stopped 5000 3
+n=$(grep -c ' stopped: ' "$work/many.log")
+test $st -eq 0 && test "$out" = done && test "$n" -eq 3
+ok $? "5,000 sockets the program made close-on-exec and 3 the shim stopped: 3 lines"
+[ "$n" = 3 ] || diag "status $st, $n lines"
+
+shim NOLEAK_LOG="$work/hundred.log" "$lib" "$harm" stopped 0 100
+r=0
+test $st -eq 0 && test "$out" = done || r=1
+test "$(grep -c ' stopped: harm\[[0-9]*\] fd ' "$work/hundred.log")" -eq 16 || r=1
+test "$(grep -c ' stopped: harm\[[0-9]*\] \.\.\. and 84 more descriptors from leaking into true$' "$work/hundred.log")" -eq 1 || r=1
+grep -q 'summary: harm started 1 program; 100 descriptors kept from them' "$work/hundred.log" || r=1
+ok $r "100 descriptors stopped at one spawn: 16 lines, one line for the 84 more, all 100 counted"
+[ $r -eq 0 ] || diag "$(cut -c1-100 "$work/hundred.log" | tail -n 4)"
+
+shim NOLEAK_MODE=audit "$lib" "$harm" stopped 0 100
+r=0
+test "$(grep -c ' audit: harm\[[0-9]*\] would leak fd ' "$work/err")" -eq 16 || r=1
+test "$(grep -c ' audit: harm\[[0-9]*\] \.\.\. and 84 more descriptors would leak into true$' "$work/err")" -eq 1 || r=1
+ok $r "audit, 100 descriptors at one spawn: 16 lines and one for the 84 more"
+
 done_testing
