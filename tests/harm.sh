@@ -113,6 +113,28 @@ for how in "NOLEAK_MODE=audit" "NOLEAK_LOG=stderr"; do
 	ok $? "$how: with standard error unchanged, the report is there"
 done
 
+# ---- 5. exec calls with bad arguments -------------------------------------
+# The same result line (return value, errno) as without the shim, or the
+# new program running, and a normal exit: in place and in a forked child.
+for case in execve-null-argv execve-null-envp execve-bad-argv execve-bad-envp \
+	    execve-noaccess-argv execve-noaccess-envp execve-bad-arg-string \
+	    execve-bad-env-string execve-noaccess-env-string execv-bad-argv \
+	    execveat-null-path execveat-bad-path execveat-empty-path \
+	    execveat-empty-no-flag execveat-bad-argv fexecve-bad-fd \
+	    fexecve-null-argv fexecve-bad-envp execvp-null-argv \
+	    execvp-missing-null-argv execvpe-null-argv execvpe-bad-envp; do
+	for how in badexec badexec-child; do
+		native "$how" "$case"
+		want="$st $out"
+		shim "$lib" "$harm" "$how" "$case"
+		r=0
+		test -n "$out" || r=1
+		test "$st $out" = "$want" || r=1
+		ok $r "$how $case: as without the shim ($(echo $want))"
+		[ $r -eq 0 ] || diag "with the shim: $st $out"
+	done
+done
+
 # ---- 6. how much one spawn reports ----------------------------------------
 shim NOLEAK_LOG="$work/many.log" "$lib" "$harm" stopped 5000 3
 n=$(grep -c ' stopped: ' "$work/many.log")
