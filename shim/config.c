@@ -143,8 +143,11 @@ static void read_log(void)
 	}
 	fd = noleak_log_open(v);
 	if (fd < 0) {
-		snprintf(why, sizeof(why), "cannot open it (%s); using stderr",
-			 fd == -ELOOP ? "it is a symbolic link" : strerror(-fd));
+		if (fd == NOLEAK_LOG_NOT_REGULAR)
+			snprintf(why, sizeof(why), "it is not a regular file; using stderr");
+		else
+			snprintf(why, sizeof(why), "cannot open it (%s); using stderr",
+				 fd == -ELOOP ? "it is a symbolic link" : strerror(-fd));
 		complain((void *)"NOLEAK_LOG", v, strlen(v), why);
 		return;
 	}
@@ -283,6 +286,7 @@ void noleak_init(void)
 		return;
 	noleak_next_bind();
 	record_library();
+	noleak_log_note_stderr();
 	read_environment();
 	/* A dormant process sweeps nothing: what it inherited and how it
 	 * started does not matter, and it starts faster without asking.

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -73,20 +74,47 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* O_NONBLOCK, because opening a FIFO for writing waits for a reader
+ * (fifo(7)): a log path that is, or later becomes, a FIFO nobody reads
+ * would hang the program.  Without a reader the open fails with ENXIO;
+ * with one, or for a device, fstat tells, and only a regular file is
+ * written to. */
 int noleak_log_open(const char *path)
 {
-	return (int)noleak_raw(SYS_openat, AT_FDCWD, (long)path,
-			       O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-			       O_NOFOLLOW | O_NOCTTY, 0600, 0);
+	struct stat st;
+	long fd = noleak_raw(SYS_openat, AT_FDCWD, (long)path,
+			     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+			     O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600, 0);
+
+	if (fd < 0)
+		return fd == -ENXIO ? NOLEAK_LOG_NOT_REGULAR : (int)fd;
+	if (noleak_raw(SYS_fstat, fd, (long)&st, 0, 0, 0) < 0 ||
+	    !S_ISREG(st.st_mode)) {
+		noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+		return NOLEAK_LOG_NOT_REGULAR;
+	}
+	return (int)fd;
 }
 
 /* One datagram to the local syslog socket, "<PRI>noleak[PID]: ...":
- * facility daemon, priority warning.  The newline is not sent. */
+ * facility daemon, priority warning.  The newline is not sent.  Never
+ * waits: a syslog daemon that stopped reading leaves /dev/log's queue full,
+ * and a blocking send would then hang the program at its next spawn.  So
+ * the socket is non-blocking, nothing is connected (sendmsg names the
+ * address: sendto would need a sixth argument noleak_raw does not pass),
+ * and the send is MSG_DONTWAIT | MSG_NOSIGNAL: a full queue fails with
+ * EAGAIN instead of waiting. */
 static int to_syslog(const char *line, size_t len)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
 	char buf[sizeof(((struct noleak_line *)0)->buf) + 8] = "<28>";
-	long fd = noleak_raw(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0, 0);
+	struct iovec iov;
+	struct msghdr msg = {
+		.msg_name = &addr, .msg_namelen = sizeof(addr),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	long fd = noleak_raw(SYS_socket, AF_UNIX,
+			     SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0, 0);
 	long sent;
 
 	if (fd < 0)
@@ -94,11 +122,49 @@ static int to_syslog(const char *line, size_t len)
 	if (len > sizeof(buf) - 4)
 		len = sizeof(buf) - 4;
 	memcpy(buf + 4, line, len);
-	sent = noleak_raw(SYS_connect, fd, (long)&addr, sizeof(addr), 0, 0);
-	if (sent == 0)
-		sent = noleak_raw(SYS_write, fd, (long)buf, (long)(len + 4), 0, 0);
+	iov.iov_base = buf;
+	iov.iov_len = len + 4;
+	sent = noleak_raw(SYS_sendmsg, fd, (long)&msg, MSG_DONTWAIT | MSG_NOSIGNAL,
+			  0, 0);
 	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
 	return sent < 0 ? -1 : 0;
+}
+
+/* What descriptor 2 was when the program started: the daemon's own
+ * standard error.  A child between fork and exec may have put its output
+ * there already (a CGI response socket, a pipe to its parent): a report
+ * written to whatever fd 2 is at the time would land in that output. */
+static struct {
+	int state;		/* STDERR_UNKNOWN, _CLOSED or _OPEN */
+	unsigned mode;		/* the file type, S_IFMT bits */
+	unsigned long dev, ino;
+} stderr_at_start;
+
+enum { STDERR_UNKNOWN, STDERR_CLOSED, STDERR_OPEN };
+
+void noleak_log_note_stderr(void)
+{
+	struct stat st;
+
+	if (noleak_raw(SYS_fstat, 2, (long)&st, 0, 0, 0) < 0) {
+		stderr_at_start.state = STDERR_CLOSED;
+		return;
+	}
+	stderr_at_start.mode = st.st_mode & S_IFMT;
+	stderr_at_start.dev = st.st_dev;
+	stderr_at_start.ino = st.st_ino;
+	stderr_at_start.state = STDERR_OPEN;
+}
+
+/* Whether fd 2 is still the file it was at start-up. */
+static int stderr_unchanged(void)
+{
+	struct stat st;
+
+	return stderr_at_start.state == STDERR_OPEN &&
+	       noleak_raw(SYS_fstat, 2, (long)&st, 0, 0, 0) == 0 &&
+	       (st.st_mode & S_IFMT) == stderr_at_start.mode &&
+	       st.st_dev == stderr_at_start.dev && st.st_ino == stderr_at_start.ino;
 }
 
 void noleak_line_emit(struct noleak_line *l)
@@ -122,7 +188,10 @@ void noleak_line_emit(struct noleak_line *l)
 		if (to_syslog(l->buf, l->len - 1) == 0)
 			goto done;
 	}
-	write_all(2, l->buf, l->len);	/* stderr, or the fallback */
+	/* stderr, or the fallback: only the daemon's own, never a
+	 * descriptor 2 that now means something else. */
+	if (stderr_unchanged())
+		write_all(2, l->buf, l->len);
 done:
 	l->len = 0;
 }

@@ -383,8 +383,11 @@ NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *k
  * lack close-on-exec (what noleak_sweep would mark), naming the daemon
  * (name, pid), what the descriptor is, and program (the new program, or
  * the command of system and popen).  With enforce, it reports them as
- * stopped, and also those whose close-on-exec the shim added at creation.
- * Changes nothing; errno is untouched.  Returns how many it reported. */
+ * stopped, and also those whose close-on-exec the shim added at creation
+ * (never those the program made close-on-exec itself).  At most 16 lines
+ * describe descriptors; any beyond are counted in one "... and N more"
+ * line.  Changes nothing; errno is untouched.  Returns how many it
+ * counted. */
 NOLEAK_ASYNC_SAFE size_t noleak_sweep_audit(const struct noleak_keep *keep,
 					    const struct noleak_fdset *named,
 					    const char *name, long pid,
@@ -551,12 +554,22 @@ extern enum noleak_log_to noleak_log_to;
 extern char noleak_log_path[NOLEAK_LOG_PATH_MAX];
 
 /* Open the log file path to append to: created 0600, close-on-exec, and
- * never through a symbolic link.  Returns the descriptor or -errno. */
+ * never through a symbolic link; never waits (O_NONBLOCK), and only a
+ * regular file is kept open.  Returns the descriptor, -errno, or
+ * NOLEAK_LOG_NOT_REGULAR for a FIFO, socket or device. */
+enum { NOLEAK_LOG_NOT_REGULAR = -4096 };
 NOLEAK_ASYNC_SAFE int noleak_log_open(const char *path);
+
+/* Record what descriptor 2 is (device, inode, file type), or that it is
+ * closed: the standard error lines may go to.  noleak_init calls it first,
+ * in every process the library starts in. */
+void noleak_log_note_stderr(void);
 
 /* Write the line (a newline is added) where NOLEAK_LOG says: standard
  * error, syslog (facility daemon), or the log file, opened and closed for
- * the line; standard error when that fails.  errno is untouched. */
+ * the line; standard error when that fails.  Standard error only while
+ * descriptor 2 is still the file noleak_log_note_stderr saw; otherwise
+ * the line is dropped.  errno is untouched. */
 NOLEAK_ASYNC_SAFE void noleak_line_emit(struct noleak_line *l);
 
 #endif /* NOLEAK_H */

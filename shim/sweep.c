@@ -243,6 +243,9 @@ void noleak_sig_touch(int sig)
 	__atomic_fetch_or(&noleak_sig_touched, bit, __ATOMIC_RELEASE);
 }
 
+/* The loop counts to 64 itself: a bound like "touched >> (sig - 1)" would
+ * shift by 64 once signal 64 is touched (git resets every signal before
+ * an exec), which x86 takes as a shift by 0, so it never ended. */
 unsigned long noleak_sig_ignored_since_start(void)
 {
 	unsigned long touched = __atomic_load_n(&noleak_sig_touched, __ATOMIC_ACQUIRE);
@@ -250,8 +253,8 @@ unsigned long noleak_sig_ignored_since_start(void)
 
 	touched &= ~__atomic_load_n(&noleak_sig_ign_at_start, __ATOMIC_ACQUIRE);
 	touched &= ~((1UL << (SIGKILL - 1)) | (1UL << (SIGSTOP - 1)));
-	for (int sig = 1; touched >> (sig - 1); sig++)
-		if (((touched >> (sig - 1)) & 1) && noleak_sig_ignored(sig))
+	for (int sig = 1; sig <= 64 && touched; sig++, touched >>= 1)
+		if ((touched & 1) && noleak_sig_ignored(sig))
 			set |= 1UL << (sig - 1);
 	return set;
 }
@@ -699,6 +702,11 @@ struct audit {
 	size_t reported;
 };
 
+/* One spawn writes at most this many lines about descriptors, then one
+ * line saying how many more there were: a daemon with thousands of them
+ * would otherwise pay for describing each, at every spawn. */
+enum { REPORT_LINES_MAX = 16 };
+
 static void audit_one(int fd, void *ctx)
 {
 	struct audit *a = ctx;
@@ -710,9 +718,12 @@ static void audit_one(int fd, void *ctx)
 		return;
 	flags = noleak_raw_getfd(fd);
 	/* Enforcing, a descriptor was stopped either at creation (the
-	 * shim's own close-on-exec) or now, by the sweep to come. */
+	 * shim's own close-on-exec) or now, by the sweep to come; one the
+	 * program made close-on-exec itself was never going to leak. */
 	if (flags < 0 || ((flags & FD_CLOEXEC) && !(a->enforce && noleak_added_test(fd))))
 		return;
+	if (a->reported++ >= REPORT_LINES_MAX)
+		return;		/* counted, not described */
 	noleak_line_begin(&l);
 	noleak_line_str(&l, a->enforce ? "stopped: " : "audit: ");
 	noleak_line_str(&l, a->name);
@@ -731,7 +742,26 @@ static void audit_one(int fd, void *ctx)
 		put_module(&l, (unsigned long)site.caller);
 	}
 	noleak_line_emit(&l);
-	a->reported++;
+}
+
+/* The line for what audit_one counted past REPORT_LINES_MAX. */
+static void audit_more(const struct audit *a)
+{
+	struct noleak_line l;
+
+	if (a->reported <= REPORT_LINES_MAX)
+		return;
+	noleak_line_begin(&l);
+	noleak_line_str(&l, a->enforce ? "stopped: " : "audit: ");
+	noleak_line_str(&l, a->name);
+	noleak_line_str(&l, "[");
+	noleak_line_int(&l, a->pid);
+	noleak_line_str(&l, "] ... and ");
+	noleak_line_int(&l, (long)(a->reported - REPORT_LINES_MAX));
+	noleak_line_str(&l, a->enforce ? " more descriptors from leaking into "
+				       : " more descriptors would leak into ");
+	noleak_line_str(&l, a->program);
+	noleak_line_emit(&l);
 }
 
 size_t noleak_sweep_audit(const struct noleak_keep *keep,
@@ -744,6 +774,7 @@ size_t noleak_sweep_audit(const struct noleak_keep *keep,
 	if (noleak_counts)
 		__atomic_fetch_add(&noleak_counts->programs, 1, __ATOMIC_RELAXED);
 	noleak_fd_each(audit_one, &a, REPORT_SCAN_CAP);
+	audit_more(&a);
 	if (noleak_counts)
 		__atomic_fetch_add(&noleak_counts->descriptors, a.reported, __ATOMIC_RELAXED);
 	return a.reported;

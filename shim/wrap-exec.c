@@ -34,6 +34,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,12 +84,101 @@ static void sweep_named(struct noleak_fdset *named, char *const envp[],
 		noleak_sweep(&noleak_config.keep, named);
 }
 
+/* ---- arguments the kernel would refuse ------------------------------ */
+
+/* An exec with a bad argv or envp (a pointer to nowhere, or to a string
+ * that is not there) must get the kernel's own answer, EFAULT, not a crash
+ * in the shim reading them first.  Only NULL is fine: Linux takes a NULL
+ * argv or envp for an empty one.  Whether memory can be read is asked of
+ * the kernel, and the 4 KiB chunks found readable are remembered for the
+ * rest of one exec: a few system calls, nothing more, for arguments and
+ * environment that are where they should be. */
+enum { CHUNK = 4096, READABLE_SEEN = 8 };
+
+struct readable {
+	long pid;				/* 0 until first needed */
+	unsigned long seen[READABLE_SEEN];	/* chunk numbers + 1 */
+	unsigned next;
+};
+
+/* Whether the byte at p, and so the chunk holding it, can be read: one
+ * byte copied by process_vm_readv from this very process, which answers
+ * EFAULT where a plain read would fault (mm/process_vm_access.c; a
+ * process may always read itself, kernel/ptrace.c).  The byte is one the
+ * caller is about to read anyway, so memory checkers see nothing odd.  Any
+ * other failure (a seccomp filter) is taken as readable: the shim then
+ * reads as it always did. */
+NOLEAK_ASYNC_SAFE static int readable(struct readable *r, const void *p)
+{
+	unsigned long chunk = (unsigned long)p / CHUNK;
+	char byte;
+	struct iovec local = { &byte, 1 }, remote = { (void *)p, 1 };
+
+	if (chunk == 0)		/* never mapped */
+		return 0;
+	for (unsigned i = 0; i < READABLE_SEEN; i++)
+		if (r->seen[i] == chunk + 1)
+			return 1;
+	if (!r->pid)
+		r->pid = my_pid();
+	if (noleak_raw(SYS_process_vm_readv, r->pid, (long)&local, 1,
+		       (long)&remote, 1) == -EFAULT)
+		return 0;
+	r->seen[r->next++ % READABLE_SEEN] = chunk + 1;
+	return 1;
+}
+
+/* Whether the string s can be read to its end. */
+NOLEAK_ASYNC_SAFE static int string_readable(struct readable *r, const char *s)
+{
+	for (;;) {
+		unsigned long end = ((unsigned long)s / CHUNK + 1) * CHUNK;
+
+		if (!readable(r, s))
+			return 0;
+		for (; (unsigned long)s < end; s++)
+			if (!*s)
+				return 1;
+	}
+}
+
+/* p, which the compiler may no longer assume is not NULL: glibc declares
+ * the arguments of the exec family nonnull, and after inlining, GCC would
+ * drop the very checks that make a NULL one safe. */
+#define UNTRUSTED(p) ({ __typeof__(p) p_ = (p); __asm__("" : "+r"(p_)); p_; })
+
+/* The number of entries of vec (NULL: 0), or -1 when it, or one of its
+ * strings, cannot be read. */
+NOLEAK_ASYNC_SAFE static long vec_count(struct readable *r, char *const *vec)
+{
+	long n = 0;
+
+	vec = UNTRUSTED(vec);
+	for (; vec; vec++, n++) {
+		/* The slot itself, both ends, should it straddle two chunks. */
+		if (!readable(r, vec) || !readable(r, (const char *)(vec + 1) - 1))
+			return -1;
+		if (!*vec)
+			break;
+		if (!string_readable(r, *vec))
+			return -1;
+	}
+	return n;
+}
+
 void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 		       long pid)
 {
 	struct noleak_fdset named = { 0 };
+	struct readable r = { 0, { 0 }, 0 };
 
 	if (!sweeps())
+		return;
+	/* The kernel will answer EFAULT and nothing starts: nothing to
+	 * protect, and nothing the shim could read. */
+	argv = UNTRUSTED(argv);
+	envp = UNTRUSTED(envp);
+	if (vec_count(&r, argv) < 0 || vec_count(&r, envp) < 0)
 		return;
 	noleak_fds_in_args(argv, &named);
 	noleak_fds_in_env(envp, pid, &named);
@@ -141,19 +231,22 @@ NOLEAK_ASYNC_SAFE static void undo_signals(const struct sigsave *save)
 /* ---- the environment of the new program ------------------------------ */
 
 /* The bytes a rewrite of envp needs on the stack, or 0 when it exceeds
- * ENV_REWRITE_BUDGET; *envc gets the number of variables, *plen the size
- * of LD_PRELOAD's entry with its NUL. */
+ * ENV_REWRITE_BUDGET or cannot be read (the kernel will refuse it);
+ * *envc gets the number of variables, *plen the size of LD_PRELOAD's entry
+ * with its NUL. */
 static size_t env_rewrite_size(char *const *envp, size_t *envc, size_t *plen)
 {
+	struct readable r = { 0, { 0 }, 0 };
+	long count = vec_count(&r, envp);
 	size_t n = 0, bytes;
 
 	*plen = 1;
-	while (envp && envp[n]) {
+	if (count < 0 || (size_t)count > ENV_REWRITE_BUDGET / sizeof(char *))
+		return 0;
+	envp = UNTRUSTED(envp);
+	for (; envp && envp[n]; n++)
 		if (!strncmp(envp[n], "LD_PRELOAD=", 11))
 			*plen = strlen(envp[n]) + 1;
-		if (++n > ENV_REWRITE_BUDGET / sizeof(char *))
-			return 0;
-	}
 	*envc = n;
 	bytes = (n + 1) * sizeof(char *) + *plen;
 	return bytes <= ENV_REWRITE_BUDGET ? bytes : 0;
@@ -301,8 +394,13 @@ NOLEAK_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 	struct sigsave save;
 	int ret;
 
-	noleak_exec_sweep(argv, envp,
-			  (flags & AT_EMPTY_PATH) && !*path ? dirfd : -1, my_pid());
+	struct readable r = { 0, { 0 }, 0 };
+	/* The program to run is dirfd itself only for an empty path; a NULL
+	 * or unreadable one is the kernel's to refuse. */
+	const char *p = UNTRUSTED(path);
+	int empty = (flags & AT_EMPTY_PATH) && readable(&r, p) && !*p;
+
+	noleak_exec_sweep(argv, envp, empty ? dirfd : -1, my_pid());
 	NEW_ENV(envp, env, 0);
 	restore_signals(&save);
 	ret = next ? next(dirfd, path, argv, env, flags)
