@@ -1,0 +1,70 @@
+#!/bin/sh
+# create.sh: descriptors made where the other tests do not look, each run
+# with the shim and without it (where the leak must show, so that every
+# check can fail): openat2 through syscall() with a struct of any size the
+# kernel takes; fopen and freopen with modes the shim cannot rewrite in
+# place; the newer creators through syscall(); the shell wordexp starts;
+# and what a program says about inheritance through syscall().
+. "$NOLEAK_SRCDIR/tests/tap.sh"
+
+create=$NOLEAK_TESTS/create
+clean="PATH=/usr/bin:/bin"
+work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-create.XXXXXX") || exit 99
+trap 'rm -rf "$work"' EXIT
+
+with() {
+	timeout 30 env -i $clean LD_PRELOAD="$NOLEAK_LIBRARY" "$create" "$@" 2>&1
+}
+without() {
+	timeout 30 env -i $clean "$create" "$@" 2>&1
+}
+
+# ---- openat2 through syscall(): every size the kernel accepts -------------
+# The struct is extensible: a larger one with a zero tail is valid, up to a
+# page.  Sizes the kernel refuses must get the kernel's own answer.
+for size in 24 32 64 512 4096; do
+	w=$(with openat2 $size)
+	o=$(without openat2 $size)
+	[ "$w" = "cloexec 1 struct kept" ] && [ "$o" = "cloexec 0 struct kept" ]
+	r=$?
+	ok $r "syscall(SYS_openat2) with a $size-byte struct: close-on-exec, the caller's struct untouched"
+	[ $r -eq 0 ] || diag "with: $w" "without: $o"
+done
+for args in "16" "4097" "32 tail"; do
+	# shellcheck disable=SC2086
+	w=$(with openat2 $args)
+	# shellcheck disable=SC2086
+	o=$(without openat2 $args)
+	case $o in error\ E*) [ "$w" = "$o" ] ;; *) false ;; esac
+	r=$?
+	ok $r "syscall(SYS_openat2), struct of $args: the kernel's own error ($o)"
+	[ $r -eq 0 ] || diag "with: $w" "without: $o"
+done
+
+# ---- the newer creators through syscall() ---------------------------------
+# Those the kernel always makes close-on-exec are checked to be so; the
+# others must leak without the shim.
+for call in memfd_secret fspick fsopen fsmount open_tree userfaultfd \
+	perf_event_open pidfd_open pidfd_getfd io_uring_setup \
+	landlock_create_ruleset seccomp; do
+	w=$(with sys $call)
+	o=$(without sys $call)
+	case $w$o in
+	*skip*)
+		skip "syscall(SYS_$call)" "$(printf '%s\n%s\n' "$w" "$o" | grep -m1 skip | sed 's/^skip //')"
+		continue
+		;;
+	esac
+	case $call in
+	pidfd_* | io_uring_setup | landlock_* | seccomp)
+		want_without="cloexec 1" what="always close-on-exec, by the kernel" ;;
+	*)
+		want_without="cloexec 0" what="close-on-exec" ;;
+	esac
+	[ "$w" = "cloexec 1" ] && [ "$o" = "$want_without" ]
+	r=$?
+	ok $r "syscall(SYS_$call): $what"
+	[ $r -eq 0 ] || diag "with: $w" "without: $o"
+done
+
+done_testing
