@@ -154,8 +154,13 @@ int noleak_glob_match(const char *pattern, const char *text);
 
 /* Write into buf (of size len) a copy of an fopen or popen mode that asks
  * for close-on-exec: 'e' inserted after the first character.  Returns buf,
- * or mode itself when it already has 'e' or does not fit. */
+ * or mode itself when it already has 'e', does not fit, or would lose a
+ * flag glibc reads (the seventh character moves out of its reach). */
 const char *noleak_mode_cloexec(const char *mode, char *buf, size_t len);
+
+/* Whether glibc's fopen opens with O_CLOEXEC for mode: an 'e' among the
+ * six characters after the first (libio/fileops.c). */
+int noleak_mode_has_cloexec(const char *mode);
 
 /* Descriptors a new program is told about by number. */
 enum { NOLEAK_FDSET_MAX = 64 };

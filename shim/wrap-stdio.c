@@ -7,7 +7,12 @@
  * freopen onto a standard stream is the exception: glibc reopens and then
  * dup3()s the new descriptor onto the old number with O_CLOEXEC when the
  * mode has 'e' (libio/freopen.c), which would make stdout close-on-exec and
- * silence every child.  Those calls are forwarded unchanged. */
+ * silence every child.  Those calls are forwarded unchanged.
+ *
+ * A mode the shim cannot rewrite (longer than its buffer, or where the
+ * inserted 'e' would push a flag out of the six characters glibc reads) is
+ * passed on unchanged, and the new descriptor is marked right after, under
+ * the creator side of the fork lock, as the shim's own flag. */
 #include "noleak.h"
 
 #include <errno.h>
@@ -30,17 +35,44 @@ static FILE *opened(FILE *f, int added)
 	return f;
 }
 
+/* Whether the mode was left as it was for want of room, not because the
+ * program asked for close-on-exec: then the shim marks after creation. */
+static int mark_after(const char *mode, const char *m)
+{
+	return !noleak_dormant && m == mode && !noleak_mode_has_cloexec(mode);
+}
+
+/* Mark the descriptor of f, just made without close-on-exec; the caller
+ * holds the creator side of the fork lock.  Returns f; errno is kept. */
+static FILE *marked(FILE *f)
+{
+	if (f) {
+		int saved = errno;
+
+		noleak_mark_created(fileno(f));
+		errno = saved;
+	}
+	return f;
+}
+
 static FILE *do_fopen(fopen_fn *next, const char *path, const char *mode)
 {
 	char buf[MODE_MAX];
 	const char *m = noleak_dormant ? mode
 				       : noleak_mode_cloexec(mode, buf, sizeof(buf));
+	FILE *f;
+	int took;
 
 	if (!next) {
 		errno = ENOSYS;
 		return NULL;
 	}
-	return opened(next(path, m), m != mode);
+	if (!mark_after(mode, m))
+		return opened(next(path, m), m != mode);
+	took = noleak_creator_lock();
+	f = marked(next(path, mode));
+	noleak_creator_unlock(took);
+	return f;
 }
 
 static FILE *do_freopen(freopen_fn *next, const char *path, const char *mode,
@@ -50,15 +82,23 @@ static FILE *do_freopen(freopen_fn *next, const char *path, const char *mode,
 	const char *m = mode;
 	int saved = errno;
 	int old = stream ? fileno(stream) : -1;
+	FILE *f;
+	int took;
 
 	errno = saved;
 	if (!next) {
 		errno = ENOSYS;
 		return NULL;
 	}
-	if (!noleak_dormant && (old < 0 || old > 2))
-		m = noleak_mode_cloexec(mode, buf, sizeof(buf));
-	return opened(next(path, m, stream), m != mode);
+	if (noleak_dormant || (old >= 0 && old <= 2))
+		return opened(next(path, mode, stream), 0);
+	m = noleak_mode_cloexec(mode, buf, sizeof(buf));
+	if (!mark_after(mode, m))
+		return opened(next(path, m, stream), m != mode);
+	took = noleak_creator_lock();
+	f = marked(next(path, mode, stream));
+	noleak_creator_unlock(took);
+	return f;
 }
 
 NOLEAK_EXPORT FILE *fopen(const char *path, const char *mode)

@@ -41,6 +41,31 @@ for args in "16" "4097" "32 tail"; do
 	[ $r -eq 0 ] || diag "with: $w" "without: $o"
 done
 
+# ---- fopen and freopen with modes the shim cannot rewrite in place --------
+long="r,ccs=UTF-8,$(printf '%070d' 0 | tr 0 z)"
+printf 'precious\n' >"$work/exists"
+for func in fopen fopen64 freopen freopen64; do
+	for mode in "$long" "r,ccs=UTF-8"; do
+		w=$(with fopen $func "$mode" /dev/null)
+		o=$(without fopen $func "$mode" /dev/null)
+		[ "${w#cloexec 1 }" != "$w" ] && [ "${o#cloexec 0 }" != "$o" ] &&
+			[ "${w#cloexec 1 }" = "${o#cloexec 0 }" ]
+		r=$?
+		ok $r "$func, a mode of ${#mode} characters: close-on-exec, wide orientation as without the shim"
+		[ $r -eq 0 ] || diag "with: $w" "without: $o"
+	done
+	# 'x' is the seventh character, the last glibc reads: an 'e' put
+	# before it would push it out, and the file would be truncated.
+	w=$(with fopen $func wbbbbbx "$work/exists")
+	o=$(without fopen $func wbbbbbx "$work/exists")
+	[ "$o" = "error EEXIST" ] && [ "$w" = "$o" ] &&
+		[ "$(cat "$work/exists")" = precious ]
+	r=$?
+	ok $r "$func, mode wbbbbbx on an existing file: EEXIST, the file untouched"
+	[ $r -eq 0 ] || diag "with: $w" "without: $o" "file: $(cat "$work/exists")"
+	printf 'precious\n' >"$work/exists"
+done
+
 # ---- the newer creators through syscall() ---------------------------------
 # Those the kernel always makes close-on-exec are checked to be so; the
 # others must leak without the shim.
