@@ -32,6 +32,7 @@
 #include <sys/timerfd.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 /* Only wrappers are exported; everything else is hidden by
  * -fvisibility=hidden, and internal names carry the noleak_ prefix. */

@@ -92,4 +92,22 @@ for call in memfd_secret fspick fsopen fsmount open_tree userfaultfd \
 	[ $r -eq 0 ] || diag "with: $w" "without: $o"
 done
 
+# ---- wordexp's shell ------------------------------------------------------
+# A descriptor made by a bare syscall instruction, which no wrapper sees,
+# and a command substitution that lists the shell's descriptors.
+for words in '$(ls /proc/self/fd)' '`ls /proc/self/fd`'; do
+	w=$(with wordexp "$words")
+	o=$(without wordexp "$words")
+	[ -z "$(leaked "$w")" ] && printf '%s\n' "$w" | grep -q '^inherited.* 1 ' &&
+		[ -n "$(leaked "$o")" ] && [ "$(leaked "$o")" != none ]
+	r=$?
+	ok $r "wordexp $words: the command runs without the stray"
+	[ $r -eq 0 ] || diag "with:" "$w" "without:" "$o"
+done
+w=$(with wordexp 'a $HOME b')
+printf '%s\n' "$w" | grep -qx 'inherited a b' && printf '%s\n' "$w" | grep -qx 'cloexec 0'
+r=$?
+ok $r "wordexp without a command: nothing started, nothing marked"
+[ $r -eq 0 ] || diag "$w"
+
 done_testing
