@@ -150,6 +150,39 @@ void noleak_intent_drop(int fd)
 	}
 }
 
+void noleak_intent_said(int fd, int inherit)
+{
+	noleak_added_set(fd, 0);
+	if (inherit)
+		noleak_intent_keep(fd);
+	else
+		noleak_intent_drop(fd);
+}
+
+void noleak_intent_drop_range(unsigned int lo, unsigned int hi)
+{
+	size_t used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
+
+	for (size_t i = 0; i < used; i++) {
+		int key = __atomic_load_n(&table[i].key, __ATOMIC_RELAXED);
+
+		if (key > 0 && (unsigned int)(key - 1) >= lo &&
+		    (unsigned int)(key - 1) <= hi)
+			__atomic_compare_exchange_n(&table[i].key, &key,
+						    SLOT_FREE, 0,
+						    __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE);
+	}
+	for (unsigned long fd = lo; fd <= hi && fd < NOLEAK_ADDED_MAX; fd++) {
+		if (fd % WORD_BITS == 0 && fd + WORD_BITS - 1 <= hi &&
+		    !__atomic_load_n(&added[fd / WORD_BITS], __ATOMIC_RELAXED)) {
+			fd += WORD_BITS - 1;	/* a word with nothing to clear */
+			continue;
+		}
+		noleak_added_set((int)fd, 0);
+	}
+}
+
 size_t noleak_intent_collect(int *fds, size_t max, int *overflow)
 {
 	size_t n = 0, used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);

@@ -272,6 +272,16 @@ void noleak_intent_keep(int fd);
 /* The program set close-on-exec on fd itself: forget any intent. */
 void noleak_intent_drop(int fd);
 
+/* The program set (inherit 0) or cleared (inherit 1) close-on-exec on fd
+ * itself, by fcntl F_SETFD, ioctl FIOCLEX/FIONCLEX or dup2/dup3 onto it:
+ * the flag is the program's from now on, and intent is kept or dropped. */
+void noleak_intent_said(int fd, int inherit);
+
+/* The program set close-on-exec on every descriptor from lo to hi itself
+ * (close_range with CLOSE_RANGE_CLOEXEC): forget their intent, and that
+ * the shim ever added the flag to any of them. */
+void noleak_intent_drop_range(unsigned int lo, unsigned int hi);
+
 /* Fill fds (capacity max) with the numbers whose recorded intent still
  * matches the open file; returns how many.  Sets *overflow when intent was
  * lost because the table was full. */

@@ -4,8 +4,10 @@
  * Code written before glibc had wrappers (memfd_create before 2.27,
  * openat2, pidfd_*) calls syscall(SYS_x, ...).  The same flags are added
  * as in the wrappers, and the forms without flags become the forms with
- * them.  A syscall instruction issued without libc cannot be seen at all;
- * the exec-time sweep catches what it makes. */
+ * them.  What the program says about inheritance through syscall() (dup2,
+ * dup3, F_SETFD, FIONCLEX, close_range) is noted as for the libc calls.  A
+ * syscall instruction issued without libc cannot be seen at all; the
+ * exec-time sweep catches what it makes. */
 #include "noleak.h"
 
 #include <errno.h>
@@ -28,6 +30,9 @@
 #ifndef SYS_fspick
 #define SYS_fspick 433
 #endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
@@ -47,6 +52,9 @@
 #endif
 #ifndef FSPICK_CLOEXEC
 #define FSPICK_CLOEXEC 0x00000001
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
 /* Calls that take a close-on-exec bit in one argument and return one new
@@ -183,6 +191,43 @@ static __attribute__((noinline)) long openat2_cloexec(long a[6])
 	return ret;
 }
 
+/* After a call that succeeded: what the program said about inheritance
+ * through syscall() counts as it does through the libc calls
+ * (wrap-pipe-dup.c): the target of dup2 and dup3, F_SETFD, FIOCLEX and
+ * FIONCLEX.  close_range(CLOSE_RANGE_CLOEXEC) is the program marking a
+ * range itself. */
+static void said(long nr, const long a[6], long ret)
+{
+	if (ret < 0)
+		return;
+	switch (nr) {
+#ifdef SYS_dup2
+	case SYS_dup2:		/* dup2(fd, fd) changes nothing */
+		if ((int)a[0] != (int)a[1])
+			noleak_intent_said((int)a[1], 1);
+		break;
+#endif
+	case SYS_dup3:
+		noleak_intent_said((int)a[1], !(a[2] & O_CLOEXEC));
+		break;
+	case SYS_fcntl:
+		if ((int)a[1] == F_SETFD)
+			noleak_intent_said((int)a[0], !(a[2] & FD_CLOEXEC));
+		break;
+	case SYS_ioctl:
+		if ((unsigned int)a[1] == FIOCLEX || (unsigned int)a[1] == FIONCLEX)
+			noleak_intent_said((int)a[0], (unsigned int)a[1] == FIONCLEX);
+		break;
+#ifdef SYS_close_range
+	case SYS_close_range:
+		if ((unsigned int)a[2] & CLOSE_RANGE_CLOEXEC)
+			noleak_intent_drop_range((unsigned int)a[0],
+						 (unsigned int)a[1]);
+		break;
+#endif
+	}
+}
+
 NOLEAK_EXPORT long syscall(long nr, ...)
 {
 	NOLEAK_SITE(syscall);
@@ -223,6 +268,8 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 		if ((int)a[1] == F_DUPFD) {
 			a[1] = F_DUPFD_CLOEXEC;
 			added = 1;
+		} else if ((int)a[1] == F_DUPFD_CLOEXEC) {
+			added = 0;
 		}
 		break;
 	case SYS_pipe2:		/* (fds, flags) */
@@ -255,5 +302,7 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 	ret = call(nr, a);
 	if (added >= 0 && ret >= 0)
 		noleak_created((int)ret, added);
+	else
+		said(nr, a, ret);
 	return ret;
 }

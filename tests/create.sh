@@ -110,4 +110,27 @@ r=$?
 ok $r "wordexp without a command: nothing started, nothing marked"
 [ $r -eq 0 ] || diag "$w"
 
+# ---- intent said through syscall() ----------------------------------------
+for how in dup2 dup3 setfd fionclex; do
+	for spawn in fork-execve system; do
+		w=$(with said $how $spawn)
+		o=$(without said $how $spawn)
+		[ -n "$(leaked "$w")" ] && [ "$(leaked "$w")" != none ] &&
+			[ "$(leaked "$w")" = "$(leaked "$o")" ]
+		r=$?
+		ok $r "syscall() $how, then $spawn: the descriptor reaches the child"
+		[ $r -eq 0 ] || diag "with:" "$w" "without:" "$o"
+	done
+done
+# close_range(CLOSE_RANGE_CLOEXEC) is the program marking the descriptor
+# itself: naming it to the child must not take the flag off.
+for spawn in fork-execve system; do
+	w=$(with said closerange $spawn)
+	o=$(without said closerange $spawn)
+	[ -z "$(leaked "$w")" ] && [ -z "$(leaked "$o")" ]
+	r=$?
+	ok $r "syscall() close_range CLOSE_RANGE_CLOEXEC, then $spawn naming it: the child does not get it"
+	[ $r -eq 0 ] || diag "with:" "$w" "without:" "$o"
+done
+
 done_testing
