@@ -229,6 +229,45 @@ void noleak_intent_drop(int fd)
 				   ~(1UL << (fd % WORD_BITS)), __ATOMIC_RELAXED);
 }
 
+void noleak_intent_said(int fd, int inherit)
+{
+	noleak_added_set(fd, 0);
+	if (inherit)
+		noleak_intent_keep(fd);
+	else
+		noleak_intent_drop(fd);
+}
+
+void noleak_intent_drop_range(unsigned int lo, unsigned int hi)
+{
+	size_t used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
+	unsigned int top = (unsigned int)__atomic_load_n(&added_top, __ATOMIC_RELAXED);
+
+	for (size_t i = 0; i < used; i++) {
+		int key = __atomic_load_n(&table[i].key, __ATOMIC_RELAXED);
+
+		if (key > 0 && (unsigned int)(key - 1) >= lo &&
+		    (unsigned int)(key - 1) <= hi)
+			__atomic_compare_exchange_n(&table[i].key, &key,
+						    SLOT_FREE, 0,
+						    __ATOMIC_ACQ_REL,
+						    __ATOMIC_ACQUIRE);
+	}
+	/* Only numbers ever recorded: the overflow map and the added
+	 * digests stop at added_top or the map's end. */
+	for (unsigned long fd = lo; fd <= hi && fd < NOLEAK_ADDED_MAX; fd++) {
+		if ((__atomic_load_n(&overflow_map[fd / WORD_BITS], __ATOMIC_RELAXED) >>
+		     (fd % WORD_BITS)) & 1)
+			__atomic_fetch_and(&overflow_map[fd / WORD_BITS],
+					   ~(1UL << (fd % WORD_BITS)), __ATOMIC_RELAXED);
+		if (fd < top)
+			noleak_added_set((int)fd, 0);
+		else if (fd % WORD_BITS == 0 && !__atomic_load_n(
+				 &overflow_map[fd / WORD_BITS], __ATOMIC_RELAXED))
+			fd += WORD_BITS - 1;	/* nothing recorded in this word */
+	}
+}
+
 size_t noleak_intent_collect(int *fds, size_t max, int *lost)
 {
 	size_t n = 0, used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);

@@ -32,6 +32,7 @@
 #include <sys/timerfd.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 /* Only wrappers are exported; everything else is hidden by
  * -fvisibility=hidden, and internal names carry the noleak_ prefix. */
@@ -154,8 +155,13 @@ int noleak_glob_match(const char *pattern, const char *text);
 
 /* Write into buf (of size len) a copy of an fopen or popen mode that asks
  * for close-on-exec: 'e' inserted after the first character.  Returns buf,
- * or mode itself when it already has 'e' or does not fit. */
+ * or mode itself when it already has 'e', does not fit, or would lose a
+ * flag glibc reads (the seventh character moves out of its reach). */
 const char *noleak_mode_cloexec(const char *mode, char *buf, size_t len);
+
+/* Whether glibc's fopen opens with O_CLOEXEC for mode: an 'e' among the
+ * six characters after the first (libio/fileops.c). */
+int noleak_mode_has_cloexec(const char *mode);
 
 /* Descriptors a new program is told about by number. */
 enum { NOLEAK_FDSET_MAX = 64 };
@@ -278,6 +284,16 @@ void noleak_intent_keep(int fd);
 
 /* The program set close-on-exec on fd itself: forget any intent. */
 void noleak_intent_drop(int fd);
+
+/* The program set (inherit 0) or cleared (inherit 1) close-on-exec on fd
+ * itself, by fcntl F_SETFD, ioctl FIOCLEX/FIONCLEX or dup2/dup3 onto it:
+ * the flag is the program's from now on, and intent is kept or dropped. */
+void noleak_intent_said(int fd, int inherit);
+
+/* The program set close-on-exec on every descriptor from lo to hi itself
+ * (close_range with CLOSE_RANGE_CLOEXEC): forget their intent, and that
+ * the shim ever added the flag to any of them. */
+void noleak_intent_drop_range(unsigned int lo, unsigned int hi);
 
 /* Record, once, every descriptor open and inheritable now (at start-up),
  * with its file's identity, in memory mapped for exactly that many; cap

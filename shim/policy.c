@@ -230,6 +230,16 @@ int noleak_keep_has(const struct noleak_keep *keep, int fd)
 /* glibc reads mode flags from the first seven characters only
  * (libio/fileops.c, _IO_new_file_fopen), and popen accepts 'e' anywhere
  * (libio/iopopen.c), so the 'e' goes right after the first character. */
+int noleak_mode_has_cloexec(const char *mode)
+{
+	if (!mode || !*mode)
+		return 0;
+	for (size_t i = 1; i < 7 && mode[i]; i++)
+		if (mode[i] == 'e')
+			return 1;
+	return 0;
+}
+
 const char *noleak_mode_cloexec(const char *mode, char *buf, size_t len)
 {
 	size_t n;
@@ -241,6 +251,11 @@ const char *noleak_mode_cloexec(const char *mode, char *buf, size_t len)
 		if (mode[i] == 'e')
 			return mode;
 	if (n + 2 > len)
+		return mode;
+	/* glibc reads flags from the six characters after the first
+	 * (libio/fileops.c, _IO_new_file_fopen): the 'e' pushes the sixth
+	 * out, which must not be one of them (an 'e' there is made up for). */
+	if (n > 6 && strchr("+xbmc", mode[6]))
 		return mode;
 	buf[0] = mode[0];
 	buf[1] = 'e';

@@ -45,16 +45,6 @@ NOLEAK_EXPORT int pipe2(int fds[2], int flags)
 	return do_pipe2(fds, flags);
 }
 
-/* The program said something about fd's close-on-exec flag. */
-static void intent(int fd, int inherit)
-{
-	noleak_added_set(fd, 0);
-	if (inherit)
-		noleak_intent_keep(fd);
-	else
-		noleak_intent_drop(fd);
-}
-
 static int do_fcntl(fcntl_fn *next, int fd, int cmd, void *arg)
 {
 	int ret;
@@ -71,7 +61,7 @@ static int do_fcntl(fcntl_fn *next, int fd, int cmd, void *arg)
 	if (cmd == F_DUPFD_CLOEXEC)
 		noleak_created(ret, 0);
 	else if (cmd == F_SETFD && ret == 0)
-		intent(fd, !((long)arg & FD_CLOEXEC));
+		noleak_intent_said(fd, !((long)arg & FD_CLOEXEC));
 	return ret;
 }
 
@@ -122,7 +112,7 @@ NOLEAK_EXPORT int dup2(int oldfd, int newfd)
 							0, 0, 0));
 	/* dup2(fd, fd) changes nothing, close-on-exec included. */
 	if (ret >= 0 && oldfd != newfd)
-		intent(newfd, 1);
+		noleak_intent_said(newfd, 1);
 	return ret;
 }
 
@@ -136,7 +126,7 @@ NOLEAK_EXPORT int dup3(int oldfd, int newfd, int flags)
 		   : (int)noleak_raw_result(noleak_raw(SYS_dup3, oldfd, newfd,
 						       flags, 0, 0));
 	if (ret >= 0)
-		intent(newfd, !(flags & O_CLOEXEC));
+		noleak_intent_said(newfd, !(flags & O_CLOEXEC));
 	return ret;
 }
 
@@ -156,6 +146,6 @@ NOLEAK_EXPORT int ioctl(int fd, unsigned long request, ...)
 						       (long)request,
 						       (long)arg, 0, 0));
 	if (ret == 0 && (request == FIONCLEX || request == FIOCLEX))
-		intent(fd, request == FIONCLEX);
+		noleak_intent_said(fd, request == FIONCLEX);
 	return ret;
 }

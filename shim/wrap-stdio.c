@@ -7,7 +7,13 @@
  * freopen onto a standard stream is the exception: glibc reopens and then
  * dup3()s the new descriptor onto the old number with O_CLOEXEC when the
  * mode has 'e' (libio/freopen.c), which would make stdout close-on-exec and
- * silence every child.  Those calls are forwarded unchanged. */
+ * silence every child.  Those calls are forwarded unchanged.
+ *
+ * A mode the shim cannot rewrite (longer than its buffer, or where the
+ * inserted 'e' would push a flag out of the six characters glibc reads) is
+ * passed on unchanged, and the new descriptor is marked right after, as the
+ * shim's own flag (a child that copies the table in between sweeps its own
+ * copy before it execs: spawn.c). */
 #include "noleak.h"
 
 #include <errno.h>
@@ -30,6 +36,26 @@ static FILE *opened(FILE *f, int added)
 	return f;
 }
 
+/* Whether the mode was left as it was for want of room, not because the
+ * program asked for close-on-exec: then the shim marks after creation. */
+static int mark_after(const char *mode, const char *m)
+{
+	return !noleak_dormant && m == mode && !noleak_mode_has_cloexec(mode);
+}
+
+/* Mark the descriptor of f, just made without close-on-exec.  Returns f;
+ * errno is kept. */
+static FILE *marked(FILE *f)
+{
+	if (f) {
+		int saved = errno;
+
+		noleak_mark_created(fileno(f));
+		errno = saved;
+	}
+	return f;
+}
+
 static FILE *do_fopen(fopen_fn *next, const char *path, const char *mode)
 {
 	char buf[MODE_MAX];
@@ -40,7 +66,9 @@ static FILE *do_fopen(fopen_fn *next, const char *path, const char *mode)
 		errno = ENOSYS;
 		return NULL;
 	}
-	return opened(next(path, m), m != mode);
+	if (!mark_after(mode, m))
+		return opened(next(path, m), m != mode);
+	return marked(next(path, mode));
 }
 
 static FILE *do_freopen(freopen_fn *next, const char *path, const char *mode,
@@ -56,9 +84,12 @@ static FILE *do_freopen(freopen_fn *next, const char *path, const char *mode,
 		errno = ENOSYS;
 		return NULL;
 	}
-	if (!noleak_dormant && (old < 0 || old > 2))
-		m = noleak_mode_cloexec(mode, buf, sizeof(buf));
-	return opened(next(path, m, stream), m != mode);
+	if (noleak_dormant || (old >= 0 && old <= 2))
+		return opened(next(path, mode, stream), 0);
+	m = noleak_mode_cloexec(mode, buf, sizeof(buf));
+	if (!mark_after(mode, m))
+		return opened(next(path, m, stream), m != mode);
+	return marked(next(path, mode, stream));
 }
 
 NOLEAK_EXPORT FILE *fopen(const char *path, const char *mode)

@@ -4,13 +4,42 @@
  * Code written before glibc had wrappers (memfd_create before 2.27,
  * openat2, pidfd_*) calls syscall(SYS_x, ...).  The same flags are added
  * as in the wrappers, and the forms without flags become the forms with
- * them.  A syscall instruction issued without libc cannot be seen at all;
- * the exec-time sweep catches what it makes. */
+ * them.  What the program says about inheritance through syscall() (dup2,
+ * dup3, F_SETFD, FIONCLEX, close_range) is noted as for the libc calls.  A
+ * syscall instruction issued without libc cannot be seen at all; the
+ * exec-time sweep catches what it makes. */
 #include "noleak.h"
 
 #include <errno.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
+
+/* Debian 12's <sys/syscall.h> has all of these; an older one would
+ * silently compile the table entries out, so the x86_64 numbers are given
+ * here (arch/x86/entry/syscalls/syscall_64.tbl). */
+#ifdef __x86_64__
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
+#ifndef SYS_fspick
+#define SYS_fspick 433
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
+#endif
 
 #ifndef PERF_FLAG_FD_CLOEXEC
 #define PERF_FLAG_FD_CLOEXEC (1UL << 3)
@@ -21,9 +50,19 @@
 #ifndef FSMOUNT_CLOEXEC
 #define FSMOUNT_CLOEXEC 0x00000001
 #endif
+#ifndef FSPICK_CLOEXEC
+#define FSPICK_CLOEXEC 0x00000001
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 /* Calls that take a close-on-exec bit in one argument and return one new
- * descriptor. */
+ * descriptor.  Those that make descriptors always close-on-exec take no
+ * such bit and are not listed: pidfd_open and pidfd_getfd
+ * (kernel/pid.c, kernel/fork.c), io_uring_setup (io_uring/io_uring.c),
+ * landlock_create_ruleset (security/landlock/syscalls.c) and seccomp's
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER (kernel/seccomp.c). */
 static const struct {
 	long nr;
 	int arg;
@@ -43,8 +82,18 @@ static const struct {
 	{ SYS_perf_event_open, 4, PERF_FLAG_FD_CLOEXEC },
 #ifdef SYS_fsopen
 	{ SYS_fsopen, 1, FSOPEN_CLOEXEC },
+#endif
+#ifdef SYS_fsmount
 	{ SYS_fsmount, 1, FSMOUNT_CLOEXEC },
+#endif
+#ifdef SYS_open_tree
 	{ SYS_open_tree, 2, O_CLOEXEC },
+#endif
+#ifdef SYS_fspick
+	{ SYS_fspick, 2, FSPICK_CLOEXEC },
+#endif
+#ifdef SYS_memfd_secret
+	{ SYS_memfd_secret, 0, O_CLOEXEC },
 #endif
 #ifdef SYS_open
 	{ SYS_open, 1, O_CLOEXEC },
@@ -111,12 +160,79 @@ static long call(long nr, const long a[6])
 	return noleak_raw_result(noleak_raw(nr, a[0], a[1], a[2], a[3], a[4]));
 }
 
+/* The largest struct open_how the kernel reads: copy_struct_from_user()
+ * takes any size from OPEN_HOW_SIZE_VER0 (24) up to a page, and a larger
+ * struct than it knows only when the tail is zero (fs/open.c, openat2). */
+enum { OPEN_HOW_MIN = 24, OPEN_HOW_MAX = 4096 };	/* VER0, a page */
+
+/* openat2(dirfd, path, how, size) with O_CLOEXEC added to a copy of *how:
+ * the caller's struct is never written.  Every size the kernel accepts is
+ * copied whole, tail included, so the kernel judges the same bytes; a size
+ * it refuses (E2BIG, EINVAL) or a NULL how goes through unchanged.  Returns
+ * what the call returns.  Out of line: only this call pays for the page on
+ * the stack. */
+static __attribute__((noinline)) long openat2_cloexec(long a[6])
+{
+	unsigned long long buf[OPEN_HOW_MAX / sizeof(unsigned long long)];
+	size_t size = (size_t)a[3];
+	struct open_how *how = (struct open_how *)buf;
+	int added;
+	long ret;
+
+	if (!a[2] || size < OPEN_HOW_MIN || size > OPEN_HOW_MAX)
+		return call(SYS_openat2, a);
+	__builtin_memcpy(buf, (const void *)a[2], size);
+	added = !(how->flags & O_CLOEXEC);
+	how->flags |= O_CLOEXEC;
+	a[2] = (long)how;
+	ret = call(SYS_openat2, a);
+	if (ret >= 0)
+		noleak_created((int)ret, added);
+	return ret;
+}
+
+/* After a call that succeeded: what the program said about inheritance
+ * through syscall() counts as it does through the libc calls
+ * (wrap-pipe-dup.c): the target of dup2 and dup3, F_SETFD, FIOCLEX and
+ * FIONCLEX.  close_range(CLOSE_RANGE_CLOEXEC) is the program marking a
+ * range itself. */
+static void said(long nr, const long a[6], long ret)
+{
+	if (ret < 0)
+		return;
+	switch (nr) {
+#ifdef SYS_dup2
+	case SYS_dup2:		/* dup2(fd, fd) changes nothing */
+		if ((int)a[0] != (int)a[1])
+			noleak_intent_said((int)a[1], 1);
+		break;
+#endif
+	case SYS_dup3:
+		noleak_intent_said((int)a[1], !(a[2] & O_CLOEXEC));
+		break;
+	case SYS_fcntl:
+		if ((int)a[1] == F_SETFD)
+			noleak_intent_said((int)a[0], !(a[2] & FD_CLOEXEC));
+		break;
+	case SYS_ioctl:
+		if ((unsigned int)a[1] == FIOCLEX || (unsigned int)a[1] == FIONCLEX)
+			noleak_intent_said((int)a[0], (unsigned int)a[1] == FIONCLEX);
+		break;
+#ifdef SYS_close_range
+	case SYS_close_range:
+		if ((unsigned int)a[2] & CLOSE_RANGE_CLOEXEC)
+			noleak_intent_drop_range((unsigned int)a[0],
+						 (unsigned int)a[1]);
+		break;
+#endif
+	}
+}
+
 NOLEAK_EXPORT long syscall(long nr, ...)
 {
 	NOLEAK_SITE(syscall);
 	long a[6], ret;
 	int added = -1;		/* -1: the call makes no descriptor */
-	struct open_how how;
 	va_list ap;
 
 	va_start(ap, nr);
@@ -141,13 +257,7 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 			noleak_sig_touch((int)a[0]);
 		break;
 	case SYS_openat2:	/* flags live in a struct of a given size */
-		if ((size_t)a[3] == sizeof(how) && a[2]) {
-			__builtin_memcpy(&how, (void *)a[2], sizeof(how));
-			added = !(how.flags & O_CLOEXEC);
-			how.flags |= O_CLOEXEC;
-			a[2] = (long)&how;
-		}
-		break;
+		return openat2_cloexec(a);
 	case SYS_signalfd4:	/* only fd -1 makes a new descriptor */
 		if ((int)a[0] == -1) {
 			added = !(a[3] & SFD_CLOEXEC);
@@ -155,9 +265,11 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 		}
 		break;
 	case SYS_fcntl:
-		if (a[1] == F_DUPFD) {
+		if ((int)a[1] == F_DUPFD) {
 			a[1] = F_DUPFD_CLOEXEC;
 			added = 1;
+		} else if ((int)a[1] == F_DUPFD_CLOEXEC) {
+			added = 0;
 		}
 		break;
 	case SYS_pipe2:		/* (fds, flags) */
@@ -190,5 +302,7 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 	ret = call(nr, a);
 	if (added >= 0 && ret >= 0)
 		noleak_created((int)ret, added);
+	else
+		said(nr, a, ret);
 	return ret;
 }

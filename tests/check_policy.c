@@ -228,6 +228,25 @@ START_TEST(mode_too_long_is_left_alone)
 }
 END_TEST
 
+/* glibc reads flags from the six characters after the first: an 'e' put
+ * in front must not push a flag out of them. */
+START_TEST(mode_keeps_glibc_flags)
+{
+	char buf[64];
+	const char *m = "wbbbbbx";
+
+	ck_assert_ptr_eq(noleak_mode_cloexec(m, buf, sizeof(buf)), m);
+	ck_assert_str_eq(noleak_mode_cloexec("rbbbbbz", buf, sizeof(buf)),
+			 "rebbbbbz");
+	ck_assert_int_eq(noleak_mode_has_cloexec("re"), 1);
+	ck_assert_int_eq(noleak_mode_has_cloexec("r,ccs=e"), 1);
+	ck_assert_int_eq(noleak_mode_has_cloexec("rbbbbbbe"), 0);
+	ck_assert_int_eq(noleak_mode_has_cloexec("r"), 0);
+	ck_assert_int_eq(noleak_mode_has_cloexec(""), 0);
+	ck_assert_int_eq(noleak_mode_has_cloexec(NULL), 0);
+}
+END_TEST
+
 /* Intent is tied to the file, not just the number: after the number is
  * reused for another file, the old intent no longer applies. */
 START_TEST(intent_follows_the_file)
@@ -641,6 +660,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, mode_gets_e_once, 0,
 			    sizeof(modes) / sizeof(modes[0]));
 	tcase_add_test(tc, mode_too_long_is_left_alone);
+	tcase_add_test(tc, mode_keeps_glibc_flags);
 	tcase_add_test(tc, config_words_and_numbers);
 	suite_add_tcase(s, tc);
 
