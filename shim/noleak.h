@@ -534,6 +534,11 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 NOLEAK_ASYNC_SAFE long noleak_raw(long nr, long a, long b, long c, long d, long e);
 NOLEAK_ASYNC_SAFE int noleak_raw_getfd(int fd);
 
+/* Call fn(arg) with the stack pointer at top (the end of a mapped region,
+ * which the caller owns), and come back to the caller's own stack. */
+NOLEAK_ASYNC_SAFE void noleak_call_on_stack(void (*fn)(void *), void *arg,
+					    void *top);
+
 /* Turn a noleak_raw result into the libc convention (-1 and errno). */
 static inline long noleak_raw_result(long ret)
 {

@@ -55,3 +55,38 @@ int noleak_raw_setfd(int fd, int flags)
 {
 	return (int)noleak_raw(SYS_fcntl, fd, F_SETFD, flags, 0, 0);
 }
+
+void noleak_call_on_stack(void (*fn)(void *), void *arg, void *top)
+{
+#if defined(__x86_64__)
+	/* rbx keeps the old stack pointer across the call (callee-saved, so
+	 * fn leaves it alone); top is 16-byte aligned, as the ABI wants
+	 * before a call. */
+	register void *rdi __asm__("rdi") = arg;
+
+	__asm__ volatile ("mov %%rsp, %%rbx\n\t"
+			  "mov %[top], %%rsp\n\t"
+			  "call *%[fn]\n\t"
+			  "mov %%rbx, %%rsp"
+			  : "+r"(rdi)
+			  : [top] "r"((unsigned long)top & ~15UL), [fn] "r"(fn)
+			  : "rbx", "rax", "rcx", "rdx", "rsi", "r8", "r9", "r10",
+			    "r11", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3",
+			    "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+			    "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+#elif defined(__aarch64__)
+	register void *x0 __asm__("x0") = arg;
+
+	__asm__ volatile ("mov x19, sp\n\t"
+			  "mov sp, %[top]\n\t"
+			  "blr %[fn]\n\t"
+			  "mov sp, x19"
+			  : "+r"(x0)
+			  : [top] "r"((unsigned long)top & ~15UL), [fn] "r"(fn)
+			  : "x19", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8",
+			    "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16",
+			    "x17", "x18", "x30", "memory", "cc");
+#else
+#error "noleak_call_on_stack needs porting to this architecture"
+#endif
+}

@@ -347,7 +347,7 @@ NOLEAK_ASYNC_SAFE static long child_search(const struct job *j)
 	for (const char *s = file; *s; s++)
 		if (*s == '/')
 			return child_exec(j, file);
-	while (file[flen] && flen <= NAME_MAX)
+	while (flen <= NAME_MAX && file[flen])
 		flen++;
 	if (flen > NAME_MAX)
 		return -ENAMETOOLONG;

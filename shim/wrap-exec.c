@@ -33,6 +33,7 @@
 #include <signal.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -65,6 +66,42 @@ static int sweeps(void)
 	return !noleak_dormant || noleak_audit;
 }
 
+/* A report describes each descriptor and where it was made, which takes
+ * some kilobytes of stack; the caller's (a vfork child's, a thread's small
+ * one, a crash handler's sigaltstack) may not have them.  So it runs on a
+ * stack of its own, mapped for the moment and unmapped before the exec: in
+ * a vfork child the mapping lands in the parent, and is gone again before
+ * the parent resumes.  Where no stack can be mapped, the lines are dropped:
+ * a report is never worth a crash. */
+enum { REPORT_STACK = 32 * 1024 };
+
+struct report_job {
+	const struct noleak_fdset *named;
+	const char *program;
+};
+
+NOLEAK_ASYNC_SAFE static void report_on(void *arg)
+{
+	const struct report_job *job = arg;
+
+	noleak_sweep_audit(&noleak_config.keep, job->named, noleak_config.name,
+			   noleak_config.self, job->program, !noleak_audit);
+}
+
+NOLEAK_ASYNC_SAFE static void report(const struct noleak_fdset *named,
+				     const char *program)
+{
+	struct report_job job = { named, program };
+	long stack = noleak_raw(SYS_mmap, 0, REPORT_STACK,
+				PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
+
+	if (stack < 0 && stack > -4096)
+		return;
+	noleak_call_on_stack(report_on, &job, (char *)stack + REPORT_STACK);
+	noleak_raw(SYS_munmap, stack, REPORT_STACK, 0, 0, 0);
+}
+
 /* The rest of what every way of starting a program keeps, after what it
  * names itself: the jobserver of envp (when it is a pipe) and the keep
  * list's resources.  Then the report (audit, or a log set) and the sweep
@@ -78,8 +115,7 @@ static void sweep_named(struct noleak_fdset *named, char *const envp[],
 	noleak_keep_pipes(named, from);
 	noleak_keep_resources(&noleak_config.keep, named);
 	if (noleak_audit || noleak_log_set)
-		noleak_sweep_audit(&noleak_config.keep, named, noleak_config.name,
-				   noleak_config.self, program, !noleak_audit);
+		report(named, program);
 	if (!noleak_audit)
 		noleak_sweep(&noleak_config.keep, named);
 }
@@ -166,11 +202,30 @@ NOLEAK_ASYNC_SAFE static long vec_count(struct readable *r, char *const *vec)
 	return n;
 }
 
+/* Whether argv and envp can be read to their ends.  Not inlined: its
+ * bookkeeping must be off the stack before the sweep runs. */
+NOLEAK_ASYNC_SAFE __attribute__((noinline))
+static int args_readable(char *const argv[], char *const envp[])
+{
+	struct readable r = { 0, { 0 }, 0 };
+
+	return vec_count(&r, argv) >= 0 && vec_count(&r, envp) >= 0;
+}
+
+/* Whether path is readable and empty (execveat's AT_EMPTY_PATH). */
+NOLEAK_ASYNC_SAFE __attribute__((noinline))
+static int path_empty(const char *path)
+{
+	struct readable r = { 0, { 0 }, 0 };
+	const char *p = UNTRUSTED(path);
+
+	return readable(&r, p) && !*p;
+}
+
 void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 		       long pid)
 {
 	struct noleak_fdset named = { 0 };
-	struct readable r = { 0, { 0 }, 0 };
 
 	if (!sweeps())
 		return;
@@ -178,7 +233,7 @@ void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 	 * protect, and nothing the shim could read. */
 	argv = UNTRUSTED(argv);
 	envp = UNTRUSTED(envp);
-	if (vec_count(&r, argv) < 0 || vec_count(&r, envp) < 0)
+	if (!args_readable(argv, envp))
 		return;
 	noleak_fds_in_args(argv, &named);
 	noleak_fds_in_env(envp, pid, &named);
@@ -394,11 +449,9 @@ NOLEAK_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 	struct sigsave save;
 	int ret;
 
-	struct readable r = { 0, { 0 }, 0 };
 	/* The program to run is dirfd itself only for an empty path; a NULL
 	 * or unreadable one is the kernel's to refuse. */
-	const char *p = UNTRUSTED(path);
-	int empty = (flags & AT_EMPTY_PATH) && readable(&r, p) && !*p;
+	int empty = (flags & AT_EMPTY_PATH) && path_empty(path);
 
 	noleak_exec_sweep(argv, envp, empty ? dirfd : -1, my_pid());
 	NEW_ENV(envp, env, 0);

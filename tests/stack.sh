@@ -58,21 +58,7 @@ for case in process tree env5000 fds2000 log; do
 		delta=$((with - without))
 		diag "$(printf '%-14s %-8s %9s %9s %9s' "$path" "$case" "$without" "$with" "$delta")"
 		[ "$without" -gt 0 ] && [ "$with" -gt 0 ] && [ "$delta" -le $limit ]
-		r=$?
-		what="$path, $case: the shim adds $delta bytes of stack (without $without, with $with; at most $limit)"
-		# Known open: with a log set, the exec family writes its
-		# report on the caller's stack (sweep.c's audit path, about
-		# 3.7 KiB); system, popen and posix_spawn report in their
-		# child, on the stack they map.
-		case $case/$path in
-		log/exec* | log/fexecve | log/vfork-execve)
-			todo $r "$what" "the exec family's report path is not yet within 1 KiB" ;;
-		*/execveat)
-			# 48 bytes over since the argument checks of the
-			# bad-arguments fix (process_vm_readv bookkeeping).
-			todo $r "$what" "execveat is some 50 bytes over 1 KiB" ;;
-		*) ok $r "$what" ;;
-		esac
+		ok $? "$path, $case: the shim adds $delta bytes of stack (without $without, with $with; at most $limit)"
 	done <"$work/$case"
 done
 

@@ -14,18 +14,6 @@ ok() {
 	fi
 }
 
-# todo COND-EXIT-STATUS DESCRIPTION REASON: a check whose target is known
-# not to be met yet; TAP counts a failure as expected (XFAIL) and a pass as
-# unexpected (XPASS), so the line stays visible either way.
-todo() {
-	tap_n=$((tap_n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $tap_n - $2 # TODO $3"
-	else
-		echo "not ok $tap_n - $2 # TODO $3"
-	fi
-}
-
 skip() {
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n - $1 # SKIP $2"
