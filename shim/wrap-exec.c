@@ -212,6 +212,14 @@ static int args_readable(char *const argv[], char *const envp[])
 	return vec_count(&r, argv) >= 0 && vec_count(&r, envp) >= 0;
 }
 
+/* Whether the string s can be read to its end. */
+__attribute__((noinline)) static int text_readable(const char *s)
+{
+	struct readable r = { 0, { 0 }, 0 };
+
+	return string_readable(&r, UNTRUSTED(s));
+}
+
 /* Whether path is readable and empty (execveat's AT_EMPTY_PATH). */
 NOLEAK_ASYNC_SAFE __attribute__((noinline))
 static int path_empty(const char *path)
@@ -638,8 +646,9 @@ NOLEAK_EXPORT int system(const char *command)
 
 	if (!next)
 		return fail_nosys();
-	/* system(NULL) only asks whether there is a shell. */
-	if (!command || !sweeps() ||
+	/* system(NULL) only asks whether there is a shell; a command that
+	 * cannot be read is glibc's to answer, exactly as without us. */
+	if (!command || !text_readable(command) || !sweeps() ||
 	    !prepare_child(&named, NULL, command, environ, command, NULL, NULL))
 		return next(command);
 	return shim_system(command, &named);
@@ -803,7 +812,8 @@ NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 		errno = ENOSYS;
 		return NULL;
 	}
-	if (!sweeps())
+	if (!command || !mode || !text_readable(command) || !text_readable(mode) ||
+	    !sweeps())
 		return next(command, mode);
 	if (prepare_child(&named, NULL, command, environ, command, NULL, NULL))
 		return shim_popen(command, mode, &named);
@@ -875,7 +885,10 @@ static int do_spawn(spawn_fn *next, int xflags, pid_t *pid, const char *path,
 
 	if (!next)
 		return ENOSYS;	/* posix_spawn returns the error number */
-	if (!sweeps())
+	/* Arguments that cannot be read are glibc's to answer, exactly as
+	 * without the shim. */
+	if (!path || !argv || !text_readable(path) || !args_readable(argv, envp) ||
+	    !sweeps())
 		return next(pid, path, actions, attr, argv, envp);
 	helper = is_fd_closing_helper(path);
 	if (!prepare_child(&named, argv, NULL, envp,

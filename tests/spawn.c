@@ -209,6 +209,26 @@ static void spawn_cases(void)
 	signal(SIGUSR1, SIG_DFL);
 	signal(SIGUSR2, SIG_DFL);
 
+	/* Arguments glibc cannot read either: whatever glibc does (it reads
+	 * argv in the caller), the shim must do the same, not something else. */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char **volatile bad = (char **)8;	/* hidden from the compiler */
+		int e = posix_spawn(&pid, "/bin/true", NULL, NULL, bad, environ);
+
+		_exit(e == 0 ? 0 : 100 + e % 100);
+	}
+	show_wait("spawn-bad-argv", pid);
+	pid = fork();
+	if (pid == 0) {
+		char **volatile none = NULL;
+		int e = posix_spawn(&pid, "/bin/true", NULL, NULL, none, environ);
+
+		_exit(e == 0 ? 0 : 100 + e % 100);
+	}
+	show_wait("spawn-null-argv", pid);
+
 	printf("system-exit %d\n", system("exit 3"));
 	printf("system-null %d\n", system(NULL));
 	printf("system-signal %d\n", system("kill -TERM $$"));
