@@ -222,8 +222,8 @@ static void spawn_cases(void)
 	show_wait("spawn-bad-argv", pid);
 	pid = fork();
 	if (pid == 0) {
-		char **volatile none = NULL;
-		int e = posix_spawn(&pid, "/bin/true", NULL, NULL, none, environ);
+		char **volatile no_argv = NULL;
+		int e = posix_spawn(&pid, "/bin/true", NULL, NULL, no_argv, environ);
 
 		_exit(e == 0 ? 0 : 100 + e % 100);
 	}
