@@ -8,16 +8,29 @@
  *                   posix_spawn, system and popen: prints, for each, what
  *                   the child inherited of it and whether this process's
  *                   own flag on it changed
- *   spawn child     the child of the cases: prints what it was given */
+ *   spawn child     the child of the cases: prints what it was given
+ *   spawn nolock    one thread runs system("sleep 1") while another calls
+ *                   openpty in a loop: prints "openpty N cpu-ms M" (how
+ *                   many calls got through, and the CPU the process used)
+ *   spawn helper DIR  one thread starts DIR/jspawnhelper (whose flags the
+ *                   shim takes off in its child) again and again while
+ *                   another starts children with system() and posix_spawn
+ *                   that look for a listener: prints "checked N leaked M" */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <pty.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -306,6 +319,113 @@ static void spawn_parent(void)
 	printf("parent-flag-after-popen %d\n", fcntl((int)raw, F_GETFD) & FD_CLOEXEC);
 }
 
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	system("sleep 1");
+	return NULL;
+}
+
+static long cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000L;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* openpty has no atomic form; the shim once made it wait, spinning, while
+ * another thread was inside system(). */
+static void nolock(void)
+{
+	pthread_t t;
+	long calls = 0, cpu0 = cpu_ms();
+	double end;
+
+	pthread_create(&t, NULL, sleeper, NULL);
+	usleep(100000);		/* the command is running */
+	end = now_s() + 0.6;
+	while (now_s() < end) {
+		int m, s;
+
+		if (openpty(&m, &s, NULL, NULL, NULL) == 0) {
+			close(m);
+			close(s);
+			calls++;
+		}
+		usleep(1000);
+	}
+	pthread_join(t, NULL);
+	printf("openpty %ld cpu-ms %ld\n", calls, cpu_ms() - cpu0);
+}
+
+static volatile int helper_stop;
+static char helper_path[300];
+
+static void *helper_loop(void *arg)
+{
+	char *argv[] = { (char *)"jspawnhelper", NULL };
+
+	(void)arg;
+	while (!helper_stop) {
+		pid_t pid;
+
+		if (posix_spawn(&pid, helper_path, NULL, NULL, argv, environ) == 0)
+			waitpid(pid, NULL, 0);
+	}
+	return NULL;
+}
+
+/* The shim takes its own flags off in the JDK helper's child; no other
+ * child may see that.  A listener made close-on-exec by the shim (not by
+ * the program) would reach a child that overlaps, if the decision were
+ * taken in the shared table. */
+static void helper(const char *dir)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	long checked = 0, leaked = 0;
+	pthread_t t[2];
+	char cmd[128], num[16];
+	int len;
+
+	snprintf(helper_path, sizeof(helper_path), "%s/jspawnhelper", dir);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0)
+		return;
+	/* Out of the way of what ls and the shell open themselves. */
+	l = fcntl(l, F_DUPFD, 50);
+	if (l < 0)
+		return;
+	/* "3[0]"-style: the number is not named on the command line. */
+	len = snprintf(num, sizeof(num), "%d", l);
+	snprintf(cmd, sizeof(cmd),
+		 "ls /proc/self/fd | grep -qx '%.*s[%c]' && exit 1; exit 0",
+		 len - 1, num, num[len - 1]);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, helper_loop, NULL);
+	for (double end = now_s() + 2; now_s() < end;) {
+		int st = system(cmd);
+
+		checked++;
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 1)
+			leaked++;
+	}
+	helper_stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	printf("checked %ld leaked %ld\n", checked, leaked);
+}
+
 int main(int argc, char **argv)
 {
 	self = argv[0];
@@ -317,6 +437,14 @@ int main(int argc, char **argv)
 	if (argc > 2 && !strcmp(argv[1], "cases")) {
 		snprintf(work, sizeof(work), "%s", argv[2]);
 		spawn_cases();
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "nolock")) {
+		nolock();
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "helper")) {
+		helper(argv[2]);
 		return 0;
 	}
 	if (argc > 1 && !strcmp(argv[1], "parent")) {
