@@ -853,7 +853,7 @@ extern int _IO_fclose(FILE *f);
  * _IO_new_proc_close): so does the shim's, for its own streams. */
 NOLEAK_EXPORT int fclose(FILE *f)
 {
-	__typeof__(fclose) *next = NEXT(fclose);
+	__typeof__(fclose) *next = NEXT_BOUND(fclose);
 	pid_t pid = popen_take(f);
 	int ret;
 
