@@ -98,7 +98,7 @@ NOLEAK_ASYNC_SAFE static void report(const struct noleak_fdset *named,
 
 	if (stack < 0 && stack > -4096)
 		return;
-	noleak_call_on_stack(report_on, &job, (char *)stack + REPORT_STACK);
+	noleak_call_on_stack(report_on, &job, (void *)(stack + REPORT_STACK));
 	noleak_raw(SYS_munmap, stack, REPORT_STACK, 0, 0, 0);
 }
 
