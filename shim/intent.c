@@ -556,11 +556,15 @@ void noleak_mark_created(int fd)
 	}
 }
 
-void noleak_added_clear_all(void)
+void noleak_added_clear_range(int lo, int hi)
 {
 	int top = __atomic_load_n(&added_top, __ATOMIC_RELAXED);
 
-	for (int fd = 3; fd < top; fd++) {
+	if (lo < 3)
+		lo = 3;
+	if (hi >= top)
+		hi = top - 1;	/* nothing was ever added above */
+	for (int fd = lo; fd <= hi; fd++) {
 		int flags;
 
 		if (!noleak_added_test(fd))
@@ -569,4 +573,9 @@ void noleak_added_clear_all(void)
 		if (flags >= 0 && (flags & FD_CLOEXEC))
 			noleak_raw_setfd(fd, flags & ~FD_CLOEXEC);
 	}
+}
+
+void noleak_added_clear_all(void)
+{
+	noleak_added_clear_range(3, INT_MAX);
 }

@@ -327,6 +327,10 @@ NOLEAK_ASYNC_SAFE int noleak_added_test(int fd);
  * shim. */
 NOLEAK_ASYNC_SAFE void noleak_added_clear_all(void);
 
+/* The same for the numbers from lo to hi only (what a keep-list or a
+ * command line names). */
+NOLEAK_ASYNC_SAFE void noleak_added_clear_range(int lo, int hi);
+
 /* Bookkeeping for a descriptor a wrapper has just created.  added says
  * whether the shim asked for close-on-exec the program did not ask for.
  * A result of 0, 1 or 2 never keeps the shim's flag (the daemonize idiom

@@ -120,19 +120,7 @@ static void mark_one(int fd)
 /* Undo close-on-exec the shim itself added, on a descriptor to keep. */
 static void unmark_added(int lo, int hi)
 {
-	if (lo < 3)
-		lo = 3;
-	if (hi >= NOLEAK_ADDED_MAX)
-		hi = NOLEAK_ADDED_MAX - 1;
-	for (int fd = lo; fd <= hi; fd++) {
-		int flags;
-
-		if (!noleak_added_test(fd))
-			continue;
-		flags = noleak_raw_getfd(fd);
-		if (flags >= 0 && (flags & FD_CLOEXEC))
-			noleak_raw_setfd(fd, flags & ~FD_CLOEXEC);
-	}
+	noleak_added_clear_range(lo, hi);
 }
 
 static int sweep_close_range(const struct keepers *k)
