@@ -506,6 +506,11 @@ struct noleak_spawn_attr {
 
 enum { NOLEAK_SPAWN_USE_PATH = 1, NOLEAK_SPAWN_TRY_SHELL = 2 };
 
+/* noleak_spawn's answer when the kernel refused clone(2) itself: nothing
+ * was started, and the caller is to go through glibc instead (and so will
+ * every later caller: noleak_spawn_usable says no from then on). */
+enum { NOLEAK_SPAWN_REFUSED = -1 };
+
 /* Whether noleak_spawn can carry out actions and attr on this glibc: it
  * reads the file actions' internal layout (2.34 to 2.42) and knows the
  * attribute flags up to POSIX_SPAWN_SETSID.  When not, the caller goes
@@ -523,8 +528,8 @@ void noleak_spawn_attr_read(const posix_spawnattr_t *attr,
  * instead), runs the file actions and execs, with the shim taken out of
  * envp's LD_PRELOAD when strip is set.  With report (the program's name),
  * the child first reports what it stops.  xflags: NOLEAK_SPAWN_*.
- * Returns 0 and the child's pid in *pid (may be NULL), or an error number;
- * errno is left as the calls made it.  Nothing in this process's table
+ * Returns 0 and the child's pid in *pid (may be NULL), an error number, or
+ * NOLEAK_SPAWN_REFUSED; errno is left as the calls made it.  Nothing in this process's table
  * changes, and no lock is held. */
 int noleak_spawn(pid_t *pid, const char *file, int xflags,
 		 const posix_spawn_file_actions_t *actions,

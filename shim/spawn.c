@@ -100,6 +100,11 @@ struct job {
 
 static int glibc_ok = -1;
 
+/* Set once clone(2) was refused (a seccomp filter that allows only clone3,
+ * or none): from then on every spawn goes through glibc, whose own clone3
+ * may still be allowed. */
+static int clone_refused;
+
 /* Whether this glibc lays out file actions as spawn.c reads them. */
 static int glibc_known(void)
 {
@@ -123,7 +128,7 @@ int noleak_spawn_usable(const posix_spawn_file_actions_t *actions,
 {
 	short flags = 0;
 
-	if (!glibc_known())
+	if (!glibc_known() || __atomic_load_n(&clone_refused, __ATOMIC_RELAXED))
 		return 0;
 	if (attr && (posix_spawnattr_getflags(attr, &flags) != 0 ||
 		     (flags & ~KNOWN_FLAGS)))
@@ -488,6 +493,10 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 				;
 	} else {
 		err = errno;
+		if (err == EPERM || err == ENOSYS) {
+			__atomic_store_n(&clone_refused, 1, __ATOMIC_RELAXED);
+			err = NOLEAK_SPAWN_REFUSED;
+		}
 	}
 	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&j->oldmask, 0, 8, 0);
 	munmap(area, size);

@@ -591,14 +591,52 @@ static void set_action(int sig, const struct kernel_sigaction *act,
 	noleak_raw(SYS_rt_sigaction, sig, (long)act, (long)old, 8, 0);
 }
 
-static int shim_system(const char *command, const struct noleak_fdset *named)
+/* The last thread out of system() puts SIGINT and SIGQUIT back. */
+static void system_leave(void)
+{
+	pthread_mutex_lock(&system_lock);
+	if (--system_refs == 0) {
+		set_action(SIGINT, &system_intr, NULL);
+		set_action(SIGQUIT, &system_quit, NULL);
+	}
+	pthread_mutex_unlock(&system_lock);
+}
+
+struct system_wait {
+	pid_t pid;
+	unsigned long omask;
+};
+
+/* system() is a cancellation point, in its waitpid: a thread cancelled
+ * there kills and collects its child and leaves as any other would
+ * (sysdeps/posix/system.c, cancel_handler). */
+static void system_cancelled(void *arg)
+{
+	const struct system_wait *w = arg;
+	int state;
+
+	noleak_raw(SYS_kill, w->pid, SIGKILL, 0, 0, 0);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
+	while (noleak_raw(SYS_wait4, w->pid, 0, 0, 0, 0) == -EINTR)
+		;
+	system_leave();
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&w->omask, 0, 8, 0);
+}
+
+/* glibc's system, with the shim's spawn: SIGINT and SIGQUIT ignored and
+ * SIGCHLD blocked while the command runs.  Returns the status, or sets
+ * *refused and returns 0 when the kernel refused clone and the caller is
+ * to go through glibc (everything here undone). */
+static int shim_system(const char *command, const struct noleak_fdset *named,
+		       int *refused)
 {
 	static const struct kernel_sigaction ign = { (void *)SIG_IGN, 0, NULL, 0 };
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
-	unsigned long chld = 1UL << (SIGCHLD - 1), omask = 0;
+	unsigned long chld = 1UL << (SIGCHLD - 1);
 	struct noleak_spawn_attr a = { 0 };
+	struct system_wait w = { 0, 0 };
 	int status = -1, err, saved;
-	pid_t pid, got;
+	pid_t got;
 
 	pthread_mutex_lock(&system_lock);
 	if (system_refs++ == 0) {
@@ -610,32 +648,30 @@ static int shim_system(const char *command, const struct noleak_fdset *named)
 	if (system_quit.handler != (void *)SIG_IGN)
 		a.sigdefault |= 1UL << (SIGQUIT - 1);
 	pthread_mutex_unlock(&system_lock);
-	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&chld, (long)&omask, 8, 0);
+	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&chld, (long)&w.omask, 8, 0);
 	a.flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-	a.sigmask = omask;
+	a.sigmask = w.omask;
 	restore_in_child(&a);
 
-	err = noleak_spawn(&pid, "/bin/sh", 0, NULL, &a, argv, environ, named,
+	err = noleak_spawn(&w.pid, "/bin/sh", 0, NULL, &a, argv, environ, named,
 			   0, strip_preload(1), report_name(command));
 	if (err == 0) {
+		pthread_cleanup_push(system_cancelled, &w);
 		do
-			got = waitpid(pid, &status, 0);
+			got = waitpid(w.pid, &status, 0);
 		while (got < 0 && errno == EINTR);
-		if (got != pid)
+		pthread_cleanup_pop(0);
+		if (got != w.pid)
 			status = -1;
 	} else {
 		/* POSIX: as if the shell had exited with 127. */
 		status = 127 << 8;
 	}
 	saved = errno;
-	pthread_mutex_lock(&system_lock);
-	if (--system_refs == 0) {
-		set_action(SIGINT, &system_intr, NULL);
-		set_action(SIGQUIT, &system_quit, NULL);
-	}
-	pthread_mutex_unlock(&system_lock);
-	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&omask, 0, 8, 0);
-	errno = err ? err : saved;
+	system_leave();
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&w.omask, 0, 8, 0);
+	*refused = err == NOLEAK_SPAWN_REFUSED;
+	errno = err > 0 ? err : saved;
 	return status;
 }
 
@@ -643,6 +679,7 @@ NOLEAK_EXPORT int system(const char *command)
 {
 	__typeof__(system) *next = NEXT_BOUND(system);
 	struct noleak_fdset named = { 0 };
+	int refused, status;
 
 	if (!next)
 		return fail_nosys();
@@ -651,7 +688,11 @@ NOLEAK_EXPORT int system(const char *command)
 	if (!command || !text_readable(command) || !sweeps() ||
 	    !prepare_child(&named, NULL, command, environ, command, NULL, NULL))
 		return next(command);
-	return shim_system(command, &named);
+	status = shim_system(command, &named, &refused);
+	if (!refused)
+		return status;
+	noleak_sweep(&noleak_config.keep, &named);
+	return next(command);
 }
 
 /* ---- popen and pclose ---------------------------------------------------- */
@@ -710,14 +751,18 @@ static pid_t popen_take(FILE *f)
 	return -1;
 }
 
+/* Wait for a popen child: no cancellation point, as in glibc's pclose
+ * (libio/iopopen.c), so a cancelled thread never leaves a zombie. */
 static int wait_child(pid_t pid)
 {
-	int status;
+	int status, state;
 	pid_t got;
 
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
 	do
 		got = waitpid(pid, &status, 0);
 	while (got < 0 && errno == EINTR);
+	pthread_setcancelstate(state, NULL);
 	return got == pid ? status : -1;
 }
 
@@ -726,10 +771,10 @@ static int wait_child(pid_t pid)
  * The parent's end stays close-on-exec (the shim's own flag when the mode
  * has no 'e'), so no later child inherits it: glibc would clear it. */
 static FILE *shim_popen(const char *command, const char *mode,
-			const struct noleak_fdset *named)
+			const struct noleak_fdset *named, int slot, int *refused)
 {
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
-	int rd = 0, wr = 0, cloexec = 0, fds[2], mine, theirs, std, slot, err;
+	int rd = 0, wr = 0, cloexec = 0, fds[2], mine, theirs, std, err;
 	posix_spawn_file_actions_t fa;
 	struct noleak_spawn_attr a = { 0 };
 	FILE *f;
@@ -765,8 +810,7 @@ static FILE *shim_popen(const char *command, const char *mode,
 		}
 		theirs = (int)moved;
 	}
-	slot = popen_claim();
-	err = slot < 0 ? EMFILE : posix_spawn_file_actions_init(&fa);
+	err = posix_spawn_file_actions_init(&fa);
 	if (!err) {
 		err = posix_spawn_file_actions_adddup2(&fa, theirs, std);
 		restore_in_child(&a);
@@ -779,9 +823,8 @@ static FILE *shim_popen(const char *command, const char *mode,
 	noleak_raw(SYS_close, theirs, 0, 0, 0, 0);
 	if (err) {
 		noleak_raw(SYS_close, mine, 0, 0, 0, 0);
-		if (slot >= 0)
-			popen_release(slot);
-		errno = err == EMFILE ? EMFILE : ENOMEM;	/* glibc: ENOMEM */
+		*refused = err == NOLEAK_SPAWN_REFUSED;
+		errno = ENOMEM;		/* glibc's answer to any spawn failure */
 		return NULL;
 	}
 	noleak_created(mine, !cloexec);
@@ -790,7 +833,6 @@ static FILE *shim_popen(const char *command, const char *mode,
 		err = errno;
 		noleak_raw(SYS_close, mine, 0, 0, 0, 0);
 		wait_child(pid);
-		popen_release(slot);
 		errno = err;
 		return NULL;
 	}
@@ -815,8 +857,22 @@ NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 	if (!command || !mode || !text_readable(command) || !text_readable(mode) ||
 	    !sweeps())
 		return next(command, mode);
-	if (prepare_child(&named, NULL, command, environ, command, NULL, NULL))
-		return shim_popen(command, mode, &named);
+	/* The shim's own popen while it has a slot to remember the child
+	 * in and the kernel lets it clone; glibc's otherwise, after a sweep
+	 * of this process's table (prepare_child did it when not usable). */
+	if (prepare_child(&named, NULL, command, environ, command, NULL, NULL)) {
+		int refused = 0, slot = popen_claim();
+
+		if (slot >= 0) {
+			f = shim_popen(command, mode, &named, slot, &refused);
+			if (f)
+				return f;
+			popen_release(slot);
+			if (!refused)
+				return NULL;
+		}
+		noleak_sweep(&noleak_config.keep, &named);
+	}
 	/* Through glibc, which clears close-on-exec on its end of the pipe
 	 * unless the mode has 'e': 'e' is added. */
 	m = noleak_audit ? mode : noleak_mode_cloexec(mode, buf, sizeof(buf));
@@ -860,12 +916,10 @@ NOLEAK_EXPORT int fclose(FILE *f)
 	if (!next)	/* still binding: glibc's own */
 		next = _IO_fclose;
 	ret = next(f);
-	if (pid > 0) {
-		int saved = errno;
-
-		wait_child(pid);
-		errno = saved;
-	}
+	/* glibc's fclose of a popen stream returns the child's status
+	 * (_IO_new_proc_close), as pclose does. */
+	if (pid > 0)
+		return wait_child(pid);
 	return ret;
 }
 
@@ -881,7 +935,7 @@ static int do_spawn(spawn_fn *next, int xflags, pid_t *pid, const char *path,
 {
 	struct noleak_fdset named = { 0 };
 	struct noleak_spawn_attr a;
-	int helper;
+	int helper, ret;
 
 	if (!next)
 		return ENOSYS;	/* posix_spawn returns the error number */
@@ -891,16 +945,22 @@ static int do_spawn(spawn_fn *next, int xflags, pid_t *pid, const char *path,
 	    !sweeps())
 		return next(pid, path, actions, attr, argv, envp);
 	helper = is_fd_closing_helper(path);
-	if (!prepare_child(&named, argv, NULL, envp,
-			   argv && argv[0] ? argv[0] : path, actions, attr)) {
+	if (prepare_child(&named, argv, NULL, envp,
+			  argv && argv[0] ? argv[0] : path, actions, attr)) {
+		noleak_spawn_attr_read(attr, &a);
+		restore_in_child(&a);
+		ret = noleak_spawn(pid, path, xflags, actions, &a, argv, envp,
+				   &named, helper, strip_preload(1),
+				   report_name(argv && argv[0] ? argv[0] : path));
+		if (ret != NOLEAK_SPAWN_REFUSED)
+			return ret;
+		/* The kernel refused clone: glibc's way, after a sweep here. */
+		noleak_sweep(&noleak_config.keep, &named);
+	}
+	{
 		NEW_ENV(envp, env, 1);
 		return next(pid, path, actions, attr, argv, env);
 	}
-	noleak_spawn_attr_read(attr, &a);
-	restore_in_child(&a);
-	return noleak_spawn(pid, path, xflags, actions, &a, argv, envp, &named,
-			    helper, strip_preload(1),
-			    report_name(argv && argv[0] ? argv[0] : path));
 }
 
 /* Where glibc has two versions of posix_spawn and posix_spawnp (x86_64:
