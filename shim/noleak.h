@@ -522,6 +522,12 @@ int noleak_spawn_usable(const posix_spawn_file_actions_t *actions,
 void noleak_spawn_attr_read(const posix_spawnattr_t *attr,
 			    struct noleak_spawn_attr *out);
 
+/* For glibc's own posix_spawn: attr itself when a says nothing new about
+ * signals, else a copy of it in mine with a's flags and signal sets. */
+const posix_spawnattr_t *noleak_spawn_attr_write(const posix_spawnattr_t *attr,
+						 const struct noleak_spawn_attr *a,
+						 posix_spawnattr_t *mine);
+
 /* posix_spawn, done by the shim: the child resets signals, applies attr,
  * sweeps its own copy of the table (keeping named, the keep-list and the
  * recorded intent; with helper, it takes off the shim's own flags

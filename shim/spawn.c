@@ -171,6 +171,37 @@ void noleak_spawn_attr_read(const posix_spawnattr_t *attr,
 		out->sigmask = set_bits(&set);
 }
 
+static void bits_set(unsigned long bits, sigset_t *set)
+{
+	sigemptyset(set);
+	for (int sig = 1; sig <= 64; sig++)
+		if ((bits >> (sig - 1)) & 1)
+			sigaddset(set, sig);
+}
+
+const posix_spawnattr_t *noleak_spawn_attr_write(const posix_spawnattr_t *attr,
+						 const struct noleak_spawn_attr *a,
+						 posix_spawnattr_t *mine)
+{
+	struct noleak_spawn_attr was;
+	sigset_t set;
+
+	noleak_spawn_attr_read(attr, &was);
+	if (was.flags == a->flags && was.sigdefault == a->sigdefault &&
+	    was.sigmask == a->sigmask)
+		return attr;
+	if (attr)
+		*mine = *attr;	/* plain data in glibc: flags, sets, policy */
+	else
+		posix_spawnattr_init(mine);
+	bits_set(a->sigdefault, &set);
+	posix_spawnattr_setsigdefault(mine, &set);
+	bits_set(a->sigmask, &set);
+	posix_spawnattr_setsigmask(mine, &set);
+	posix_spawnattr_setflags(mine, a->flags);
+	return mine;
+}
+
 /* ---- the child: async-signal-safe from here to the parent's part ----- */
 
 #define RAW(nr, a, b, c) noleak_raw(SYS_##nr, (long)(a), (long)(b), (long)(c), 0, 0)

@@ -117,12 +117,6 @@ static void mark_one(int fd)
 		noleak_raw_setfd(fd, flags | FD_CLOEXEC);
 }
 
-/* Undo close-on-exec the shim itself added, on a descriptor to keep. */
-static void unmark_added(int lo, int hi)
-{
-	noleak_added_clear_range(lo, hi);
-}
-
 static int sweep_close_range(const struct keepers *k)
 {
 	long lo = 3;
@@ -352,9 +346,9 @@ static void unmark_named(const struct noleak_keep *keep,
 	if (noleak_secure)
 		return;
 	for (size_t i = 0; keep && i < keep->n; i++)
-		unmark_added(keep->range[i].lo, keep->range[i].hi);
+		noleak_added_clear_range(keep->range[i].lo, keep->range[i].hi);
 	for (size_t i = 0; named && i < named->n; i++)
-		unmark_added(named->fd[i], named->fd[i]);
+		noleak_added_clear_range(named->fd[i], named->fd[i]);
 }
 
 enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,

@@ -508,9 +508,10 @@ static int is_fd_closing_helper(const char *path)
 
 /* Fill named with what a new program is told about (argv, or the words
  * of a shell command), and say whether the shim's own spawner is to start
- * it (which reports in the child, with a log set).  When not, the caller goes through glibc: in audit mode
- * (which changes nothing), or on a glibc whose file actions spawn.c cannot
- * read, after sweeping this process's own table as a fallback. */
+ * it (which reports in the child, with a log set).  When not, the caller
+ * goes through glibc: in audit mode (which changes nothing), or on a glibc
+ * whose file actions spawn.c cannot read, after sweeping this process's
+ * own table as a fallback. */
 static int prepare_child(struct noleak_fdset *named, char *const argv[],
 			 const char *command, char *const envp[],
 			 const char *program,
@@ -685,7 +686,7 @@ NOLEAK_EXPORT int system(const char *command)
 		return fail_nosys();
 	/* system(NULL) only asks whether there is a shell; a command that
 	 * cannot be read is glibc's to answer, exactly as without us. */
-	if (!command || !text_readable(command) || !sweeps() ||
+	if (!command || !sweeps() || !text_readable(command) ||
 	    !prepare_child(&named, NULL, command, environ, command, NULL, NULL))
 		return next(command);
 	status = shim_system(command, &named, &refused);
@@ -854,8 +855,8 @@ NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 		errno = ENOSYS;
 		return NULL;
 	}
-	if (!command || !mode || !text_readable(command) || !text_readable(mode) ||
-	    !sweeps())
+	if (!command || !mode || !sweeps() || !text_readable(command) ||
+	    !text_readable(mode))
 		return next(command, mode);
 	/* The shim's own popen while it has a slot to remember the child
 	 * in and the kernel lets it clone; glibc's otherwise, after a sweep
@@ -886,13 +887,25 @@ NOLEAK_EXPORT FILE *popen(const char *command, const char *mode)
 	return f;
 }
 
+/* glibc's own fclose, exported under its old name: for a call made while
+ * this thread is still binding the next symbols. */
+extern int _IO_fclose(FILE *f);
+
+/* The next fclose (not the shim's exported one), to close a stream. */
+static int close_stream(FILE *f)
+{
+	__typeof__(fclose) *next = NEXT_BOUND(fclose);
+
+	return (next ? next : _IO_fclose)(f);
+}
+
 NOLEAK_EXPORT int pclose(FILE *f)
 {
 	__typeof__(pclose) *next;
 	pid_t pid = popen_take(f);
 
 	if (pid > 0) {
-		fclose(f);
+		close_stream(f);
 		return wait_child(pid);
 	}
 	next = NEXT_BOUND(pclose);
@@ -901,21 +914,13 @@ NOLEAK_EXPORT int pclose(FILE *f)
 	return next(f);
 }
 
-/* glibc's own fclose, exported under its old name: for a call made while
- * this thread is still binding the next symbols. */
-extern int _IO_fclose(FILE *f);
-
 /* glibc's fclose of a popen stream waits for its child (libio/iopopen.c,
  * _IO_new_proc_close): so does the shim's, for its own streams. */
 NOLEAK_EXPORT int fclose(FILE *f)
 {
-	__typeof__(fclose) *next = NEXT_BOUND(fclose);
 	pid_t pid = popen_take(f);
-	int ret;
+	int ret = close_stream(f);
 
-	if (!next)	/* still binding: glibc's own */
-		next = _IO_fclose;
-	ret = next(f);
 	/* glibc's fclose of a popen stream returns the child's status
 	 * (_IO_new_proc_close), as pclose does. */
 	if (pid > 0)
@@ -935,20 +940,21 @@ static int do_spawn(spawn_fn *next, int xflags, pid_t *pid, const char *path,
 {
 	struct noleak_fdset named = { 0 };
 	struct noleak_spawn_attr a;
+	posix_spawnattr_t mine;
 	int helper, ret;
 
 	if (!next)
 		return ENOSYS;	/* posix_spawn returns the error number */
 	/* Arguments that cannot be read are glibc's to answer, exactly as
 	 * without the shim. */
-	if (!path || !argv || !text_readable(path) || !args_readable(argv, envp) ||
-	    !sweeps())
+	if (!path || !argv || !sweeps() || !text_readable(path) ||
+	    !args_readable(argv, envp))
 		return next(pid, path, actions, attr, argv, envp);
 	helper = is_fd_closing_helper(path);
+	noleak_spawn_attr_read(attr, &a);
+	restore_in_child(&a);
 	if (prepare_child(&named, argv, NULL, envp,
 			  argv && argv[0] ? argv[0] : path, actions, attr)) {
-		noleak_spawn_attr_read(attr, &a);
-		restore_in_child(&a);
 		ret = noleak_spawn(pid, path, xflags, actions, &a, argv, envp,
 				   &named, helper, strip_preload(1),
 				   report_name(argv && argv[0] ? argv[0] : path));
@@ -958,8 +964,11 @@ static int do_spawn(spawn_fn *next, int xflags, pid_t *pid, const char *path,
 		noleak_sweep(&noleak_config.keep, &named);
 	}
 	{
+		/* Through glibc, the child still gets the signals of start-up
+		 * (NOLEAK_SIGNALS=restore), through the attributes. */
 		NEW_ENV(envp, env, 1);
-		return next(pid, path, actions, attr, argv, env);
+		return next(pid, path, actions,
+			    noleak_spawn_attr_write(attr, &a, &mine), argv, env);
 	}
 }
 
