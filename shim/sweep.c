@@ -211,6 +211,41 @@ int noleak_sig_ignored(int sig)
 unsigned long noleak_sig_touched;
 unsigned long noleak_sig_ign_at_start;
 
+/* What the process that will call exec set up for itself since it came
+ * out of a fork: the signals it changed, and the mask it had at the fork.
+ * Keyed by pid, so that a child made any other way (vfork, clone) starts
+ * from nothing: its first change finds another pid here and clears it. */
+static struct {
+	long pid;
+	long parent;		/* who forked it; 0 when not known */
+	unsigned long touched;
+	int mask_known;
+	unsigned long mask_at_fork;
+} own;
+
+static void own_note(unsigned long bit)
+{
+	long me = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+
+	if (__atomic_load_n(&own.pid, __ATOMIC_ACQUIRE) != me) {
+		own.touched = 0;
+		own.mask_known = 0;
+		own.parent = 0;
+		__atomic_store_n(&own.pid, me, __ATOMIC_RELEASE);
+	}
+	__atomic_fetch_or(&own.touched, bit, __ATOMIC_RELEASE);
+}
+
+void noleak_forked(long parent)
+{
+	own.parent = parent;
+	own.touched = 0;
+	own.mask_known = noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0,
+				    (long)&own.mask_at_fork, 8, 0) == 0;
+	__atomic_store_n(&own.pid, noleak_raw(SYS_getpid, 0, 0, 0, 0, 0),
+			 __ATOMIC_RELEASE);
+}
+
 void noleak_sig_touch(int sig)
 {
 	unsigned long bit;
@@ -218,6 +253,7 @@ void noleak_sig_touch(int sig)
 	if (sig < 1 || sig > 64)
 		return;
 	bit = 1UL << (sig - 1);
+	own_note(bit);
 	if (__atomic_load_n(&noleak_sig_touched, __ATOMIC_ACQUIRE) & bit)
 		return;
 	if (noleak_sig_ignored(sig))
@@ -239,6 +275,30 @@ unsigned long noleak_sig_ignored_since_start(void)
 		if ((touched & 1) && noleak_sig_ignored(sig))
 			set |= 1UL << (sig - 1);
 	return set;
+}
+
+long noleak_forked_from(void)
+{
+	long me = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+
+	return __atomic_load_n(&own.pid, __ATOMIC_ACQUIRE) == me ? own.parent : 0;
+}
+
+void noleak_sig_inherited(unsigned long start_mask, unsigned long *reset,
+			  unsigned long *mask)
+{
+	long me = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+	int mine = __atomic_load_n(&own.pid, __ATOMIC_ACQUIRE) == me;
+	unsigned long now = 0;
+
+	*reset = noleak_sig_ignored_since_start();
+	if (mine)
+		*reset &= ~__atomic_load_n(&own.touched, __ATOMIC_ACQUIRE);
+	*mask = start_mask;
+	if (mine && own.mask_known &&
+	    noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&now, 8, 0) == 0)
+		*mask = (now & ~(own.mask_at_fork & ~start_mask)) |
+			(start_mask & ~own.mask_at_fork);
 }
 
 void noleak_keep_pipes(struct noleak_fdset *set, size_t from)
