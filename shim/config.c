@@ -94,21 +94,53 @@ static int choice(const char *var, const char *const *names, int fallback)
 	return fallback;
 }
 
-/* Programs that open redirections straight onto their number ("cmd
- * 3<file" opens file as 3 and expects the child to find it there). */
-static int is_shell(const char *name)
+/* The applet busybox runs: its first argument when called by its own name
+ * ("busybox sh"), read from /proc/self/cmdline into buf.  NULL when there
+ * is none. */
+static const char *busybox_applet(char *buf, size_t len)
 {
-	static const char *const shells[] = {
-		"sh", "dash", "bash", "ash", "ksh", "ksh93", "mksh", "pdksh",
-		"zsh", "yash", "posh", "busybox", NULL
-	};
+	char cmdline[256];
+	long fd = noleak_raw(SYS_open, (long)"/proc/self/cmdline",
+			     O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	long n;
+	const char *arg, *slash;
 
+	if (fd < 0)
+		return NULL;
+	n = noleak_raw(SYS_read, fd, (long)cmdline, sizeof(cmdline) - 1, 0, 0);
+	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+	if (n <= 0)
+		return NULL;
+	cmdline[n] = '\0';
+	arg = cmdline + strlen(cmdline) + 1;
+	if (arg >= cmdline + n)
+		return NULL;
+	slash = strrchr(arg, '/');
+	snprintf(buf, len, "%s", slash ? slash + 1 : arg);
+	return buf;
+}
+
+/* The rules of the conventions table for this program (policy.c), by its
+ * file name: a shell, which opens redirections straight onto their number
+ * ("cmd 3<file" opens file as 3 and expects the child to find it there);
+ * a launcher; flock(1).  busybox is what its applet is.  None under
+ * secure execution, where argv[0] is whoever started the program's to
+ * choose. */
+static unsigned program_rules(void)
+{
+	const char *name = program_invocation_short_name;
+	char applet[32];
+
+	if (getauxval(AT_SECURE))
+		return 0;
 	if (*name == '-')	/* a login shell */
 		name++;
-	for (int i = 0; shells[i]; i++)
-		if (!strcmp(name, shells[i]))
-			return 1;
-	return 0;
+	if (!strcmp(name, "busybox")) {
+		name = busybox_applet(applet, sizeof(applet));
+		if (name && !strcmp(name, "busybox"))
+			return 0;
+	}
+	return noleak_program_rules(name);
 }
 
 /* NOLEAK_LOG: "stderr" (the default), "syslog", or an absolute path to
@@ -236,9 +268,10 @@ static void read_environment(void)
 		}
 	}
 
+	noleak_config.rules = program_rules();
 	noleak_dormant = (noleak_config.scope == NOLEAK_SCOPE_PROCESS &&
 			  pid != noleak_config.owner) ||
-			 (!noleak_secure && is_shell(program_invocation_short_name));
+			 (noleak_config.rules & NOLEAK_RULE(PROGRAM_SHELL));
 	/* Audit changes nothing either: it only says, at each exec, what
 	 * enforce would have stopped. */
 	noleak_audit = !noleak_dormant && noleak_config.mode == NOLEAK_MODE_AUDIT;
@@ -247,6 +280,45 @@ static void read_environment(void)
 	noleak_reporting = noleak_audit || (noleak_log_set && !noleak_dormant);
 	snprintf(noleak_config.name, sizeof(noleak_config.name), "%s",
 		 program_invocation_short_name);
+}
+
+/* The library's variables as the process found them, to put back into
+ * the environment of an exec of the daemon's own program that was built
+ * without them (nginx's binary upgrade passes only TZ, NGINX and what its
+ * env directives name).  Pointers into the environment the process was
+ * given: those strings stay where they are whatever the program does to
+ * its environment later. */
+static void record_carry(void)
+{
+	static const char *const names[] = {
+		"LD_PRELOAD=", "NOLEAK_SCOPE=", "NOLEAK_MODE=", "NOLEAK_SIGNALS=",
+		"NOLEAK_LOG=", "NOLEAK_KEEP=", NULL
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; names[i]; i++)
+		for (char **e = environ; e && *e; e++)
+			if (!strncmp(*e, names[i], strlen(names[i]))) {
+				noleak_config.carry[n++] = *e;
+				break;
+			}
+	noleak_config.carry[n] = NULL;
+}
+
+/* After an exec of its own program, the daemon finds open and inheritable
+ * the descriptors whose close-on-exec the shim took off for it
+ * (_NOLEAK_REEXEC, a list of numbers and ranges): they are its own, not
+ * passed on purpose by whoever started it, so the shim marks them again
+ * as its own flag, as when they were made. */
+static void remark_reexec(void)
+{
+	const char *list = getenv("_NOLEAK_REEXEC");
+
+	if (!list)
+		return;
+	if (!noleak_dormant && !noleak_secure)
+		noleak_added_mark_list(list);
+	unsetenv("_NOLEAK_REEXEC");
 }
 
 /* The blocked mask the process started with, to give the same to its
@@ -291,6 +363,9 @@ void noleak_init(void)
 	/* A dormant process sweeps nothing: what it inherited and how it
 	 * started does not matter, and it starts faster without asking.
 	 * Audit needs only what it inherited, to tell it from a leak. */
+	remark_reexec();
+	if (!noleak_secure)
+		record_carry();
 	if (!noleak_dormant || noleak_audit)
 		record_inherited();
 	if (!noleak_dormant) {
@@ -300,8 +375,13 @@ void noleak_init(void)
 	noleak_once_leave(&ready);
 }
 
-__attribute__((constructor)) static void noleak_constructor(void)
+/* glibc passes the program's arguments to every constructor (elf/dl-init.c,
+ * call_init): what the daemon was started with, to know it when it starts
+ * itself again. */
+__attribute__((constructor)) static void noleak_constructor(int argc, char **argv)
 {
+	if (argc > 0 && argv)
+		noleak_config.args_digest = noleak_args_digest(argv);
 	noleak_init();
 	if (noleak_reporting) {
 		void *page = mmap(NULL, sizeof(*noleak_counts), PROT_READ | PROT_WRITE,

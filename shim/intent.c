@@ -38,7 +38,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -578,4 +580,100 @@ void noleak_added_clear_range(int lo, int hi)
 void noleak_added_clear_all(void)
 {
 	noleak_added_clear_range(3, INT_MAX);
+}
+
+/* Append "N" or "N-M" (after a comma unless first) to buf, if it fits. */
+static void list_range(char *buf, size_t len, size_t *used, int lo, int hi)
+{
+	char tmp[32];
+	size_t n = 0;
+	char digits[12];
+	int k;
+
+	if (*used)
+		tmp[n++] = ',';
+	for (int part = 0; part < (lo == hi ? 1 : 2); part++) {
+		unsigned v = (unsigned)(part ? hi : lo);
+
+		if (part)
+			tmp[n++] = '-';
+		k = 0;
+		do
+			digits[k++] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		while (k)
+			tmp[n++] = digits[--k];
+	}
+	if (*used + n + 1 > len)
+		return;
+	memcpy(buf + *used, tmp, n);
+	*used += n;
+	buf[*used] = '\0';
+}
+
+/* Whether fd is a listening socket. */
+static int listening(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	return noleak_raw(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN,
+			  (long)&on, (long)&len) == 0 && on;
+}
+
+size_t noleak_added_clear_listeners(char *buf, size_t len)
+{
+	int top = __atomic_load_n(&added_top, __ATOMIC_RELAXED);
+	int lo = -1, last = -1;
+	size_t used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (int fd = 3; fd < top; fd++) {
+		int flags;
+
+		if (!noleak_added_test(fd) || !listening(fd))
+			continue;
+		flags = noleak_raw_getfd(fd);
+		if (flags < 0 || !(flags & FD_CLOEXEC))
+			continue;
+		noleak_raw_setfd(fd, flags & ~FD_CLOEXEC);
+		if (lo >= 0 && fd == last + 1) {
+			last = fd;
+			continue;
+		}
+		if (lo >= 0)
+			list_range(buf, len, &used, lo, last);
+		lo = last = fd;
+	}
+	if (lo >= 0)
+		list_range(buf, len, &used, lo, last);
+	return used;
+}
+
+void noleak_added_mark_list(const char *list)
+{
+	const char *p = list;
+
+	while (*p >= '0' && *p <= '9') {
+		long lo = 0, hi;
+
+		for (; *p >= '0' && *p <= '9' && lo < NOLEAK_ADDED_MAX; p++)
+			lo = lo * 10 + (*p - '0');
+		hi = lo;
+		if (*p == '-')
+			for (hi = 0, p++; *p >= '0' && *p <= '9' && hi < NOLEAK_ADDED_MAX; p++)
+				hi = hi * 10 + (*p - '0');
+		for (long fd = lo; fd <= hi && fd < NOLEAK_ADDED_MAX; fd++) {
+			int flags = noleak_raw_getfd((int)fd);
+
+			if (fd >= 3 && flags >= 0 && !(flags & FD_CLOEXEC)) {
+				noleak_raw_setfd((int)fd, flags | FD_CLOEXEC);
+				noleak_added_set((int)fd, 1);
+			}
+		}
+		if (*p != ',')
+			break;
+		p++;
+	}
 }

@@ -171,25 +171,83 @@ struct noleak_fdset {
 	int fd[NOLEAK_FDSET_MAX];
 };
 
-/* Add to set the descriptors (>= 3) that a command line names: a number
- * after an option ending in "fd" ("--passphrase-fd 5"), "--x-fd=5",
- * "fd:5", "/dev/fd/5" and "/proc/self/fd/5", and "5:8" or "5:7:9" (the
- * JDK's spawn helper).  A number on its own ("sleep 5") names nothing.  Words are
- * split on white space, so "sh -c 'gpg --passphrase-fd 5'" counts;
- * noleak_fds_in_words carries the previous word across calls. */
-void noleak_fds_in_args(char *const *argv, struct noleak_fdset *set);
-void noleak_fds_in_words(const char *text, struct noleak_fdset *set,
-			 const char **prev, const char **prev_end);
+/* The hand-over conventions: every way a program tells the program it
+ * starts about a descriptor, as one table (policy.c). */
+enum noleak_conv_kind {
+	/* A word of the command line. */
+	NOLEAK_CONV_ARG_OPTION,		/* NAME N, NAME=N; "fd": any option
+					   whose name ends in fd */
+	NOLEAK_CONV_ARG_PATH,		/* NAMEN as a path of its own */
+	NOLEAK_CONV_ARG_PREFIX,		/* NAMEN as a word, or after = */
+	NOLEAK_CONV_ARG_SHELL_DUP,	/* a shell's N<&M, >&M */
+	NOLEAK_CONV_ARG_COLONS,		/* N:N[:N] */
+	/* A variable of the new program's environment. */
+	NOLEAK_CONV_ENV_COUNT,		/* N descriptors from 3 (LISTEN_FDS) */
+	NOLEAK_CONV_ENV_LIST,		/* numbers split by any of syntax;
+					   "KEY=N" gives N */
+	NOLEAK_CONV_ENV_KEYS,		/* the KEY=N fields (KEY one of the
+					   words of syntax), split by ; and | */
+	NOLEAK_CONV_ENV_JOBSERVER,	/* --jobserver-auth=R,W, pipes only */
+	/* A rule about the program that is running. */
+	NOLEAK_CONV_PROGRAM_SHELL,	/* left alone; passes protection on */
+	NOLEAK_CONV_PROGRAM_LAUNCHER,	/* passes protection to what it forks
+					   and runs */
+	NOLEAK_CONV_PROGRAM_LOCKS,	/* its file locks reach its child */
+	NOLEAK_CONV_PROGRAM_HELPER,	/* is given what it would get without
+					   the shim, and closes the rest */
 
-/* Add to set the descriptors the hand-over conventions in envp pass:
- * LISTEN_FDS (when LISTEN_PID is unset, pid is 0, or they match), NGINX,
- * UNICORN_FD, SERVER_STARTER_PORT, WAYLAND_SOCKET and BASH_XTRACEFD. */
+	NOLEAK_CONV_ARG_FIRST = NOLEAK_CONV_ARG_OPTION,
+	NOLEAK_CONV_ARG_LAST = NOLEAK_CONV_ARG_COLONS,
+	NOLEAK_CONV_ENV_FIRST = NOLEAK_CONV_ENV_COUNT,
+	NOLEAK_CONV_ENV_LAST = NOLEAK_CONV_ENV_JOBSERVER,
+	NOLEAK_CONV_PROGRAM_FIRST = NOLEAK_CONV_PROGRAM_SHELL,
+};
+
+enum {
+	NOLEAK_CONV_NOCASE = 1,	/* the program matches NAME in any case */
+	NOLEAK_CONV_ONLY = 2,	/* only in the command line of program */
+};
+
+struct noleak_convention {
+	const char *program;	/* who speaks it (NULL: many programs) */
+	enum noleak_conv_kind kind;
+	const char *name;	/* the option, prefix, variable or program */
+	const char *syntax;	/* for ENV_LIST, ENV_KEYS: see above */
+	const char *form;	/* what it looks like, for people */
+	unsigned flags;		/* NOLEAK_CONV_* */
+	const char *source;	/* where the speaker's source says so */
+};
+
+/* The table, and how many entries it has. */
+size_t noleak_conventions(const struct noleak_convention **table);
+
+/* The PROGRAM rules for a program of that file name: bit (kind -
+ * NOLEAK_CONV_PROGRAM_FIRST) for each. */
+unsigned noleak_program_rules(const char *name);
+#define NOLEAK_RULE(kind) (1U << (NOLEAK_CONV_##kind - NOLEAK_CONV_PROGRAM_FIRST))
+
+/* Add to set the descriptors (>= 3) that a command line names by one of
+ * the conventions (argv[0] is the program, and says which of the
+ * program-only forms apply).  Words are split on white space, so "sh -c
+ * 'gpg --passphrase-fd 5'" counts.  A number on its own ("sleep 5"), a
+ * time ("14:05") or a path that only contains /dev/fd/5 names nothing. */
+void noleak_fds_in_args(char *const *argv, struct noleak_fdset *set);
+
+/* The same for a shell command (system, popen): its first word is the
+ * program. */
+void noleak_fds_in_command(const char *command, struct noleak_fdset *set);
+
+/* Add to set the descriptors the environment conventions in envp pass.
+ * LISTEN_FDS counts when LISTEN_PID is unset or names the new program:
+ * pid > 0 is the new program's pid; pid < 0, when it is not known yet,
+ * says only that it is not -pid (so sockets for the caller itself stay
+ * with it); 0 says nothing. */
 void noleak_fds_in_env(char *const *envp, long pid, struct noleak_fdset *set);
 
-/* Add to set the two descriptors of GNU make's jobserver named in MAKEFLAGS
- * or MFLAGS.  make leaves those variables set for programs it did not give
- * the pipe to, so the numbers may name anything: the caller keeps only the
- * ones that are pipes (noleak_keep_pipes). */
+/* Add to set the two descriptors of GNU make's jobserver named in MAKEFLAGS,
+ * MFLAGS or CARGO_MAKEFLAGS.  make leaves those variables set for programs
+ * it did not give the pipe to, so the numbers may name anything: the
+ * caller keeps only the ones that are pipes (noleak_keep_pipes). */
 void noleak_fds_in_makeflags(char *const *envp, struct noleak_fdset *set);
 
 int noleak_fdset_has(const struct noleak_fdset *set, int fd);
@@ -199,7 +257,7 @@ int noleak_fdset_has(const struct noleak_fdset *set, int fd);
  * (under secure execution), noleak_fds_in_env and noleak_fds_in_makeflags
  * count a variable only if the program set it itself: absent at start, or
  * with another value now.  LISTEN_PID only narrows, so it always counts. */
-enum { NOLEAK_HANDOVER_VARS = 8 };
+enum { NOLEAK_HANDOVER_VARS = 96 };
 struct noleak_handover {
 	unsigned long long digest[NOLEAK_HANDOVER_VARS];
 };
@@ -213,6 +271,32 @@ extern const struct noleak_handover *noleak_handover_start;
  * Returns the number of variables.  Allocates nothing. */
 size_t noleak_env_strip(char *const *envp, const char *base, char **out,
 			size_t max, char *buf, size_t len);
+
+/* What an exec or spawn changes in the new program's environment. */
+enum {
+	NOLEAK_ENV_STRIP = 1,	/* the shim out of LD_PRELOAD (process scope) */
+	NOLEAK_ENV_OWNER = 2,	/* _NOLEAK_PID out: the new program is the
+				   daemon (or stands in for it) */
+	NOLEAK_ENV_CARRY = 4,	/* the library's variables back in, where the
+				   caller built the environment without them */
+	NOLEAK_ENV_REEXEC = 8,	/* _NOLEAK_REEXEC=LIST: the descriptors whose
+				   close-on-exec the shim took off for an exec
+				   of the daemon's own program, to mark again */
+};
+
+/* Copy envp into out (capacity max pointers, NULL-terminated) as plan
+ * says, using buf (of size len) for the strings it writes: reexec is the
+ * list for NOLEAK_ENV_REEXEC; carry the "NAME=value" strings for
+ * NOLEAK_ENV_CARRY (NULL-terminated), each added unless envp has NAME.
+ * Returns the number of variables, or (size_t)-1 when out or buf is too
+ * small.  Allocates nothing. */
+size_t noleak_env_rewrite(char *const *envp, unsigned plan, const char *base,
+			  const char *reexec, char *const *carry, char **out,
+			  size_t max, char *buf, size_t len);
+
+/* A digest of argv[1], argv[2]... (not argv[0]: a re-exec may name the
+ * program another way), never 0. */
+unsigned long long noleak_args_digest(char *const *argv);
 
 /* The index of value in names (NULL-terminated), or -1. */
 int noleak_choose(const char *value, const char *const *names);
@@ -242,6 +326,13 @@ struct noleak_config {
 					   exec from another pid is a child's */
 	char libbase[64];		/* our file name, for LD_PRELOAD */
 	unsigned long mask_at_start;	/* the blocked mask at start */
+	unsigned long long args_digest;	/* of argv[1...] at start, 0 when not
+					   known (noleak_args_digest) */
+	unsigned rules;			/* the table's rules for this program:
+					   NOLEAK_RULE(...) bits */
+	char *carry[8];			/* LD_PRELOAD and NOLEAK_* as found
+					   at start ("NAME=value"), for
+					   NOLEAK_ENV_CARRY; NULL-terminated */
 };
 
 extern struct noleak_config noleak_config;
@@ -326,6 +417,18 @@ NOLEAK_ASYNC_SAFE int noleak_added_test(int fd);
  * noleak_spawn, for a helper that must receive what it would without the
  * shim. */
 NOLEAK_ASYNC_SAFE void noleak_added_clear_all(void);
+
+/* For an exec in place of the daemon's own program (a reload): take off
+ * the flags the shim added on listening sockets, the daemon's own
+ * listeners, which it may look for again by scanning its descriptors
+ * (uWSGI).  Writes into buf (of size len) the numbers whose flag came off,
+ * as "3-5,9", cut short at the last whole range that fits.  Returns the
+ * length written. */
+NOLEAK_ASYNC_SAFE size_t noleak_added_clear_listeners(char *buf, size_t len);
+
+/* Put close-on-exec on the numbers of such a list, as the shim's own flag:
+ * after a failed exec, and in the new program (config.c). */
+NOLEAK_ASYNC_SAFE void noleak_added_mark_list(const char *list);
 
 /* The same for the numbers from lo to hi only (what a keep-list or a
  * command line names). */
@@ -490,6 +593,26 @@ extern unsigned long noleak_sig_ign_at_start;
 /* Record signal sig as about to be changed.  Async-signal-safe. */
 void noleak_sig_touch(int sig);
 
+/* In the child of fork (parent: the pid that called fork): what this
+ * process changes from now on, and the mask it has now, are its own
+ * set-up for its own exec. */
+void noleak_forked(long parent);
+
+/* The pid that forked this process through the fork wrapper, or 0 when
+ * it was made some other way (vfork, clone) or not known. */
+NOLEAK_ASYNC_SAFE long noleak_forked_from(void);
+
+/* For an exec by a process that came out of a fork (not an exec in place
+ * by the process the shim started in): the signals to set back to their
+ * default (*reset, bit s-1: ignored since start-up, and not changed by
+ * this process since its fork), and the mask to exec with (*mask: the
+ * start-up one, with what this process blocked since its fork still
+ * blocked; the start-up one alone when the fork is not known).
+ * start_mask is the mask at start-up. */
+NOLEAK_ASYNC_SAFE void noleak_sig_inherited(unsigned long start_mask,
+					    unsigned long *reset,
+					    unsigned long *mask);
+
 /* ---- spawn.c: children that sweep their own table ------------------- */
 
 /* What the child of noleak_spawn is to do with its attributes: the
@@ -531,8 +654,8 @@ const posix_spawnattr_t *noleak_spawn_attr_write(const posix_spawnattr_t *attr,
 /* posix_spawn, done by the shim: the child resets signals, applies attr,
  * sweeps its own copy of the table (keeping named, the keep-list and the
  * recorded intent; with helper, it takes off the shim's own flags
- * instead), runs the file actions and execs, with the shim taken out of
- * envp's LD_PRELOAD when strip is set.  With report (the program's name),
+ * instead), runs the file actions and execs, with envp changed as plan
+ * (NOLEAK_ENV_*) says.  With report (the program's name),
  * the child first reports what it stops.  xflags: NOLEAK_SPAWN_*.
  * Returns 0 and the child's pid in *pid (may be NULL), an error number, or
  * NOLEAK_SPAWN_REFUSED; errno is left as the calls made it.  Nothing in this process's table
@@ -541,7 +664,7 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 		 const posix_spawn_file_actions_t *actions,
 		 const struct noleak_spawn_attr *attr, char *const argv[],
 		 char *const envp[], const struct noleak_fdset *named,
-		 int helper, int strip, const char *report);
+		 int helper, unsigned plan, const char *report);
 
 /* ---- raw system calls, for the async-signal-safe zone ---------------- */
 

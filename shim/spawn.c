@@ -76,7 +76,7 @@ enum {
 
 /* Stack for the child: the sweep, the PATH search's buffer and glibc's
  * signal code stay far below this; untouched pages cost nothing. */
-enum { CHILD_STACK = 64 * 1024, PRELOAD_ROOM = 4096 };
+enum { CHILD_STACK = 64 * 1024, PRELOAD_ROOM = 4096, ENV_EXTRA = 10 };
 
 /* What the parent prepares and the child reads; the child writes err. */
 struct job {
@@ -456,7 +456,7 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 		 const posix_spawn_file_actions_t *actions,
 		 const struct noleak_spawn_attr *attr, char *const argv[],
 		 char *const envp[], const struct noleak_fdset *named,
-		 int helper, int strip, const char *report)
+		 int helper, unsigned plan, const char *report)
 {
 	size_t argc = 0, envc = 0, size, room;
 	unsigned long all = ~0UL;
@@ -467,12 +467,12 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 
 	while (argv && argv[argc])
 		argc++;
-	while (strip && envp && envp[envc])
+	while (plan && envp && envp[envc])
 		envc++;
 	/* The job, the shell's argv, the rewritten environment, the stack. */
 	room = sizeof(*j) + (argc + 3) * sizeof(char *);
-	if (strip)
-		room += (envc + 1) * sizeof(char *) + PRELOAD_ROOM;
+	if (plan)
+		room += (envc + ENV_EXTRA) * sizeof(char *) + PRELOAD_ROOM;
 	size = room + CHILD_STACK;
 	size = (size + 4095) & ~(size_t)4095;
 	area = mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -491,13 +491,14 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 	}
 	j->argv = argv;
 	j->envp = envp;
-	if (strip) {
+	if (plan) {
 		char **env = (char **)(area + sizeof(*j) + (argc + 3) * sizeof(char *));
-		char *preload = (char *)(env + envc + 1);
+		char *preload = (char *)(env + envc + ENV_EXTRA);
 
-		noleak_env_strip(envp, noleak_config.libbase, env, envc + 1,
-				 preload, PRELOAD_ROOM);
-		j->envp = env;
+		if (noleak_env_rewrite(envp, plan, noleak_config.libbase, NULL,
+				       noleak_config.carry, env, envc + ENV_EXTRA,
+				       preload, PRELOAD_ROOM) != (size_t)-1)
+			j->envp = env;
 	}
 	if (actions) {
 		j->actions = (const void *)actions->__actions;

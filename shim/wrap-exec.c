@@ -18,8 +18,10 @@
  *    command line, the hand-over variables of its environment: policy.c);
  *  - in the process scope, the shim is taken out of the child's LD_PRELOAD
  *    (an exec in place by the process noleak started keeps it);
- *  - with NOLEAK_SIGNALS=restore, signals ignored since start-up go back
- *    to their default and the blocked mask to the start-up one.
+ *  - with NOLEAK_SIGNALS=restore, in a child (never at an exec in place of
+ *    the process the shim started in), signals it inherited ignored go back
+ *    to their default and the blocked mask to the start-up one; what the
+ *    child set up itself after its fork stays.
  * An exec that fails puts the signals back as they were.
  *
  * vfork is not wrapped: a C wrapper would return twice through one stack
@@ -34,6 +36,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -47,6 +50,11 @@
  * stays dormant in it.  (system, popen and posix_spawn rewrite it on the
  * stack they map for their child, whatever its size: spawn.c.) */
 enum { ENV_REWRITE_BUDGET = 704 };
+
+/* The room for the list of descriptors an exec of the daemon's own program
+ * gets back (NOLEAK_ENV_REEXEC): ranges, so some hundreds of them at the
+ * least; whatever does not fit reaches the new program as inherited. */
+enum { REEXEC_LIST = 4096 };
 
 static int fail_nosys(void)
 {
@@ -248,8 +256,10 @@ void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 	if (fd_to_run >= 3 && named.n < NOLEAK_FDSET_MAX)
 		named.fd[named.n++] = fd_to_run;
 	/* An exec in place (not in a child) is still the same process: the
-	 * file locks it holds stay held, as setlock-style programs expect. */
-	if (pid == noleak_config.self)
+	 * file locks it holds stay held, as setlock-style programs expect;
+	 * and flock(1) forks its command to hold its lock. */
+	if (pid == noleak_config.self ||
+	    (noleak_config.rules & NOLEAK_RULE(PROGRAM_LOCKS)))
 		noleak_locked_fds(&named);
 	sweep_named(&named, envp, argv && argv[0] ? argv[0] : "a program");
 }
@@ -271,15 +281,24 @@ NOLEAK_ASYNC_SAFE static void set_handlers(unsigned long set, void *handler)
 			noleak_raw(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0);
 }
 
+/* NOLEAK_SIGNALS=restore, at an exec: what this process inherited across
+ * a fork goes back to how the shim found it at start-up.  An exec in place
+ * by the process the shim started in changes nothing: what it set up
+ * (nohup, env --ignore-signal, a shell's trap before exec) is meant for
+ * the program it becomes.  Neither does what a forked child set up itself
+ * before its exec. */
 NOLEAK_ASYNC_SAFE static void restore_signals(struct sigsave *save)
 {
-	save->changed = !noleak_dormant && noleak_config.restore_signals;
+	unsigned long mask;
+
+	save->changed = !noleak_dormant && noleak_config.restore_signals &&
+			my_pid() != noleak_config.self;
 	if (!save->changed)
 		return;
-	save->reset = noleak_sig_ignored_since_start();
+	noleak_sig_inherited(noleak_config.mask_at_start, &save->reset, &mask);
 	set_handlers(save->reset, (void *)SIG_DFL);
-	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK,
-		   (long)&noleak_config.mask_at_start, (long)&save->mask, 8, 0);
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask,
+		   (long)&save->mask, 8, 0);
 }
 
 /* The exec failed: this process goes on as it was. */
@@ -291,86 +310,409 @@ NOLEAK_ASYNC_SAFE static void undo_signals(const struct sigsave *save)
 	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&save->mask, 0, 8, 0);
 }
 
+/* ---- which program an exec starts ------------------------------------ */
+
+/* What an exec is asked to run: path (relative to dirfd, with execveat's
+ * flags), searched in PATH for execvp, or the open file fd (fexecve,
+ * execveat with an empty path). */
+enum exec_kind { EXEC_VE, EXEC_VPE, EXEC_FD, EXEC_AT };
+
+struct target {
+	enum exec_kind kind;
+	int dirfd;		/* EXEC_FD: the file; EXEC_AT: the directory */
+	const char *path;
+	int flags;		/* execveat's */
+	int fd_to_run;		/* the file itself, or -1 */
+};
+
+/* Comparing files takes two path buffers: it runs on a stack mapped for
+ * the moment, as reports do, never on the caller's. */
+enum { SAME_STACK = 16 * 1024 };
+
+struct same_job {
+	const struct target *t;
+	int same;
+};
+
+/* The value of PATH in environ (what execvp searches), without getenv. */
+static const char *path_var(void)
+{
+	for (char **e = environ; e && *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			return *e + 5;
+	return "/bin:/usr/bin";
+}
+
+/* Whether the file at (dirfd, path) with these flags is the executable
+ * whose identity is exe, or whose path was exe_path before it was
+ * replaced (exe_path empty: not replaced). */
+NOLEAK_ASYNC_SAFE static int same_file(int dirfd, const char *path, int flags,
+				       const struct stat *exe, const char *exe_path)
+{
+	struct stat st;
+
+	if (noleak_raw(SYS_newfstatat, dirfd, (long)path, (long)&st, flags, 0) != 0)
+		return 0;
+	if (st.st_dev == exe->st_dev && st.st_ino == exe->st_ino)
+		return 1;
+	return *exe_path && *path == '/' && !strcmp(path, exe_path);
+}
+
+NOLEAK_ASYNC_SAFE static void same_on(void *arg)
+{
+	static const char deleted[] = " (deleted)";
+	struct same_job *job = arg;
+	const struct target *t = job->t;
+	char exe_path[PATH_MAX], candidate[PATH_MAX];
+	struct stat exe;
+	long n;
+
+	exe_path[0] = '\0';
+	if (noleak_raw(SYS_newfstatat, AT_FDCWD, (long)"/proc/self/exe",
+		       (long)&exe, 0, 0) != 0)
+		return;
+	/* A binary replaced since it started (an upgrade) is known by the
+	 * path it had. */
+	if (exe.st_nlink == 0) {
+		n = noleak_raw(SYS_readlink, (long)"/proc/self/exe", (long)exe_path,
+			       sizeof(exe_path) - 1, 0, 0);
+		if (n < 0)
+			n = 0;
+		exe_path[n] = '\0';
+		if ((size_t)n > sizeof(deleted) - 1 &&
+		    !strcmp(exe_path + n - (sizeof(deleted) - 1), deleted))
+			exe_path[n - (sizeof(deleted) - 1)] = '\0';
+	}
+	if (t->fd_to_run >= 0) {
+		job->same = same_file(t->fd_to_run, "", AT_EMPTY_PATH, &exe, "");
+		return;
+	}
+	if (t->kind != EXEC_VPE || strchr(t->path, '/')) {
+		job->same = same_file(t->kind == EXEC_AT ? t->dirfd : AT_FDCWD,
+				      t->path, t->flags & AT_SYMLINK_NOFOLLOW,
+				      &exe, exe_path);
+		return;
+	}
+	/* execvp: the first file of that name along PATH that exists. */
+	for (const char *p = path_var();;) {
+		size_t len = strcspn(p, ":"), flen = strlen(t->path);
+		struct stat st;
+
+		if (len + 1 + flen < sizeof(candidate)) {
+			memcpy(candidate, p, len);
+			if (!len)
+				candidate[len++] = '.';
+			candidate[len] = '/';
+			memcpy(candidate + len + 1, t->path, flen + 1);
+			if (noleak_raw(SYS_newfstatat, AT_FDCWD, (long)candidate,
+				       (long)&st, 0, 0) == 0 && S_ISREG(st.st_mode)) {
+				job->same = same_file(AT_FDCWD, candidate, 0, &exe,
+						      exe_path);
+				return;
+			}
+		}
+		p += strcspn(p, ":");
+		if (!*p++)
+			return;
+	}
+}
+
+/* Whether an exec of t with argv starts the daemon again: its own
+ * executable (the same file, or the same path if the file was replaced
+ * since) with the arguments it was started with (argv[0] aside).  A
+ * re-exec to reload (uWSGI), nginx's binary upgrade, gunicorn's USR2, a
+ * daemonized copy starting itself anew; not the same binary in another
+ * role (git's subcommands, busybox's applets, a test harness running
+ * itself as a probe).  argv is readable. */
+NOLEAK_ASYNC_SAFE static int same_program(const struct target *t,
+					  char *const argv[])
+{
+	struct same_job job = { t, 0 };
+	long stack;
+
+	if (!noleak_config.args_digest || !argv ||
+	    noleak_args_digest(argv) != noleak_config.args_digest)
+		return 0;
+	if (t->fd_to_run < 0 && (!t->path || !text_readable(t->path)))
+		return 0;
+	stack = noleak_raw(SYS_mmap, 0, SAME_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
+	if (stack < 0 && stack > -4096)
+		return 0;
+	noleak_call_on_stack(same_on, &job, (void *)(stack + SAME_STACK));
+	noleak_raw(SYS_munmap, stack, SAME_STACK, 0, 0, 0);
+	return job.same;
+}
+
 /* ---- the environment of the new program ------------------------------ */
 
-/* The bytes a rewrite of envp needs on the stack, or 0 when it exceeds
- * ENV_REWRITE_BUDGET or cannot be read (the kernel will refuse it);
- * *envc gets the number of variables, *plen the size of LD_PRELOAD's entry
- * with its NUL. */
-static size_t env_rewrite_size(char *const *envp, size_t *envc, size_t *plen)
+/* Whether envp's LD_PRELOAD names the library (it may have been left out
+ * by a program that builds its children's environment itself). */
+static int env_has_lib(char *const *envp)
+{
+	char *out[2];
+	char buf[8];
+
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11)) {
+			/* Stripping it changes LD_PRELOAD: it was there. */
+			char *one[2] = { envp[i], NULL };
+			size_t len = strlen(envp[i]) + 1;
+			char tmp[len <= 512 ? len : 1];
+
+			if (len > 512)
+				return strstr(envp[i], noleak_config.libbase) != NULL;
+			noleak_env_strip(one, noleak_config.libbase, out, 2, tmp, len);
+			(void)buf;
+			return out[0] != envp[i] || out[0] == NULL ||
+			       strcmp(out[0], envp[i]) != 0;
+		}
+	return 0;
+}
+
+/* How the exec of t by this process changes the new program's
+ * environment (NOLEAK_ENV_*).  The rule of the process scope, in order:
+ *  - an exec in place (by this process, or by a fork of it whose parent
+ *    has gone: a daemonized copy) is the daemon going on: it keeps the
+ *    library, and a copy that is not the owner becomes it;
+ *  - in a descendant the shim is not protecting, the shim comes out;
+ *  - a shell or a launcher (the conventions table) is never the daemon:
+ *    what it starts is protected in its place, as its own owner;
+ *  - a fork of the daemon that runs the daemon's own program is the
+ *    daemon again (nginx's binary upgrade);
+ *  - anything else it starts runs without the library.
+ * In both scopes, an exec in place of the daemon's own program keeps its
+ * listening sockets (it is the same daemon, reloading: uWSGI finds its
+ * sockets again by looking through its descriptors; the new image marks
+ * them again), and an exec of its own program gets the library's
+ * variables back if the caller built the environment without them. */
+static unsigned exec_plan(const struct target *t, char *const argv[],
+			  char *const envp[])
+{
+	long me = my_pid(), parent = 0;
+	int process = noleak_config.scope == NOLEAK_SCOPE_PROCESS;
+	int owner_image = noleak_config.self == noleak_config.owner;
+	int active = !noleak_dormant && !noleak_secure;
+	unsigned passer = noleak_config.rules & (NOLEAK_RULE(PROGRAM_SHELL) |
+						 NOLEAK_RULE(PROGRAM_LAUNCHER));
+	unsigned plan = 0;
+
+	if (me != noleak_config.self)
+		parent = noleak_forked_from();
+	if (me == noleak_config.self ||
+	    (parent && noleak_raw(SYS_getppid, 0, 0, 0, 0, 0) != parent)) {
+		if (process && !owner_image)
+			return NOLEAK_ENV_STRIP;
+		if (me != noleak_config.self)
+			plan |= NOLEAK_ENV_OWNER;
+		if (active && same_program(t, argv))
+			plan |= NOLEAK_ENV_REEXEC |
+				(env_has_lib(envp) ? 0 : NOLEAK_ENV_CARRY);
+		return plan;
+	}
+	if (process) {
+		if (!owner_image)
+			return NOLEAK_ENV_STRIP;
+		if (passer)
+			return NOLEAK_ENV_OWNER;
+		if (active && same_program(t, argv))
+			return NOLEAK_ENV_OWNER |
+			       (env_has_lib(envp) ? 0 : NOLEAK_ENV_CARRY);
+		return NOLEAK_ENV_STRIP;
+	}
+	if (active && !env_has_lib(envp) && same_program(t, argv))
+		return NOLEAK_ENV_OWNER | NOLEAK_ENV_CARRY;
+	return 0;
+}
+
+/* The environment handed to the next exec, and what to undo if the exec
+ * fails. */
+struct newenv {
+	char *const *env;
+	void *map;		/* mapped for it, or NULL */
+	size_t maplen;
+	const char *reexec;	/* the flags taken off (NOLEAK_ENV_REEXEC) */
+};
+
+/* The room a rewrite of envp for plan takes: *ptrs pointers and *bytes of
+ * strings.  Returns 0 when envp cannot be read. */
+static int env_room(char *const envp[], unsigned plan, size_t *ptrs,
+		    size_t *bytes)
 {
 	struct readable r = { 0, { 0 }, 0 };
 	long count = vec_count(&r, envp);
-	size_t n = 0, bytes;
 
-	*plen = 1;
-	if (count < 0 || (size_t)count > ENV_REWRITE_BUDGET / sizeof(char *))
+	if (count < 0)
 		return 0;
 	envp = UNTRUSTED(envp);
-	for (; envp && envp[n]; n++)
-		if (!strncmp(envp[n], "LD_PRELOAD=", 11))
-			*plen = strlen(envp[n]) + 1;
-	*envc = n;
-	bytes = (n + 1) * sizeof(char *) + *plen;
-	return bytes <= ENV_REWRITE_BUDGET ? bytes : 0;
+	*ptrs = (size_t)count + 2 + sizeof(noleak_config.carry) / sizeof(char *);
+	*bytes = 1;
+	for (long i = 0; (plan & NOLEAK_ENV_STRIP) && i < count; i++)
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11))
+			*bytes = strlen(envp[i]) + 1;
+	if (plan & NOLEAK_ENV_REEXEC)
+		*bytes += REEXEC_LIST + 16;
+	return 1;
 }
 
-/* In the process scope, a program started by anything but an exec in
- * place of the owner runs without the shim.  in_child says whether the new
- * program gets a process of its own (posix_spawn) rather than this one. */
-static int strip_preload(int in_child)
+/* The stack the caller is to give env_prepare for plan: the bytes of the
+ * rewrite within ENV_REWRITE_BUDGET, else 0 (it maps its own where it
+ * can, or leaves the environment as it is). */
+static size_t env_stack(char *const envp[], unsigned plan)
 {
-	return noleak_config.scope == NOLEAK_SCOPE_PROCESS &&
-	       (in_child || my_pid() != noleak_config.owner);
+	size_t ptrs, bytes, need;
+
+	if (!plan || (plan & NOLEAK_ENV_REEXEC) || !env_room(envp, plan, &ptrs, &bytes))
+		return 0;
+	need = ptrs * sizeof(char *) + bytes;
+	return need <= ENV_REWRITE_BUDGET ? need : 0;
 }
 
-/* Declare the buffers for a rewritten environment of envp, within
- * ENV_REWRITE_BUDGET, and make newenv the environment to pass on. */
-#define NEW_ENV(envp, newenv, in_child)                                      \
-	size_t envc_ = 0, plen_ = 1;                                         \
-	int strip_ = strip_preload(in_child) &&                              \
-		     env_rewrite_size((envp), &envc_, &plen_) > 0;          \
-	char *envbuf_[strip_ ? envc_ + 1 : 1];                               \
-	char preload_[strip_ ? plen_ : 1];                                   \
-	char *const *newenv = (envp);                                        \
-	if (strip_) {                                                        \
-		noleak_env_strip((envp), noleak_config.libbase, envbuf_,     \
-				 envc_ + 1, preload_, sizeof(preload_));     \
-		newenv = envbuf_;                                            \
+/* Make ne->env the environment plan asks for, in stack (of size len) or,
+ * where that is 0, in memory mapped for it: only where the mapping cannot
+ * outlive the exec in a parent (an exec in place, or the child of a real
+ * fork), never in a vfork child, which shares its parent's memory.  Where
+ * neither can be had, envp goes as it is. */
+static void env_prepare(struct newenv *ne, unsigned plan, char *const envp[],
+			char *stack, size_t len)
+{
+	size_t ptrs, bytes, n;
+	char *area = stack, *list = NULL, *strings;
+	int may_map = my_pid() == noleak_config.self || noleak_forked_from();
+
+	ne->env = envp;
+	ne->map = NULL;
+	ne->reexec = NULL;
+	if (!plan || !env_room(envp, plan, &ptrs, &bytes))
+		return;
+	if (!stack) {
+		if (!may_map)
+			return;
+		len = ptrs * sizeof(char *) + bytes + REEXEC_LIST;
+		len = (len + 4095) & ~(size_t)4095;
+		area = (char *)noleak_raw(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		if ((long)area < 0 && (long)area > -4096)
+			return;
+		ne->map = area;
+		ne->maplen = len;
 	}
+	strings = area + ptrs * sizeof(char *);
+	if (plan & NOLEAK_ENV_REEXEC) {
+		list = area + len - REEXEC_LIST;
+		if (!noleak_added_clear_listeners(list, REEXEC_LIST))
+			plan &= ~(unsigned)NOLEAK_ENV_REEXEC;
+		else
+			ne->reexec = list;
+	}
+	n = noleak_env_rewrite(UNTRUSTED(envp), plan, noleak_config.libbase,
+			       list, noleak_config.carry, (char **)area, ptrs,
+			       strings, bytes);
+	if (n != (size_t)-1)
+		ne->env = (char *const *)area;
+}
+
+/* The exec failed: the shim's flags go back on, and the mapping away. */
+static void env_release(struct newenv *ne)
+{
+	if (ne->reexec)
+		noleak_added_mark_list(ne->reexec);
+	if (ne->map)
+		noleak_raw(SYS_munmap, (long)ne->map, (long)ne->maplen, 0, 0, 0);
+}
+
+/* In the process scope, a program started by posix_spawn, system or popen
+ * runs without the shim, unless a shell or a launcher is starting it: it
+ * stands in for the daemon then. */
+static unsigned spawn_plan(void)
+{
+	if (noleak_config.scope != NOLEAK_SCOPE_PROCESS)
+		return 0;
+	if (noleak_config.self == noleak_config.owner &&
+	    my_pid() == noleak_config.self &&
+	    (noleak_config.rules & (NOLEAK_RULE(PROGRAM_SHELL) |
+				    NOLEAK_RULE(PROGRAM_LAUNCHER))))
+		return NOLEAK_ENV_OWNER;
+	return NOLEAK_ENV_STRIP;
+}
 
 /* ---- the exec family ------------------------------------------------- */
 
-static int do_execve(const char *path, char *const argv[], char *const envp[])
+static int call_next(const struct target *t, char *const argv[],
+		     char *const env[])
 {
-	__typeof__(execve) *next = NEXT(execve);
-	struct sigsave save;
+	switch (t->kind) {
+	case EXEC_VE: {
+		__typeof__(execve) *next = NEXT(execve);
+
+		return next ? next(t->path, argv, env)
+			    : (int)noleak_raw_result(noleak_raw(SYS_execve,
+						(long)t->path, (long)argv,
+						(long)env, 0, 0));
+	}
+	case EXEC_VPE: {
+		__typeof__(execvpe) *next = NEXT_BOUND(execvpe);
+
+		return next ? next(t->path, argv, env) : fail_nosys();
+	}
+	case EXEC_FD: {
+		__typeof__(fexecve) *next = NEXT_BOUND(fexecve);
+
+		return next ? next(t->dirfd, argv, env) : fail_nosys();
+	}
+	case EXEC_AT: {
+		__typeof__(execveat) *next = NEXT(execveat);
+
+		return next ? next(t->dirfd, t->path, argv, env, t->flags)
+			    : (int)noleak_raw_result(noleak_raw(SYS_execveat,
+						t->dirfd, (long)t->path,
+						(long)argv, (long)env, t->flags));
+	}
+	}
+	return fail_nosys();
+}
+
+/* Every exec: the sweep, the new environment, the signals, the exec; and
+ * when it fails, the signals and the shim's flags as they were. */
+static int run_exec(const struct target *t, char *const argv[],
+		    char *const envp[])
+{
+	unsigned plan;
+	size_t need;
 	int ret;
 
-	noleak_exec_sweep(argv, envp, -1, my_pid());
-	NEW_ENV(envp, env, 0);
-	restore_signals(&save);
-	ret = next ? next(path, argv, env)
-		   : (int)noleak_raw_result(noleak_raw(SYS_execve, (long)path,
-						(long)argv, (long)env, 0, 0));
-	undo_signals(&save);
+	noleak_exec_sweep(argv, envp, t->fd_to_run, my_pid());
+	noleak_init();
+	/* Arguments the kernel will refuse are passed on untouched. */
+	plan = args_readable(argv, envp) ? exec_plan(t, argv, envp) : 0;
+	need = env_stack(envp, plan);
+	{
+		char stack[need ? need : 1] __attribute__((aligned(16)));
+		struct newenv ne;
+		struct sigsave save;
+
+		env_prepare(&ne, plan, envp, need ? stack : NULL, need);
+		restore_signals(&save);
+		ret = call_next(t, argv, ne.env);
+		undo_signals(&save);
+		env_release(&ne);
+	}
 	return ret;
+}
+
+static int do_execve(const char *path, char *const argv[], char *const envp[])
+{
+	struct target t = { EXEC_VE, AT_FDCWD, UNTRUSTED(path), 0, -1 };
+
+	return run_exec(&t, argv, envp);
 }
 
 static int do_execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	__typeof__(execvpe) *next = NEXT_BOUND(execvpe);
-	struct sigsave save;
-	int ret;
+	struct target t = { EXEC_VPE, AT_FDCWD, UNTRUSTED(file), 0, -1 };
 
-	noleak_exec_sweep(argv, envp, -1, my_pid());
-	NEW_ENV(envp, env, 0);
-	restore_signals(&save);
-	ret = next ? next(file, argv, env) : fail_nosys();
-	undo_signals(&save);
-	return ret;
+	return run_exec(&t, argv, envp);
 }
-
 NOLEAK_EXPORT int execve(const char *path, char *const argv[],
 			 char *const envp[])
 {
@@ -438,38 +780,21 @@ NOLEAK_EXPORT int execle(const char *path, const char *arg, ...)
  * the shim put there (execveat(2), BUGS). */
 NOLEAK_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	__typeof__(fexecve) *next = NEXT_BOUND(fexecve);
-	struct sigsave save;
-	int ret;
+	struct target t = { EXEC_FD, fd, NULL, 0, fd };
 
-	noleak_exec_sweep(argv, envp, fd, my_pid());
-	NEW_ENV(envp, env, 0);
-	restore_signals(&save);
-	ret = next ? next(fd, argv, env) : fail_nosys();
-	undo_signals(&save);
-	return ret;
+	return run_exec(&t, argv, envp);
 }
 
 NOLEAK_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 			   char *const envp[], int flags)
 {
-	__typeof__(execveat) *next = NEXT(execveat);
-	struct sigsave save;
-	int ret;
-
 	/* The program to run is dirfd itself only for an empty path; a NULL
 	 * or unreadable one is the kernel's to refuse. */
 	int empty = (flags & AT_EMPTY_PATH) && path_empty(path);
+	struct target t = { EXEC_AT, dirfd, UNTRUSTED(path), flags,
+			    empty ? dirfd : -1 };
 
-	noleak_exec_sweep(argv, envp, empty ? dirfd : -1, my_pid());
-	NEW_ENV(envp, env, 0);
-	restore_signals(&save);
-	ret = next ? next(dirfd, path, argv, env, flags)
-		   : (int)noleak_raw_result(noleak_raw(SYS_execveat, dirfd,
-						(long)path, (long)argv,
-						(long)env, flags));
-	undo_signals(&save);
-	return ret;
+	return run_exec(&t, argv, envp);
 }
 
 /* ---- fork -------------------------------------------------------------- */
@@ -483,12 +808,16 @@ NOLEAK_EXPORT pid_t fork(void)
 {
 	__typeof__(fork) *next = NEXT_BOUND(fork);
 	pid_t pid;
+	long parent;
 
 	if (!next)
 		return fail_nosys();
+	parent = my_pid();
 	pid = next();
-	if (pid == 0)
+	if (pid == 0) {
 		system_after_fork();
+		noleak_forked(parent);
+	}
 	return pid;
 }
 
@@ -503,7 +832,8 @@ static int is_fd_closing_helper(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 
-	return !strcmp(slash ? slash + 1 : path, "jspawnhelper");
+	return (noleak_program_rules(slash ? slash + 1 : path) &
+		NOLEAK_RULE(PROGRAM_HELPER)) != 0;
 }
 
 /* Fill named with what a new program is told about (argv, or the words
@@ -518,15 +848,15 @@ static int prepare_child(struct noleak_fdset *named, char *const argv[],
 			 const posix_spawn_file_actions_t *actions,
 			 const posix_spawnattr_t *attr)
 {
-	const char *prev = NULL, *prev_end = NULL;
 	int usable;
 
 	if (argv)
 		noleak_fds_in_args(argv, named);
 	else
-		noleak_fds_in_words(command, named, &prev, &prev_end);
-	/* The child's pid is not known yet: LISTEN_PID is not checked. */
-	noleak_fds_in_env(envp, 0, named);
+		noleak_fds_in_command(command, named);
+	/* The child's pid is not known yet, but it is not this process's:
+	 * sockets LISTEN_PID says are for this process stay here. */
+	noleak_fds_in_env(envp, -my_pid(), named);
 	usable = !noleak_audit && noleak_spawn_usable(actions, attr);
 	if (usable) {
 		size_t from = named->n;
@@ -655,7 +985,7 @@ static int shim_system(const char *command, const struct noleak_fdset *named,
 	restore_in_child(&a);
 
 	err = noleak_spawn(&w.pid, "/bin/sh", 0, NULL, &a, argv, environ, named,
-			   0, strip_preload(1), report_name(command));
+			   0, spawn_plan(), report_name(command));
 	if (err == 0) {
 		pthread_cleanup_push(system_cancelled, &w);
 		do
@@ -817,7 +1147,7 @@ static FILE *shim_popen(const char *command, const char *mode,
 		restore_in_child(&a);
 		if (!err)
 			err = noleak_spawn(&pid, "/bin/sh", 0, &fa, &a, argv,
-					   environ, named, 0, strip_preload(1),
+					   environ, named, 0, spawn_plan(),
 					   report_name(command));
 		posix_spawn_file_actions_destroy(&fa);
 	}
@@ -956,7 +1286,7 @@ static int do_spawn(spawn_fn *next, int xflags, pid_t *pid, const char *path,
 	if (prepare_child(&named, argv, NULL, envp,
 			  argv && argv[0] ? argv[0] : path, actions, attr)) {
 		ret = noleak_spawn(pid, path, xflags, actions, &a, argv, envp,
-				   &named, helper, strip_preload(1),
+				   &named, helper, spawn_plan(),
 				   report_name(argv && argv[0] ? argv[0] : path));
 		if (ret != NOLEAK_SPAWN_REFUSED)
 			return ret;
@@ -966,9 +1296,16 @@ static int do_spawn(spawn_fn *next, int xflags, pid_t *pid, const char *path,
 	{
 		/* Through glibc, the child still gets the signals of start-up
 		 * (NOLEAK_SIGNALS=restore), through the attributes. */
-		NEW_ENV(envp, env, 1);
-		return next(pid, path, actions,
-			    noleak_spawn_attr_write(attr, &a, &mine), argv, env);
+		unsigned plan = spawn_plan();
+		size_t need = env_stack(envp, plan);
+		char stack[need ? need : 1] __attribute__((aligned(16)));
+		struct newenv ne;
+
+		env_prepare(&ne, plan, envp, need ? stack : NULL, need);
+		ret = next(pid, path, actions,
+			   noleak_spawn_attr_write(attr, &a, &mine), argv, ne.env);
+		env_release(&ne);
+		return ret;
 	}
 }
 

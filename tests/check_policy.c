@@ -504,7 +504,7 @@ END_TEST
 /* Descriptors a command line names on purpose, and numbers that only look
  * like them. */
 static const struct {
-	const char *args[6];
+	const char *args[8];
 	int fds[3];
 } named_args[] = {
 	{ { "gpg", "--passphrase-fd", "5", "--batch" }, { 5 } },
@@ -522,6 +522,26 @@ static const struct {
 	{ { "head", "-n", "5", "file:5" }, { 0 } },
 	{ { "x", "--passphrase-fd", "2" }, { 0 } },
 	{ { "x", "1:2" }, { 0 } },
+	/* Data that only looks like a descriptor. */
+	{ { "at", "14:05" }, { 0 } },
+	{ { "ffmpeg", "-ss", "10:05", "-i", "x" }, { 0 } },
+	{ { "curl", "http://example.com/dev/fd/5" }, { 0 } },
+	{ { "ls", "/srv/proc/self/fd/5" }, { 0 } },
+	{ { "tar", "backupfd", "5" }, { 0 } },
+	{ { "jspawnhelper", "17.0.19", "5:7:9" }, { 5, 7, 9 } },
+	/* The conventions of the table. */
+	{ { "gpg", "--PASSPHRASE-FD", "5" }, { 5 } },
+	{ { "gpg", "--enable-special-filenames", "-&6" }, { 6 } },
+	{ { "haproxy", "-W", "-x", "sockpair@7" }, { 7 } },
+	{ { "uwsgi", "--socket", "fd://8" }, { 8 } },
+	{ { "socat", "FD:9", "-" }, { 9 } },
+	{ { "bwrap", "--args", "10", "--file", "11", "/x" }, { 10, 11 } },
+	{ { "x", "--args", "10" }, { 0 } },
+	{ { "dd", "if=/dev/fd/5" }, { 5 } },
+	{ { "sh", "-c", "cat </dev/fd/5 2>/proc/self/fd/6" }, { 5, 6 } },
+	{ { "sh", "-c", "cat <&5 3>&7- 2>&1" }, { 5, 7 } },
+	{ { "sh", "-c", "cat '/dev/fd/5'" }, { 5 } },
+	{ { "sh", "-c", "curl http://x/dev/fd/5" }, { 0 } },
 };
 
 START_TEST(fds_named_in_arguments)
@@ -583,6 +603,118 @@ START_TEST(fds_named_by_the_jobserver)
 	ck_assert_uint_eq(set.n, 4);
 	ck_assert(noleak_fdset_has(&set, 11) && noleak_fdset_has(&set, 12));
 	ck_assert(noleak_fdset_has(&set, 5) && noleak_fdset_has(&set, 6));
+}
+END_TEST
+
+/* The environment conventions of the table, one each. */
+START_TEST(fds_named_by_conventions)
+{
+	char *env[] = {
+		"HAPROXY_PROCESSES=|type=w;fd=5;pid=1|type=w;fd=-1;cfd=6;pid=2",
+		"DOVECOT_CONFIG_FD=7", "_assuan_connection_fd=8",
+		"UWSGI_EMPEROR_FD=9", "UWSGI_EMPEROR_FD_CONFIG=10",
+		"GUNICORN_FD=11,12", "WESTON_TTY_FD=13", NULL
+	};
+	int want[] = { 5, 6, 7, 8, 9, 10, 11, 12, 13 };
+	char *cargo[] = { "CARGO_MAKEFLAGS=-j --jobserver-fds=14,15 --jobserver-auth=14,15",
+			  "GNUMAKEFLAGS=--jobserver-auth=16,17 --jobserver-auth=-2,-2", NULL };
+	struct noleak_fdset set = { 0 };
+
+	noleak_fds_in_env(env, 1, &set);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(noleak_fdset_has(&set, want[i]), "fd %d", want[i]);
+	ck_assert_uint_eq(set.n, sizeof(want) / sizeof(want[0]));
+	set.n = 0;
+	noleak_fds_in_makeflags(cargo, &set);
+	ck_assert_uint_eq(set.n, 2);
+	ck_assert(noleak_fdset_has(&set, 14) && noleak_fdset_has(&set, 15));
+}
+END_TEST
+
+/* LISTEN_PID naming the caller: the sockets are its own, not a child's
+ * whose pid is not known yet. */
+START_TEST(listen_pid_of_the_caller)
+{
+	char *env[] = { "LISTEN_FDS=2", "LISTEN_PID=1234", NULL };
+	struct noleak_fdset set = { 0 };
+
+	noleak_fds_in_env(env, -1234, &set);
+	ck_assert_uint_eq(set.n, 0);
+	noleak_fds_in_env(env, -999, &set);
+	ck_assert_uint_eq(set.n, 2);
+}
+END_TEST
+
+/* libnoleak(7) lists every convention of the table. */
+START_TEST(man_page_lists_every_convention)
+{
+	const struct noleak_convention *table;
+	size_t n = noleak_conventions(&table), len = 0, out = 0;
+	const char *srcdir = getenv("NOLEAK_SRCDIR");
+	char path[4096], *text = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/man/libnoleak.7", srcdir ? srcdir : ".");
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	text = malloc(1 << 20);
+	ck_assert(text != NULL);
+	len = fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	/* roff to text: "\-" is "-", "\e" is "\". */
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\\' && (text[i + 1] == '-' || text[i + 1] == 'e')) {
+			text[out++] = text[i + 1] == '-' ? '-' : '\\';
+			i++;
+		} else {
+			text[out++] = text[i];
+		}
+	}
+	text[out] = '\0';
+	ck_assert_uint_le(n, NOLEAK_HANDOVER_VARS);
+	for (size_t i = 0; i < n; i++) {
+		char bold[256];
+
+		snprintf(bold, sizeof(bold), "%s", table[i].name);
+		ck_assert_msg(strstr(text, bold) != NULL,
+			      "libnoleak(7) does not list %s", table[i].name);
+		ck_assert_msg(table[i].form && *table[i].form && table[i].source &&
+			      *table[i].source, "%s: no form or source", table[i].name);
+	}
+	free(text);
+}
+END_TEST
+
+/* The environment of an exec as the process scope's plan says. */
+START_TEST(env_rewrite_as_planned)
+{
+	char *env[] = { "A=1", "LD_PRELOAD=/x/libnoleak.so", "_NOLEAK_PID=12",
+			"_NOLEAK_REEXEC=9", NULL };
+	char *carry[] = { "LD_PRELOAD=/x/libnoleak.so", "NOLEAK_SCOPE=tree", NULL };
+	char *scratch[] = { "TZ=UTC", "NGINX=5;", NULL };
+	char *out[16], buf[256];
+	size_t n;
+
+	n = noleak_env_rewrite(env, NOLEAK_ENV_OWNER, "libnoleak.so", NULL, carry,
+			       out, 16, buf, sizeof(buf));
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(out[0], "A=1");
+	ck_assert_str_eq(out[1], "LD_PRELOAD=/x/libnoleak.so");
+	n = noleak_env_rewrite(env, NOLEAK_ENV_STRIP | NOLEAK_ENV_REEXEC, "libnoleak.so",
+			       "3-4,7", carry, out, 16, buf, sizeof(buf));
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(out[1], "_NOLEAK_PID=12");
+	ck_assert_str_eq(out[2], "_NOLEAK_REEXEC=3-4,7");
+	n = noleak_env_rewrite(scratch, NOLEAK_ENV_OWNER | NOLEAK_ENV_CARRY,
+			       "libnoleak.so", NULL, carry, out, 16, buf, sizeof(buf));
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(out[2], "LD_PRELOAD=/x/libnoleak.so");
+	ck_assert_str_eq(out[3], "NOLEAK_SCOPE=tree");
+	ck_assert_ptr_null(out[4]);
+	ck_assert_uint_eq(noleak_env_rewrite(scratch, NOLEAK_ENV_CARRY, "libnoleak.so",
+					     NULL, carry, out, 3, buf, sizeof(buf)),
+			  (size_t)-1);
 }
 END_TEST
 
@@ -679,6 +811,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, fds_named_in_garbage);
 	tcase_add_test(tc, fds_named_by_the_jobserver);
 	tcase_add_test(tc, env_strip_takes_out_only_us);
+	tcase_add_test(tc, fds_named_by_conventions);
+	tcase_add_test(tc, listen_pid_of_the_caller);
+	tcase_add_test(tc, man_page_lists_every_convention);
+	tcase_add_test(tc, env_rewrite_as_planned);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sweep");

@@ -43,10 +43,13 @@ for scope in process tree; do
 		esac
 		# The process scope takes the library out of the child's
 		# LD_PRELOAD where it can: posix_spawn, system and popen on the
-		# stack they map; the exec family, whose environment this big
-		# does not fit the stack budget, leaves it there, dormant.
+		# stack they map; the exec family in the child of fork in
+		# memory it maps; only a vfork child, whose environment this
+		# big does not fit the stack budget, leaves it there, dormant.
+		# An exec in place is the daemon itself: it keeps it.
 		case $scope/$how in
-		process/posix_spawn* | process/system | process/popen) want_preload=- ;;
+		process/vfork* | process/exec) want_preload="$NOLEAK_LIBRARY" ;;
+		process/*) want_preload=- ;;
 		*) want_preload="$NOLEAK_LIBRARY" ;;
 		esac
 		[ -z "$(leaked "$out")" ] && [ "${vars:-0}" -ge 5000 ] &&
@@ -57,14 +60,15 @@ for scope in process tree; do
 	done
 done
 
-# Beyond 8,192 variables the process scope does not rewrite the
-# environment of an exec on the caller's stack: the child loads the library
-# and stays dormant.  posix_spawn rewrites it on the stack it maps for its
-# child (shim/spawn.c), whatever its size.
-for how in fork-execve posix_spawn; do
+# A vfork child cannot have memory mapped for it (it would stay in the
+# parent): beyond the stack budget its environment is passed on as it is,
+# and the child loads the library and stays dormant.  The child of fork
+# maps what it needs, and posix_spawn rewrites it on the stack it maps for
+# its child (shim/spawn.c), whatever its size.
+for how in fork-execve vfork-execv posix_spawn; do
 	case $how in
-	posix_spawn) want=- what="taken out of" ;;
-	*) want=$NOLEAK_LIBRARY what="left in" ;;
+	vfork*) want=$NOLEAK_LIBRARY what="left in" ;;
+	*) want=- what="taken out of" ;;
 	esac
 	# shellcheck disable=SC2046
 	out=$(env -i $clean $(seq 9000 | sed 's/^/NOLEAK_BIG_/; s/$/=v/') \

@@ -4,6 +4,7 @@ tap_n=0
 tap_failed=0
 
 # ok COND-EXIT-STATUS DESCRIPTION: "ok N - DESCRIPTION" when the status is 0.
+# Returns the same verdict, so "ok $? ... || diag ..." says why it failed.
 ok() {
 	tap_n=$((tap_n + 1))
 	if [ "$1" -eq 0 ]; then
@@ -11,6 +12,7 @@ ok() {
 	else
 		echo "not ok $tap_n - $2"
 		tap_failed=$((tap_failed + 1))
+		return 1
 	fi
 }
 

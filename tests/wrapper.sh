@@ -95,11 +95,12 @@ LD_PRELOAD=$libc run -- env
 printf '%s\n' "$out" | grep -q "^LD_PRELOAD=$NOLEAK_LIBRARY:$libc\$"
 ok $? "the command itself keeps the library (an exec in place)"
 
-LD_PRELOAD=$libc run -- sh -c 'env | grep ^LD_PRELOAD='
+# find is not a shell: what it starts is not the daemon.
+LD_PRELOAD=$libc run -- find /dev/null -exec sh -c 'env | grep ^LD_PRELOAD=' \;
 test "$out" = "LD_PRELOAD=$libc"
 ok $? "process scope: the command's children run without the library; other entries stay"
 
-run -- sh -c 'env | grep -c ^LD_PRELOAD='
+run -- find /dev/null -exec sh -c 'env | grep -c ^LD_PRELOAD=' \;
 test "$out" = "0"
 ok $? "process scope: an LD_PRELOAD left empty is removed"
 

@@ -1,0 +1,158 @@
+#!/bin/sh
+# scope.sh: the process scope follows the daemon, not its pid (libnoleak(7),
+# THE PROCESS SCOPE).  tests/reload is a leaky daemon that daemonizes,
+# reloads by re-executing itself (finding its listener again by looking
+# through its descriptors, as uWSGI does) and upgrades its binary as nginx
+# does; every generation must run with the library, keep its listener,
+# and start programs that get none of it.  A daemon started by a shell
+# script or a launcher is protected too; flock(1)'s command holds its
+# lock.  Without the library, each case shows the leak.
+. "$NOLEAK_SRCDIR/tests/tap.sh"
+
+reload=$NOLEAK_TESTS/reload
+work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-scope.XXXXXX") || exit 99
+sleepers=
+trap 'for p in $sleepers; do kill -9 "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+
+# wait_done DIR: until DIR/done exists (at most 10 s).
+wait_done() {
+	i=0
+	while [ ! -e "$1/done" ] && [ $i -lt 100 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	[ -e "$1/done" ]
+}
+
+# field DIR GEN NAME: the value of NAME in DIR/gen-GEN.
+field() {
+	sed -n "s/^$3 //p" "$1/gen-$2" 2>/dev/null
+}
+
+# generations WHO DIR FIRST LAST LIBRARY: checks of generations FIRST to
+# LAST in DIR: the library mapped (LIBRARY yes) or not, the listener
+# found again, and whether the system() child got it (yes without the
+# library: the leak; no with it).
+generations() {
+	who=$1 dir=$2 first=$3 last=$4 lib=$5
+	g=$first
+	while [ "$g" -le "$last" ]; do
+		l=$(field "$dir" "$g" listener)
+		[ -n "$l" ] && [ "$l" != none ]
+		ok $? "$who: generation $g found its listener again" || diag "$(cat "$dir/gen-$g" 2>&1)"
+		[ "$(field "$dir" "$g" library)" = "$lib" ]
+		ok $? "$who: generation $g runs with the library: $lib" || diag "$(cat "$dir/gen-$g" 2>&1)"
+		case " $(field "$dir" "$g" child) " in
+		*" $l "*) got=yes ;;
+		*) got=no ;;
+		esac
+		if [ "$lib" = yes ]; then
+			[ "$got" = no ]
+			ok $? "$who: generation $g's system() child does not get the listener" ||
+				diag "$(cat "$dir/gen-$g" 2>&1)"
+		else
+			[ "$got" = yes ]
+			ok $? "$who: generation $g's system() child gets the listener (the leak)" ||
+				diag "$(cat "$dir/gen-$g" 2>&1)"
+		fi
+		g=$((g + 1))
+	done
+}
+
+# ---- daemonize, then reload twice; reload in place ---------------------------
+for mode in daemonize inplace; do
+	d=$work/none-$mode
+	mkdir -p "$d"
+	timeout -k 5 20 "$reload" "$d" $mode 2
+	wait_done "$d"
+	ok $? "without the library, $mode: the daemon ran three generations"
+	generations "without the library, $mode" "$d" 0 2 no
+	for scope in process tree; do
+		d=$work/$scope-$mode
+		mkdir -p "$d"
+		timeout -k 5 20 "$NOLEAK_WRAPPER" -s $scope -- "$reload" "$d" $mode 2
+		wait_done "$d"
+		ok $? "$scope, $mode: the daemon ran three generations"
+		generations "$scope, $mode" "$d" 0 2 yes
+	done
+done
+
+# ---- nginx's binary upgrade: a new environment built from scratch -------------
+d=$work/none-upgrade
+mkdir -p "$d"
+timeout -k 5 20 "$reload" "$d" upgrade 1
+wait_done "$d"
+[ "$(field "$d" 1 library)" = no ] && [ "$(field "$d" 1 listener)" != none ]
+ok $? "without the library, upgrade: the new master gets the listener NGINX names" ||
+	diag "$(cat "$d/gen-1" 2>&1)"
+for scope in process tree; do
+	d=$work/$scope-upgrade
+	mkdir -p "$d"
+	timeout -k 5 20 "$NOLEAK_WRAPPER" -s $scope -- "$reload" "$d" upgrade 1
+	wait_done "$d"
+	[ "$(field "$d" 1 library)" = yes ]
+	ok $? "$scope, upgrade: the new master, started with only TZ and NGINX, still runs with the library" ||
+		diag "$(cat "$d/gen-1" 2>&1)"
+	l=$(field "$d" 1 listener)
+	[ -n "$l" ] && [ "$l" != none ]
+	ok $? "$scope, upgrade: the new master gets the listener NGINX names" ||
+		diag "$(cat "$d/gen-1" 2>&1)"
+done
+
+# ---- a shell script or a launcher starts the daemon without exec -------------
+# (the init script's way: the shell is never the daemon).
+starts() {
+	desc=$1
+	shift
+	d=$work/start-$(printf '%s' "$desc" | tr -c 'a-z0-9' '-')
+	mkdir -p "$d"
+	timeout -k 5 20 "$NOLEAK_WRAPPER" -- "$@" "$reload" "$d" inplace 0 >/dev/null 2>&1
+	wait_done "$d"
+	ok $? "process: $desc starts the daemon"
+	generations "process, $desc" "$d" 0 0 yes
+}
+starts "sh -c 'daemon &'" sh -c '"$@" & wait' sh
+starts "bash -c 'daemon; true'" bash -c '"$@"; true' bash
+starts "a shell script that calls a shell script" sh -c 'sh -c "\"\$@\"; true" sh "$@"; true' sh
+starts "timeout" timeout 10
+starts "setsid --fork --wait" setsid --fork --wait
+if command -v busybox >/dev/null 2>&1; then
+	starts "busybox sh -c 'daemon; true'" busybox sh -c '"$@"; true' sh
+	starts "busybox timeout" busybox timeout 10
+	out=$(cd "$work" && timeout -k 5 20 "$NOLEAK_WRAPPER" -- busybox sh -c 'cat /proc/self/fd/3 3</etc/hostname' 2>&1)
+	[ "$out" = "$(cat /etc/hostname)" ]
+	ok $? "busybox sh is still a shell: cmd 3<file reads the file" || diag "$out"
+else
+	skip "busybox" "busybox is not installed"
+fi
+
+# ---- flock(1): the command holds the lock, even once flock is gone -----------
+# lock_held SCOPE: run flock LOCK sleep under the library (SCOPE none:
+# without), kill -9 flock, then see whether the lock is still held.
+lock_held() {
+	lock=$work/$1.lock
+	if [ "$1" = none ]; then
+		flock "$lock" sleep 30 &
+	else
+		"$NOLEAK_WRAPPER" -s "$1" -- flock "$lock" sleep 30 &
+	fi
+	pid=$!
+	i=0
+	while flock -n "$lock" true 2>/dev/null && [ $i -lt 50 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	s=$(ps -o pid= --ppid "$pid" | tr -d ' ')
+	sleepers="$sleepers $s"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	! flock -n "$lock" true
+}
+lock_held none
+ok $? "without the library: flock's command holds the lock after kill -9 flock"
+for scope in process tree; do
+	lock_held $scope
+	ok $? "$scope: flock's command holds the lock after kill -9 flock"
+done
+
+done_testing
