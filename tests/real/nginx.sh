@@ -50,17 +50,14 @@ for mode in $modes; do
 	old=$(cat "$dir/nginx.pid" 2>/dev/null)
 	sessions="$sessions $old"
 	wait_for 10 get "http://127.0.0.1:$port/" >/dev/null
-	ok $? "$mode: nginx starts and serves"
-	if [ $? -ne 0 ]; then
-		diag "$(cat "$work/nginx-$mode.log")" "$(tail -5 "$dir/error.log")"
-		continue
-	fi
+	check $? "$mode: nginx starts and serves" \
+		"$(cat "$work/nginx-$mode.log")" "$(tail -5 "$dir/error.log")" || continue
 
 	loop_start "http://127.0.0.1:$port/"
 	sleep 0.3
 	kill -USR2 "$old"
 	wait_for 10 new_master "$old"
-	ok $? "$mode: USR2 starts a new master with a worker"
+	check $? "$mode: USR2 starts a new master with a worker" "$(tail -5 "$dir/error.log")"
 	if [ "$mode" = tree ]; then
 		has_lib "$new"
 		ok $? "$mode: the new master still runs under the library"
@@ -72,11 +69,11 @@ for mode in $modes; do
 	sleep 0.3
 	loop_stop
 	loop_clean
-	ok $? "$mode: every request during the upgrade answered ($loop)"
-	[ $? -eq 0 ] || diag "$(head -5 "$work/loop.err")" "$(tail -5 "$dir/error.log")"
+	check $? "$mode: every request during the upgrade answered ($loop)" \
+		"$(head -5 "$work/loop.err")" "$(tail -5 "$dir/error.log")"
 	[ "$(get "http://127.0.0.1:$port/")" = served ] && ! gone "$new"
-	ok $? "$mode: the new master serves after the old one quit"
-	[ $? -eq 0 ] || diag "$(tail -5 "$dir/error.log")"
+	check $? "$mode: the new master serves after the old one quit" \
+		"$(tail -5 "$dir/error.log")"
 	stop_session "$old"
 done
 

@@ -12,19 +12,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-real.XXXXXX") || exit 99
 chmod 755 "$work"
 sessions=
 
-# stop_session SID: kill -9 every process of session SID (the daemon the
+# stop_session SID: kill -9 every process of session SID (a daemon the
 # test started with `daemon`, and all it started).
 stop_session() {
-	sid=$1
-	for p in $(session_members_of); do kill -9 "$p" 2>/dev/null; done
-}
-
-# session_members_of: the pids in session $sid.
-session_members_of() {
-	for s in /proc/[0-9]*/stat; do
-		f=$(sed 's/.*) //' "$s" 2>/dev/null) || continue
-		set -- $f
-		[ "${4-}" = "$sid" ] && { p=${s#/proc/}; echo "${p%/stat}"; }
+	for p in $(ps -e -o pid= -o sid= | awk -v s="$1" '$2 == s { print $1 }'); do
+		kill -9 "$p" 2>/dev/null
 	done
 }
 
@@ -46,6 +38,7 @@ daemon() {
 	[ "$m" = none ] || set -- "$noleak" -s "$m" -- "$@"
 	setsid "$@" </dev/null >"$work/$name.log" 2>&1 &
 	pid=$!
+	disown $pid
 	sessions="$sessions $pid"
 }
 
@@ -69,6 +62,20 @@ wait_for() {
 	until "$@"; do
 		i=$((i + 1))
 		[ $i -ge $limit ] && return 1
+		sleep 0.1
+	done
+}
+
+# wait_up PID SECONDS COMMAND...: as wait_for, but gives up as soon as
+# PID has exited.
+wait_up() {
+	wpid=$1 limit=$(($2 * 10))
+	shift 2
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -ge $limit ] && return 1
+		gone "$wpid" && return 1
 		sleep 0.1
 	done
 }
@@ -155,6 +162,16 @@ need() {
 		done_testing
 		exit 0
 	fi
+}
+
+# check STATUS DESCRIPTION [DIAG...]: ok, and the DIAG lines when STATUS
+# says it failed; returns STATUS.
+check() {
+	r=$1 d=$2
+	shift 2
+	ok "$r" "$d"
+	[ "$r" -eq 0 ] || { [ $# -eq 0 ] || diag "$@"; }
+	return "$r"
 }
 
 # scopes: the three ways each case runs.
