@@ -105,6 +105,11 @@ listener_inode() {
 		/proc/net/tcp /proc/net/tcp6
 }
 
+# listening PORT: something listens on TCP PORT.
+listening() {
+	[ -n "$(listener_inode "$1")" ]
+}
+
 # has_lib PID: PID has the library mapped.
 has_lib() {
 	grep -q libnoleak "/proc/$1/maps" 2>/dev/null
