@@ -17,8 +17,8 @@ adopt() {
 for mode in $modes; do
 	# Through a file.
 	sock=$work/$mode-file.bus
-	if [ "$mode" = none ]; then set --; else set -- "$noleak" -s "$mode" --; fi
-	timeout 20 "$@" dbus-daemon --session --address="unix:path=$sock" --fork \
+	wrap $mode
+	timeout 20 "${nl[@]}" dbus-daemon --session --address="unix:path=$sock" --fork \
 		--print-address=5 --print-pid=6 5>"$work/$mode.addr" 6>"$work/$mode.pid" \
 		</dev/null >"$work/$mode.log" 2>&1
 	adopt "$work/$mode.pid"
@@ -37,7 +37,7 @@ for mode in $modes; do
 	# Through a pipe: the reader sees the address, then end of file once
 	# the daemon is running (it must not hold the pipe open for ever).
 	sock=$work/$mode-pipe.bus
-	addr=$(timeout 20 "$@" dbus-daemon --session --address="unix:path=$sock" --fork \
+	addr=$(timeout 20 "${nl[@]}" dbus-daemon --session --address="unix:path=$sock" --fork \
 		--print-address=5 --print-pid=6 5>&1 6>"$work/$mode-pipe.pid" \
 		</dev/null 2>"$work/$mode-pipe.log" >/dev/null)
 	r=$?

@@ -42,6 +42,12 @@ daemon() {
 	sessions="$sessions $pid"
 }
 
+# wrap MODE: the array nl is what goes before a command to run it as MODE
+# says: nothing, or the noleak wrapper and its scope.
+wrap() {
+	if [ "$1" = none ]; then nl=(); else nl=("$noleak" -s "$1" --); fi
+}
+
 # under MODE COMMAND...: COMMAND as MODE runs it: "none" without noleak,
 # "process" and "tree" under noleak in that scope.
 under() {
