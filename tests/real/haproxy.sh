@@ -46,7 +46,13 @@ CFG
 	master=$pid
 	wait_up "$master" 10 serves "$port"
 	check $? "$mode: haproxy -W starts and serves" "$(tail -5 "$work/haproxy-$mode.log")" ||
-		{ stop_session "$master"; continue; }
+		{
+			not_run "$mode: USR2 reload: a new worker replaces the old one" \
+				"$mode: the master still runs and serves after the reload" \
+				"$mode: every request during the reload answered"
+			stop_session "$master"
+			continue
+		}
 	worker "$master"
 	old=$w
 
