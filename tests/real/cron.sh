@@ -46,6 +46,7 @@ done
 for mode in $modes; do
 	wait_for 66 test -e "$work/$mode/fds"
 	check $? "$mode: cron runs the job" "$(cat "$work/cron-$mode.log")" || continue
+	eval "under_lib \$mode \$cron_$mode cron"
 	held=$(awk '$9 ~ /^[0-9]+$/ && $9 > 2 && $11 !~ /^\/proc\// { print $9 " -> " $11 $12 }' \
 		"$work/$mode/fds")
 	if [ "$mode" = none ]; then

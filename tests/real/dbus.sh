@@ -22,6 +22,7 @@ for mode in $modes; do
 		--print-address=5 --print-pid=6 5>"$work/$mode.addr" 6>"$work/$mode.pid" \
 		</dev/null >"$work/$mode.log" 2>&1
 	adopt "$work/$mode.pid"
+	under_lib $mode "$p" dbus-daemon
 	wait_for 5 test -s "$work/$mode.addr"
 	addr=$(head -n 1 "$work/$mode.addr")
 	case $addr in

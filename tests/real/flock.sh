@@ -19,6 +19,7 @@ for mode in $modes; do
 	wait_for 5 eval '[ -n "$(children "$fpid")" ]'
 	wait_for 5 locked "$lock"
 	check $? "$mode: flock LOCK sleep: the lock is taken" "$(cat "$work/flock-$mode.log")"
+	under_lib $mode "$fpid" flock
 	kill -9 "$fpid"
 	wait_for 5 gone "$fpid"
 	locked "$lock"

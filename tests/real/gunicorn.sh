@@ -41,6 +41,7 @@ for mode in $modes; do
 	wait_up "$old" 20 get "http://127.0.0.1:$port/" >/dev/null
 	check $? "$mode: gunicorn starts and serves" "$(tail -5 "$work/gunicorn-$mode.log")" ||
 		continue
+	under_lib $mode "$old" "the gunicorn master"
 
 	loop_start "http://127.0.0.1:$port/"
 	sleep 0.3

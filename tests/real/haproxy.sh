@@ -53,6 +53,7 @@ CFG
 			stop_session "$master"
 			continue
 		}
+	under_lib $mode "$master" "the haproxy master"
 	worker "$master"
 	old=$w
 

@@ -29,6 +29,7 @@ CONF
 	grep -q '^cgi-ran$' "$work/$mode.out"
 	check $? "$mode: lighttpd runs the CGI script" \
 		"$(cat "$work/lighttpd-$mode.log" "$work/$mode.err" 2>/dev/null | tail -5)" || continue
+	under_lib $mode "$lpid" lighttpd
 	inode=$(listener_inode "$port")
 	if grep -q "socket:\[$inode\]" "$work/$mode.out"; then held=0; else held=1; fi
 	case $mode in

@@ -52,6 +52,7 @@ for mode in $modes; do
 	wait_for 10 get "http://127.0.0.1:$port/" >/dev/null
 	check $? "$mode: nginx starts and serves" \
 		"$(cat "$work/nginx-$mode.log")" "$(tail -5 "$dir/error.log")" || continue
+	under_lib $mode "$old" "the nginx master"
 
 	loop_start "http://127.0.0.1:$port/"
 	sleep 0.3

@@ -185,6 +185,15 @@ check() {
 	return "$r"
 }
 
+# under_lib MODE PID NAME: under noleak (MODE process or tree), check that
+# PID, the daemon itself, has the library loaded: otherwise the run
+# proves nothing.  Nothing for MODE none.
+under_lib() {
+	[ "$1" = none ] && return 0
+	has_lib "$2"
+	check $? "$1: $3 runs with the library loaded"
+}
+
 # not_run DESCRIPTION...: a failure for each check that could not run
 # (the daemon did not start), so that the count of checks stays the same.
 not_run() {

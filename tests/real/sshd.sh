@@ -40,6 +40,7 @@ CONF
 	grep -q '^session-ran$' "$work/$mode.out"
 	check $? "$mode: ssh logs in with a key and runs a command" \
 		"$(tail -3 "$work/$mode.err")" "$(tail -5 "$work/sshd-$mode.log")" || continue
+	under_lib $mode "$spid" sshd
 	inode=$(listener_inode "$port")
 	if grep -q "socket:\[$inode\]" "$work/$mode.out"; then held=0; else held=1; fi
 	if [ "$mode" = none ]; then

@@ -31,6 +31,7 @@ for mode in $modes; do
 	master=$pid
 	wait_up "$master" 15 get "http://127.0.0.1:$port/" >/dev/null
 	check $? "$mode: uWSGI starts and serves" "$(tail -5 "$work/uwsgi-$mode.log")" || continue
+	under_lib $mode "$master" "the uWSGI master"
 
 	loop_start "http://127.0.0.1:$port/"
 	sleep 0.3
