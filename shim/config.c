@@ -285,21 +285,27 @@ static void read_environment(void)
 /* The library's variables as the process found them, to put back into
  * the environment of an exec of the daemon's own program that was built
  * without them (nginx's binary upgrade passes only TZ, NGINX and what its
- * env directives name).  Pointers into the environment the process was
- * given: those strings stay where they are whatever the program does to
- * its environment later. */
+ * env directives name).  Copied: a program may write over the memory its
+ * environment came in (nginx puts its process title there). */
 static void record_carry(void)
 {
 	static const char *const names[] = {
 		"LD_PRELOAD=", "NOLEAK_SCOPE=", "NOLEAK_MODE=", "NOLEAK_SIGNALS=",
 		"NOLEAK_LOG=", "NOLEAK_KEEP=", NULL
 	};
-	size_t n = 0;
+	static char room[4096];
+	size_t n = 0, used = 0;
 
 	for (size_t i = 0; names[i]; i++)
 		for (char **e = environ; e && *e; e++)
 			if (!strncmp(*e, names[i], strlen(names[i]))) {
-				noleak_config.carry[n++] = *e;
+				size_t len = strlen(*e) + 1;
+
+				if (used + len <= sizeof(room)) {
+					memcpy(room + used, *e, len);
+					noleak_config.carry[n++] = room + used;
+					used += len;
+				}
 				break;
 			}
 	noleak_config.carry[n] = NULL;

@@ -330,9 +330,10 @@ struct noleak_config {
 					   known (noleak_args_digest) */
 	unsigned rules;			/* the table's rules for this program:
 					   NOLEAK_RULE(...) bits */
-	char *carry[8];			/* LD_PRELOAD and NOLEAK_* as found
-					   at start ("NAME=value"), for
-					   NOLEAK_ENV_CARRY; NULL-terminated */
+	char *carry[8];			/* copies of LD_PRELOAD and NOLEAK_*
+					   as found at start ("NAME=value"),
+					   for NOLEAK_ENV_CARRY;
+					   NULL-terminated */
 };
 
 extern struct noleak_config noleak_config;
