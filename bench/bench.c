@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench.c: what the shim costs, measured side by side.
  *
  * Run without arguments (make bench), it is the driver: it starts itself

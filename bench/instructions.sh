@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # instructions.sh LIBRARY BENCH: user-space instructions each wrapped call
 # adds, counted by callgrind (repeatable, unlike time).  Part of make bench.
 lib=$1 bench=$2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* parsers.c: fuzz targets for everything the shim parses from the
  * environment and the command line of the programs it starts.
  *

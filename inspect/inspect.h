@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* inspect.h: what the commands of noleak-inspect share. */
 #ifndef NOLEAK_INSPECT_H
 #define NOLEAK_INSPECT_H

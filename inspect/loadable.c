@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loadable.c: whether the library can be loaded into a program, for the
  * wrapper's warning.
  *

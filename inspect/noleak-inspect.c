@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* noleak-inspect.c: the commands that look at running processes, from
  * /proc, for the person still looking for the leak.  The noleak wrapper
  * runs it for `noleak check`; it changes nothing anywhere.

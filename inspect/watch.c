@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* watch.c: noleak watch, the statistical leak detector people build by
  * hand from lsof.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fuzz.sh: build the fuzz targets of fuzz/parsers.c with clang's libFuzzer,
 # ASan and UBSan, run each for a while, and report executions and crashes.
 #

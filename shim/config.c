@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.c: the process's configuration, read once, and the constructor.
  *
  * The environment is read here and nowhere else: exec wrappers may run in a

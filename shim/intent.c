@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* intent.c: what the program said about inheritance.
  *
  * The kernel's close-on-exec bit is the record of intent.  Four things are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c: the shim's own messages.
  *
  * Lines are built in a fixed buffer on the caller's stack and written with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* next.c: the table of next symbols.
  *
  * Each wrapper forwards to next_<name>, the definition that follows ours in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* noleak.h: what the shim's modules share.
  *
  * Every file of the shim includes this header first: it pulls in config.h

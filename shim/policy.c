@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* policy.c: the shim's pure decisions.
  *
  * Nothing here touches a descriptor, the environment or global state (but

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* raw.c: system calls without libc.
  *
  * The shim needs system calls that no interposer can see (including

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spawn.c: starting a program in a child that sweeps its own table.
  *
  * posix_spawn, system and popen give the caller no code between the copy of

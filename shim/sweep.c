@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sweep.c: marking stray descriptors close-on-exec before a new program
  * starts.
  *

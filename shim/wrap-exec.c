@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrap-exec.c: fork execve execv execvp execvpe execl execlp execle
  * fexecve execveat system popen pclose fclose posix_spawn posix_spawnp.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrap-misc.c: the other creators: epoll_create epoll_create1 eventfd
  * signalfd timerfd_create inotify_init inotify_init1 memfd_create
  * fanotify_init posix_openpt getpt openpty forkpty.

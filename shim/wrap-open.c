@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrap-open.c: open open64 openat openat64 creat creat64, the fortify
  * entry points __open_2 __open64_2 __openat_2 __openat64_2,
  * open_by_handle_at, and the mkstemp family (mkstemp mkostemp mkstemps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrap-pipe-dup.c: pipe pipe2 dup dup2 dup3 fcntl fcntl64 ioctl.
  *
  * pipe becomes pipe2(O_CLOEXEC), dup and fcntl(F_DUPFD) become

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrap-shell.c: wordexp, the one other way glibc starts a program for its
  * caller.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrap-signal.c: sigaction signal bsd_signal sysv_signal __sysv_signal
  * sigset sigignore.
  *

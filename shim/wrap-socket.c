@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrap-socket.c: socket socketpair accept accept4 recvmsg recvmmsg.
  *
  * SOCK_CLOEXEC goes into the type (or the flags of accept4); accept becomes

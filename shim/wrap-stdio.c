@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrap-stdio.c: fopen fopen64 freopen freopen64 tmpfile tmpfile64.
  *
  * glibc's stdio opens files through its internal __open, never through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrap-syscall.c: syscall(), when a program uses it to make descriptors
  * or to exec directly.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* attack.c: cases where the shim's own posix_spawn, system, popen, pclose
  * and fclose (shim/spawn.c, shim/wrap-exec.c) answer differently from
  * glibc's.  Each case prints one line that does not depend on pids or

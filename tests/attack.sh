@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # attack.sh: places where the shim's own posix_spawn, system, popen,
 # pclose and fclose (shim/spawn.c, the bottom of shim/wrap-exec.c) answer
 # differently from glibc's.  tests/attack.c prints one line per case; each

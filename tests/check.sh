@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check.sh: `noleak check`, on the story's daemons.  Daemon A listens and
 # holds a lock, starts B with system(); run without the shim, B holds both
 # and check must say so (exit 1); run under noleak, check must find

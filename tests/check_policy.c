@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_policy.c: the shim's pure logic, without any preloading. */
 #define _GNU_SOURCE
 #include <check.h>

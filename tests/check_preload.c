@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check_preload.c: the shim under the real loader.
  *
  * Each test starts tests/probe with LD_PRELOAD in an explicit environment

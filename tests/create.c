@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* create.c: descriptors made the ways the rest of the tests do not reach,
  * for tests/create.sh to run with and without the shim.
  *

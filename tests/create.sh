@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # create.sh: descriptors made where the other tests do not look, each run
 # with the shim and without it (where the leak must show, so that every
 # check can fail): openat2 through syscall() with a struct of any size the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # daemons.sh: the story's daemons, started for tests that look at them
 # (check.sh, modes.sh); sourced after tap.sh, with $work set.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* deny.c: run a command on a machine that lacks something the shim would
  * rather have, to prove it still works there.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # exports.sh: the library exports exactly the wrappers listed in
 # shim/symbols.def, references no glibc symbol version newer than the
 # oldest glibc the README supports, and is really loaded by the wrapper.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # faults.sh: the shim on machines that lack what it would rather use.
 # close_range answered with ENOSYS (before Linux 5.9), EINVAL for
 # CLOSE_RANGE_CLOEXEC (5.9 and 5.10) or EPERM (old seccomp profiles); no

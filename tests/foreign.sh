@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # foreign.sh: programs the library cannot be loaded into, a statically
 # linked one and a 32-bit one, started in the tree scope.  They run, their
 # children run, and the wrapper warns that nothing stops their leaks; an

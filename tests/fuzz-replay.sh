@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fuzz-replay.sh: every input of the fuzzing corpus (fuzz/corpus, what
 # `make fuzz` found reaching new code, and every crash it ever found once
 # fixed) through its parser, built with ASan and UBSan where the compiler

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hand.c: a daemon that holds a descriptor and starts a command, the way
  * real programs hand descriptors on, for the tests of what reaches a child.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* harm.c: programs that once made the shim hang, crash or write where it
  * must not (tests/harm.sh runs each with and without the library).
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # harm.sh: the shim must never hang, crash or write where it should not.
 # Each case once hung or crashed a program, or put a report into a child's
 # output: every signal reset to its default (signal 64 included) before an

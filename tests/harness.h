@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* harness.h: run a test program under the real loader, with or without the
  * shim, and read what it printed.  No shell stands between the test and the
  * program: the environment is built here and passed to execve. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # init.sh: the init files in examples/, which noleak(1) shows, run for
 # real: the Debian-style script through start-stop-daemon, the plain init
 # script, and the systemd unit and drop-in (checked by systemd-analyze

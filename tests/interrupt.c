@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* interrupt.c: signals and errors through the wrappers, for
  * tests/interrupt.sh to run with and without the shim.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # interrupt.sh: signals and errors reach the program exactly as without
 # the shim, and a signal handler that forks, opens or calls system() while
 # other threads are inside wrappers never deadlocks.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # keep.sh: keep-list entries that name what a descriptor is.  A's listener
 # and lock reach B when --keep names them (tcp:PORT, tcp:ADDR:PORT,
 # path:GLOB), and only then; bad entries are named.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libearly.c: a preloaded library whose constructor opens a file before
  * the shim's constructor has run (the loader runs the constructors of
  * preloaded libraries last-listed first).  It leaves the number in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # loader.sh: the shim and the dynamic loader's edge cases.  A huge
 # environment and long argument lists through every exec path in both
 # scopes; an environment without LD_PRELOAD; other libraries in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # log.sh: NOLEAK_LOG and the wrapper's --log.  With a log set, enforce
 # reports what it kept from B; audit lines go to the log too.  The log is
 # created 0600, appended to, never left open in the daemon, never opened

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mallocopen.c: a program with its own allocator, which opens a file the
  * first time it is called (as allocators that seed from /dev/urandom or
  * read /proc/self/maps do).  The loader and the shim call it during start-up,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # manlint.sh: the manual pages format without warnings.
 . "$NOLEAK_SRCDIR/tests/tap.sh"
 

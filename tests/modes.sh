@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # modes.sh: NOLEAK_MODE and the wrapper's --audit and --off.  Audit must
 # report A's listener and lock as it starts B, and change nothing (B still
 # inherits them); off must change nothing and say nothing; a bad mode is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # named.sh: a descriptor reaches a child only when something names it.
 # tests/hand holds a listening socket at fd 5 (no close-on-exec, as a
 # leaky daemon would) and starts tests/fd-open with some words; without

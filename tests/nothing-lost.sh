@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # nothing-lost.sh: what a working program passes on purpose still arrives
 # under noleak.  Sourced by nothing-lost-process.sh and nothing-lost-tree.sh,
 # which set $scope; every check runs the program under `noleak -s $scope`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* probe.c: a program for the integration tests to run with and without the
  * shim.  It creates descriptors through one named call, starts a child
  * through one named spawn path, and prints what happened:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* race.c: descriptors created in four threads while the main thread starts
  * children through every spawn path; every child reports how many
  * descriptors >= 3 it inherited.  Nothing here means to pass any, so each

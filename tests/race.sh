@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # race.sh: four threads create descriptors through every creator while the
 # main thread starts children through every spawn path.  With the shim no
 # child may inherit anything over at least 1,000 spawns; without it, the

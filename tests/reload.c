@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reload.c: a daemon that daemonizes, reloads by re-executing itself, or
  * upgrades its binary the way nginx does, for the tests of the process
  * scope (tests/scope.sh).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # scope.sh: the process scope follows the daemon, not its pid (libnoleak(7),
 # THE PROCESS SCOPE).  tests/reload is a leaky daemon that daemonizes,
 # reloads by re-executing itself (finding its listener again by looking

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* secure-helper.c: the program tests/secure.sh runs, with and without the
  * library, to see what reaches a child.
  *

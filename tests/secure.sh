@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # secure.sh: the library may undo only what it provably added itself, and a
 # setuid program takes nothing from its environment that widens what its
 # children get.  Also: any number of inherited descriptors is passed on

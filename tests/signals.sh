@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # signals.sh: NOLEAK_SIGNALS=restore gives back only what a child inherited
 # across a fork (seed 001: a daemon's ignored SIGCHLD must not reach the
 # programs it starts); a set-up a process makes and then execs in place

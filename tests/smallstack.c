@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* smallstack.c: starting programs from places with little stack, for
  * tests/smallstack.sh to run with and without the shim: posix_spawn,
  * posix_spawnp, system and popen on a thread with a 16 KiB stack; a vfork

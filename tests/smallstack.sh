@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # smallstack.sh: starting programs from places with little stack must work
 # under the shim as it does without it, and still keep a stray descriptor
 # from the child: posix_spawn, posix_spawnp, system and popen from a thread

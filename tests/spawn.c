@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spawn.c: what posix_spawn, system and popen do, for tests/spawn.sh to run
  * with and without the shim, which starts these children itself.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # spawn.sh: posix_spawn, system and popen, which the shim now carries out
 # itself (shim/spawn.c), behave as glibc's: every result line of
 # tests/spawn.c is the same with and without the shim, in both scopes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stack.c: how much stack each way of starting a program uses, measured by
  * painting.  The call runs on a thread whose stack this program mapped and
  * filled with a pattern; afterwards the lowest byte that no longer holds

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # stack.sh: the stack every exec and spawn path uses under the shim may
 # exceed glibc's own use of it by at most 1 KiB.  A vfork child runs on its
 # parent's stack, and a program may call exec from a thread with a small

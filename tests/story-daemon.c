@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* story-daemon.c: daemon A of the story noleak exists to end.
  *
  *   story-daemon PORT LOCKFILE HOW BPIDFILE

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # story.sh: the story noleak exists to end, for each way daemon A can start
 # daemon B.  A listens on a port and holds a lock, starts B in the
 # background, is killed, and is started again.  Without the shim the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress.c: everything that makes descriptors, at once, while children are
  * started through every path; every child reports what it inherited.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # stress.sh: every creator at once (through glibc, by raw system calls and
 # through io_uring), a timer signal whose handler opens and forks, an
 # atfork handler that uses stdio, while children are started through every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tap.sh: a few helpers for the TAP shell tests; sourced, not run.
 
 tap_n=0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tiny.c: a program the library cannot be loaded into, built statically
  * (tests/tiny-static) and 32-bit (tests/tiny32) where the toolchain can.
  * It opens a file without close-on-exec, as a leaky daemon would, says so,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # valgrind.sh: the integration scenarios that reach every part of the shim,
 # run once under valgrind's memcheck: the inventory through every spawn
 # path (every creator, the sweep, the children's start-up, with

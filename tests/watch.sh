@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # watch.sh: noleak watch against three bash processes: one that leaks
 # steadily, one that grows and then stops (a plateau), and one that opens
 # and closes in a sawtooth without a trend.  Then the CSV, a process that

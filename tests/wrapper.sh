@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # wrapper.sh: the noleak command, from the build tree: options, messages,
 # exit statuses like env(1), and what it puts in the environment.
 . "$NOLEAK_SRCDIR/tests/tap.sh"

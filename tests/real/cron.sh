@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # cron.sh: cron under noleak runs a job every minute; the job must run,
 # and must hold none of cron's descriptors.  The control run without
 # noleak says whether cron leaks any on its own.

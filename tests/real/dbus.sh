@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # dbus.sh: dbus-daemon under noleak, told to print its address and pid
 # on descriptors its caller opened (--print-address=5 --print-pid=6), and
 # to fork into the background.  The address must arrive, through a file

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # flock.sh: locks handed to a child on purpose.  flock(1) takes the lock
 # and runs its command with the lock's descriptor open, so the lock stays
 # held when flock itself is killed; setlock (daemontools) and chpst -l

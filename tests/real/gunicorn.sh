@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # gunicorn.sh: gunicorn's binary upgrade under noleak.  `kill -USR2` makes
 # the master fork and exec a new master, the listeners named in
 # GUNICORN_FD="fd,fd"; the old master is then told to stop.  A client

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # haproxy.sh: haproxy in master-worker mode (-W) under noleak.  The master
 # forks a worker, then re-executes itself in place, keeping the socketpair
 # to the worker (named in HAPROXY_PROCESSES) and the listeners; a reload

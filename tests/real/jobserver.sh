@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # jobserver.sh: GNU make's jobserver reaching a cargo-style client.  A
 # recipe marked recursive (+) runs a client that, as cargo does, reads the
 # jobserver from CARGO_MAKEFLAGS (set to make's MAKEFLAGS) or MAKEFLAGS,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # lighttpd.sh: a CGI server under noleak.  The CGI script reports the
 # descriptors it holds; under noleak it must not hold the server's
 # listening socket, and the request must work.  The control run without

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # nginx.sh: nginx's binary upgrade under noleak.  `kill -USR2` makes the
 # master fork and exec its own binary with the listeners named in
 # NGINX="fd;fd;"; the old master is then told to QUIT.  A client asks all

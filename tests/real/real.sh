@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # real.sh: helpers for the real-daemon tests of `make check-real`; sourced
 # by each tests/real/*.sh.  Each daemon runs in a session of its own, so
 # that the EXIT trap finds and kills whatever it started (workers, new

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # spawners.sh: language runtimes that hand a descriptor to a child on
 # purpose.  Python's subprocess pass_fds, Perl's system() with $^F raised
 # or FD_CLOEXEC cleared by fcntl, and Java's ProcessBuilder.inheritIO()

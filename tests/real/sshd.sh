@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # sshd.sh: OpenSSH's sshd under noleak, on a port of its own with its own
 # host key and configuration.  A client logs in with a generated key: the
 # login works, and the session's shell does not hold sshd's listener.

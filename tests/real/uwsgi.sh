@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # uwsgi.sh: uWSGI under noleak, its listener a --shared-socket that
 # --http-socket maps (=0), with a master.  SIGHUP makes the master exec
 # itself in place, finding the shared socket again by its number: after
