@@ -190,84 +190,93 @@ static void read_log(void)
 	noleak_log_set = 1;
 }
 
+/* Under secure execution (setuid, setgid, file capabilities) the
+ * environment and argv[0] belong to whoever started the program, who must
+ * not be able to widen what reaches its children: no keep-list, no mode
+ * but enforce, no owner but this process (a foreign one would make it
+ * dormant), no shell exemption by name, and hand-over variables only as
+ * the program itself sets them.  One line says what was ignored, naming
+ * variables, never echoing values.  *keep and *owner are cleared. */
+static void read_secure(const char **keep, const char **owner)
+{
+	static struct noleak_handover handover;
+	int ignored = (*keep != NULL) |
+		      (noleak_config.mode != NOLEAK_MODE_ENFORCE) << 1;
+	struct noleak_line l;
+
+	noleak_secure = 1;
+	noleak_handover_record(environ, &handover);
+	noleak_handover_start = &handover;
+	*keep = NULL;
+	*owner = NULL;
+	noleak_config.mode = NOLEAK_MODE_ENFORCE;
+	if (!ignored)
+		return;
+	noleak_line_begin(&l);
+	noleak_line_str(&l, ignored == 1 ? "NOLEAK_KEEP: ignored" :
+			ignored == 2 ? "NOLEAK_MODE: ignored" :
+			"NOLEAK_KEEP, NOLEAK_MODE: ignored");
+	noleak_line_str(&l, ": a setuid or setcap program takes nothing from "
+			"its environment that would pass more to its children");
+	noleak_line_emit(&l);
+}
+
+/* The process the shim was given to: named by the noleak wrapper (it
+ * execs the daemon, so the pid carries over), or this one, which then
+ * says so to the programs it starts. */
+static void read_owner(const char *owner, long pid)
+{
+	char buf[24];
+
+	noleak_config.owner = noleak_pid_parse(owner);
+	if (noleak_config.owner > 0)
+		return;
+	noleak_config.owner = pid;
+	snprintf(buf, sizeof(buf), "%ld", pid);
+	setenv("_NOLEAK_PID", buf, 1);
+}
+
+/* Numbers in the keep-list are for the process it was given to (and, by
+ * its sweeps, its direct children), not for whatever descriptors carry
+ * those numbers further down the tree.  Resources (tcp:8080, path:...)
+ * are checked by identity, so they hold everywhere; bad entries are
+ * reported once, by the owner. */
+static void read_keep(const char *keep, long pid)
+{
+	struct keep_complaints kc = { 0 };
+	struct noleak_line l;
+
+	noleak_config.keep.no_numbers = pid != noleak_config.owner;
+	noleak_keep_parse(keep, &noleak_config.keep,
+			  pid == noleak_config.owner ? complain_keep : NULL, &kc);
+	if (kc.n <= KEEP_COMPLAINTS_SHOWN)
+		return;
+	noleak_line_begin(&l);
+	noleak_line_str(&l, "NOLEAK_KEEP: ");
+	noleak_line_int(&l, (long)(kc.n - KEEP_COMPLAINTS_SHOWN));
+	noleak_line_str(&l, " more bad entries ignored; the valid ones apply");
+	noleak_line_emit(&l);
+}
+
 static void read_environment(void)
 {
 	static const char *const scopes[] = { "process", "tree", NULL };
 	static const char *const signals[] = { "restore", "keep", NULL };
 	static const char *const modes[] = { "enforce", "audit", "off", NULL };
-	static struct noleak_handover handover;
 	const char *keep = getenv("NOLEAK_KEEP");
 	const char *owner = getenv("_NOLEAK_PID");
 	long pid = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
-	char buf[24];
 
 	noleak_config.self = pid;
 	read_log();
 	noleak_config.scope = choice("NOLEAK_SCOPE", scopes, NOLEAK_SCOPE_PROCESS);
 	noleak_config.restore_signals = choice("NOLEAK_SIGNALS", signals, 0) == 0;
 	noleak_config.mode = choice("NOLEAK_MODE", modes, NOLEAK_MODE_ENFORCE);
-
-	/* Under secure execution (setuid, setgid, file capabilities) the
-	 * environment and argv[0] belong to whoever started the program, who
-	 * must not be able to widen what reaches its children: no keep-list,
-	 * no mode but enforce, no owner but this process (a foreign one would
-	 * make it dormant), no shell exemption by name, and hand-over
-	 * variables only as the program itself sets them.  One line says
-	 * what was ignored, naming variables, never echoing values. */
-	if (getauxval(AT_SECURE)) {
-		int ignored = (keep != NULL) |
-			      (noleak_config.mode != NOLEAK_MODE_ENFORCE) << 1;
-
-		noleak_secure = 1;
-		noleak_handover_record(environ, &handover);
-		noleak_handover_start = &handover;
-		keep = NULL;
-		owner = NULL;
-		noleak_config.mode = NOLEAK_MODE_ENFORCE;
-		if (ignored) {
-			struct noleak_line l;
-
-			noleak_line_begin(&l);
-			noleak_line_str(&l, ignored == 1 ? "NOLEAK_KEEP: ignored" :
-					ignored == 2 ? "NOLEAK_MODE: ignored" :
-					"NOLEAK_KEEP, NOLEAK_MODE: ignored");
-			noleak_line_str(&l, ": a setuid or setcap program takes "
-					"nothing from its environment that would "
-					"pass more to its children");
-			noleak_line_emit(&l);
-		}
-	}
-
-	/* The process the shim was given to: named by the noleak wrapper
-	 * (it execs the daemon, so the pid carries over), or this one. */
-	noleak_config.owner = noleak_pid_parse(owner);
-	if (noleak_config.owner <= 0) {
-		noleak_config.owner = pid;
-		snprintf(buf, sizeof(buf), "%ld", pid);
-		setenv("_NOLEAK_PID", buf, 1);
-	}
-
-	/* Numbers in the keep-list are for the process it was given to
-	 * (and, by its sweeps, its direct children), not for whatever
-	 * descriptors carry those numbers further down the tree.  Resources
-	 * (tcp:8080, path:...) are checked by identity, so they hold
-	 * everywhere; bad entries are reported once, by the owner. */
-	if (keep) {
-		struct keep_complaints kc = { 0 };
-
-		noleak_config.keep.no_numbers = pid != noleak_config.owner;
-		noleak_keep_parse(keep, &noleak_config.keep,
-				  pid == noleak_config.owner ? complain_keep : NULL, &kc);
-		if (kc.n > KEEP_COMPLAINTS_SHOWN) {
-			struct noleak_line l;
-
-			noleak_line_begin(&l);
-			noleak_line_str(&l, "NOLEAK_KEEP: ");
-			noleak_line_int(&l, (long)(kc.n - KEEP_COMPLAINTS_SHOWN));
-			noleak_line_str(&l, " more bad entries ignored; the valid ones apply");
-			noleak_line_emit(&l);
-		}
-	}
+	if (getauxval(AT_SECURE))
+		read_secure(&keep, &owner);
+	read_owner(owner, pid);
+	if (keep)
+		read_keep(keep, pid);
 
 	noleak_config.rules = program_rules();
 	noleak_dormant = (noleak_config.scope == NOLEAK_SCOPE_PROCESS &&

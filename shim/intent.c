@@ -315,7 +315,7 @@ void noleak_inherited_record(long cap)
 
 	if (__atomic_load_n(&inherited, __ATOMIC_ACQUIRE))
 		return;
-	noleak_fd_each(count_inherited, &c, cap);
+	noleak_fds_any_way(count_inherited, &c, cap);
 	if (!c.n)
 		return;
 	map = mmap(NULL, c.n * sizeof(struct inherited), PROT_READ | PROT_WRITE,
@@ -332,7 +332,7 @@ void noleak_inherited_record(long cap)
 	c.list = map;
 	c.max = c.n;
 	c.n = 0;
-	noleak_fd_each(count_inherited, &c, cap);
+	noleak_fds_any_way(count_inherited, &c, cap);
 	/* /proc/self/fd lists in order already; insertion sort, in case. */
 	for (size_t i = 1; i < c.n; i++) {
 		struct inherited e = c.list[i];
@@ -531,7 +531,7 @@ int noleak_site_get(int fd, struct noleak_site *site)
 	return site->call ? 0 : -1;
 }
 
-int noleak_created(int fd, int shim_added)
+int noleak_track_new(int fd, int shim_added)
 {
 	if (fd < 0)
 		return fd;
@@ -545,7 +545,7 @@ int noleak_created(int fd, int shim_added)
 	return fd;
 }
 
-void noleak_mark_created(int fd)
+void noleak_mark_new(int fd)
 {
 	int flags;
 

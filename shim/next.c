@@ -26,11 +26,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define NOLEAK_SYMBOL(name) __typeof__(name) *next_##name;
-#define NOLEAK_LAZY(name) NOLEAK_SYMBOL(name)
+#define NOLEAK_EAGER(name) __typeof__(name) *next_##name;
+#define NOLEAK_LAZY(name) NOLEAK_EAGER(name)
+#define NOLEAK_EXPORT_ONLY(name)
 #define NOLEAK_COMPAT(name, version) __typeof__(name) *next_##name##_compat;
 #include "symbols.def"
-#undef NOLEAK_SYMBOL
+#undef NOLEAK_EAGER
+#undef NOLEAK_EXPORT_ONLY
 #undef NOLEAK_LAZY
 #undef NOLEAK_COMPAT
 
@@ -99,17 +101,19 @@ void noleak_next_bind(void)
 	if (!noleak_once_enter(&bound))
 		return;
 
-#define NOLEAK_SYMBOL(name) \
+#define NOLEAK_EAGER(name) \
 	__atomic_store_n(&next_##name, \
 		(__typeof__(name) *)lookup(#name, NULL), \
 		__ATOMIC_RELEASE);
 #define NOLEAK_LAZY(name)
+#define NOLEAK_EXPORT_ONLY(name)
 #define NOLEAK_COMPAT(name, version) \
 	__atomic_store_n(&next_##name##_compat, \
 		(__typeof__(name) *)lookup(#name, version), \
 		__ATOMIC_RELEASE);
 #include "symbols.def"
-#undef NOLEAK_SYMBOL
+#undef NOLEAK_EAGER
+#undef NOLEAK_EXPORT_ONLY
 #undef NOLEAK_LAZY
 #undef NOLEAK_COMPAT
 

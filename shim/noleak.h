@@ -41,7 +41,10 @@
 
 /* Marks a function that may run between fork (or vfork) and exec, or in a
  * signal handler: raw syscalls and the stack only; no malloc, stdio, locks,
- * dlsym or writes to shared state. */
+ * dlsym, getenv or writes to shared state.  Such functions live in the
+ * zone's files (raw.c, log.c, policy.c, intent.c, sweep.c, exec.c,
+ * spawn-child.c), which call nothing outside them but a few libc string
+ * and mapping functions: tests/zone.sh checks their object files. */
 #define NOLEAK_ASYNC_SAFE
 
 /* The shim wraps what programs call, deprecated or not (sigset,
@@ -59,11 +62,13 @@ int __openat64_2(int dirfd, const char *path, int flags);
 
 /* ---- next.c: the table of next symbols ------------------------------- */
 
-#define NOLEAK_SYMBOL(name) extern __typeof__(name) *next_##name;
-#define NOLEAK_LAZY(name) NOLEAK_SYMBOL(name)
+#define NOLEAK_EAGER(name) extern __typeof__(name) *next_##name;
+#define NOLEAK_LAZY(name) NOLEAK_EAGER(name)
+#define NOLEAK_EXPORT_ONLY(name)
 #define NOLEAK_COMPAT(name, version) extern __typeof__(name) *next_##name##_compat;
 #include "symbols.def"
-#undef NOLEAK_SYMBOL
+#undef NOLEAK_EAGER
+#undef NOLEAK_EXPORT_ONLY
 #undef NOLEAK_LAZY
 #undef NOLEAK_COMPAT
 
@@ -441,12 +446,12 @@ NOLEAK_ASYNC_SAFE void noleak_added_clear_range(int lo, int hi);
  * A result of 0, 1 or 2 never keeps the shim's flag (the daemonize idiom
  * and "close(1); dup(fd)" land there on purpose).  Returns fd; errno is
  * preserved. */
-int noleak_created(int fd, int added);
+int noleak_track_new(int fd, int added);
 
 /* For a descriptor a composite (openpty, glibc's tmpfile) made without
  * close-on-exec: mark it now, as the shim's own flag.  0-2 are left
  * alone; errno is untouched. */
-void noleak_mark_created(int fd);
+void noleak_mark_new(int fd);
 
 struct noleak_line;
 
@@ -457,7 +462,7 @@ struct noleak_line;
 extern int noleak_reporting;
 
 /* The creating call and its caller, noted by the exported wrapper and
- * taken by noleak_created for the descriptor it makes. */
+ * taken by noleak_track_new for the descriptor it makes. */
 struct noleak_site {
 	const char *call;
 	void *caller;
@@ -567,15 +572,15 @@ NOLEAK_ASYNC_SAFE void noleak_keep_pipes(struct noleak_fdset *set, size_t from);
 
 /* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
  * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */
-NOLEAK_ASYNC_SAFE int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx);
+NOLEAK_ASYNC_SAFE int noleak_fds_from_proc(void (*fn)(int fd, void *ctx), void *ctx);
 
-/* Like noleak_fd_walk, and without /proc, call fn for every number from 3
+/* Like noleak_fds_from_proc, and without /proc, call fn for every number from 3
  * below the soft RLIMIT_NOFILE and cap, open or not: fn must cope with a
  * number that is closed. */
-NOLEAK_ASYNC_SAFE void noleak_fd_each(void (*fn)(int fd, void *ctx), void *ctx,
+NOLEAK_ASYNC_SAFE void noleak_fds_any_way(void (*fn)(int fd, void *ctx), void *ctx,
 				      long cap);
 
-/* ---- wrap-exec.c ------------------------------------------------------ */
+/* ---- exec.c ----------------------------------------------------------- */
 
 /* Sweep before this process execs argv with envp: keeps what they name by
  * number, and fd_to_run (fexecve; -1 for none).  pid is the pid the new

@@ -535,12 +535,52 @@ static int option_named(const struct noleak_convention *c, const char *s,
 	       same(s, c->name, (size_t)(end - s), c->flags & NOLEAK_CONV_NOCASE);
 }
 
+/* "<&5", "3<&5", ">&5", "2>&5-": a shell redirection duplicating
+ * descriptor 5. */
+static void shell_dup_fds(const char *s, const char *end, struct noleak_fdset *set)
+{
+	const char *p, *e = end;
+	int fd;
+
+	unquote(&s, &e);
+	end = e;
+	p = past_redirection(s, end);
+	if (p == s || (p[-1] != '<' && p[-1] != '>') || p == end || *p != '&')
+		return;
+	if (e > p + 1 && e[-1] == '-')
+		e--;
+	if (span_fd(p + 1, e, &fd))
+		add(set, fd);
+}
+
+/* "5:8", "5:7:9": the JDK helper's argument, numbers joined by colons, all
+ * of them or none. */
+static void colon_fds(const char *s, const char *end, struct noleak_fdset *set)
+{
+	struct noleak_fdset found = { 0 };
+	int fd;
+
+	if (!memchr(s, ':', (size_t)(end - s)))
+		return;
+	for (const char *p = s; p <= end;) {
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+		const char *e = colon ? colon : end;
+
+		if (!span_fd(p, e, &fd))
+			return;
+		add(&found, fd);
+		p = e + 1;
+	}
+	for (size_t i = 0; i < found.n; i++)
+		add(set, found.fd[i]);
+}
+
 /* What one word names by one convention. */
 static void word_convention(const struct noleak_convention *c,
 			    const struct word *w, struct noleak_fdset *set)
 {
 	int nocase = c->flags & NOLEAK_CONV_NOCASE, fd;
-	const char *s = w->s, *end = w->end, *v, *p;
+	const char *s = w->s, *end = w->end, *v;
 
 	switch (c->kind) {
 	case NOLEAK_CONV_ARG_OPTION:
@@ -569,39 +609,11 @@ static void word_convention(const struct noleak_convention *c,
 			add(set, fd);
 		break;
 	case NOLEAK_CONV_ARG_SHELL_DUP:
-		/* "<&5", "3<&5", ">&5", "2>&5-": a redirection duplicating
-		 * descriptor 5. */
-		unquote(&s, &end);
-		p = past_redirection(s, end);
-		if (p != s && p > s && (p[-1] == '<' || p[-1] == '>') &&
-		    p < end && *p == '&') {
-			const char *e = end;
-
-			if (e > p + 1 && e[-1] == '-')
-				e--;
-			if (span_fd(p + 1, e, &fd))
-				add(set, fd);
-		}
+		shell_dup_fds(s, end, set);
 		break;
-	case NOLEAK_CONV_ARG_COLONS: {
-		/* "5:8", "5:7:9": the JDK helper's one argument. */
-		struct noleak_fdset found = { 0 };
-
-		if (!memchr(s, ':', (size_t)(end - s)))
-			break;
-		for (p = s; p <= end;) {
-			const char *colon = memchr(p, ':', (size_t)(end - p));
-			const char *e = colon ? colon : end;
-
-			if (!span_fd(p, e, &fd))
-				return;
-			add(&found, fd);
-			p = e + 1;
-		}
-		for (size_t i = 0; i < found.n; i++)
-			add(set, found.fd[i]);
+	case NOLEAK_CONV_ARG_COLONS:
+		colon_fds(s, end, set);
 		break;
-	}
 	default:
 		break;
 	}

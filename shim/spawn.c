@@ -26,9 +26,10 @@
  * goes through glibc as before, sweeping its own table first.
  *
  * The child runs in the parent's memory with the parent's thread pointer:
- * everything from spawn_child down is in the async-signal-safe zone, raw
- * system calls only, and errno is never touched (it is the parent's). */
+ * what it does is in spawn-child.c, in the async-signal-safe zone; this
+ * file is the parent's side. */
 #include "noleak.h"
+#include "spawn-job.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,55 +50,6 @@
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
-
-/* glibc's struct __spawn_action (posix/spawn_int.h, 2.34 to 2.42). */
-struct glibc_action {
-	enum {
-		DO_CLOSE, DO_DUP2, DO_OPEN, DO_CHDIR, DO_FCHDIR, DO_CLOSEFROM,
-		DO_TCSETPGRP
-	} tag;
-	union {
-		struct { int fd; } close_action;
-		struct { int fd, newfd; } dup2_action;
-		struct { int fd; char *path; int oflag; mode_t mode; } open_action;
-		struct { char *path; } chdir_action;
-		struct { int fd; } fchdir_action;
-		struct { int from; } closefrom_action;
-		struct { int fd; } tcsetpgrp_action;
-	} action;
-};
-
-/* The attribute flags the child applies (spawn.h, glibc 2.26 to 2.40). */
-enum {
-	KNOWN_FLAGS = POSIX_SPAWN_RESETIDS | POSIX_SPAWN_SETPGROUP |
-		      POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
-		      POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_SETSCHEDULER |
-		      POSIX_SPAWN_USEVFORK | POSIX_SPAWN_SETSID
-};
-
-/* Stack for the child: the sweep, the PATH search's buffer and glibc's
- * signal code stay far below this; untouched pages cost nothing. */
-enum { CHILD_STACK = 64 * 1024, PRELOAD_ROOM = 4096, ENV_EXTRA = 10 };
-
-/* What the parent prepares and the child reads; the child writes err. */
-struct job {
-	const char *file;
-	const char *path_var;		/* PATH, for a search */
-	int xflags;
-	char *const *argv;
-	char *const *envp;
-	const struct glibc_action *actions;
-	int nactions;
-	struct noleak_spawn_attr attr;
-	unsigned long oldmask;		/* the caller's mask */
-	int helper;			/* the JDK's helper: see wrap-exec.c */
-	const char *report;		/* the program, for "stopped" lines */
-	int sweep;
-	struct noleak_fdset named;
-	char **script_argv;		/* room for argc + 2, TRY_SHELL */
-	size_t argc;
-	int err;			/* the child's errno, or 0 */
-};
 
 static int glibc_ok = -1;
 
@@ -203,255 +155,52 @@ const posix_spawnattr_t *noleak_spawn_attr_write(const posix_spawnattr_t *attr,
 	return mine;
 }
 
-/* ---- the child: async-signal-safe from here to the parent's part ----- */
-
-#define RAW(nr, a, b, c) noleak_raw(SYS_##nr, (long)(a), (long)(b), (long)(c), 0, 0)
-
-/* Signals: nothing of the parent's handlers may run here, in its memory.
- * Those the attributes name go to their default; other handled signals
- * too; ignored ones stay ignored (exec keeps them so). */
-NOLEAK_ASYNC_SAFE static void child_signals(const struct job *j)
-{
-	struct kernel_sigaction dfl = { (void *)SIG_DFL, 0, NULL, 0 };
-	struct kernel_sigaction ign = { (void *)SIG_IGN, 0, NULL, 0 };
-
-	for (int sig = 1; sig <= 64; sig++) {
-		struct kernel_sigaction old;
-		unsigned long bit = 1UL << (sig - 1);
-
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		if ((j->attr.flags & POSIX_SPAWN_SETSIGDEF) &&
-		    (j->attr.sigdefault & bit)) {
-			noleak_raw(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0);
-			continue;
-		}
-		if (sig == 32 || sig == 33) {	/* glibc's own: SIGCANCEL, SIGSETXID */
-			noleak_raw(SYS_rt_sigaction, sig, (long)&ign, 0, 8, 0);
-			continue;
-		}
-		if (noleak_raw(SYS_rt_sigaction, sig, 0, (long)&old, 8, 0) == 0 &&
-		    old.handler != (void *)SIG_IGN && old.handler != (void *)SIG_DFL)
-			noleak_raw(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0);
-	}
-}
-
-/* The attributes other than signals, in glibc's order; 0 or -errno. */
-NOLEAK_ASYNC_SAFE static long child_attributes(const struct job *j)
-{
-	short f = j->attr.flags;
-	long r = 0;
-
-	if ((f & (POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_SETSCHEDULER)) ==
-	    POSIX_SPAWN_SETSCHEDPARAM)
-		r = RAW(sched_setparam, 0, &j->attr.param, 0);
-	else if (f & POSIX_SPAWN_SETSCHEDULER)
-		r = RAW(sched_setscheduler, 0, j->attr.policy, &j->attr.param);
-	if (r < 0)
-		return r;
-	if ((f & POSIX_SPAWN_SETSID) && (r = RAW(setsid, 0, 0, 0)) < 0)
-		return r;
-	if ((f & POSIX_SPAWN_SETPGROUP) &&
-	    (r = RAW(setpgid, 0, j->attr.pgroup, 0)) < 0)
-		return r;
-	if (f & POSIX_SPAWN_RESETIDS) {
-		/* glibc: seteuid(getuid()), then setegid(getgid()). */
-		if ((r = RAW(setresuid, -1, RAW(getuid, 0, 0, 0), -1)) < 0 ||
-		    (r = RAW(setresgid, -1, RAW(getgid, 0, 0, 0), -1)) < 0)
-			return r;
-	}
-	return 0;
-}
-
-NOLEAK_ASYNC_SAFE static void close_from(int fd, void *ctx)
-{
-	if (fd >= *(int *)ctx)
-		RAW(close, fd, 0, 0);
-}
-
-/* The caller's file actions, as glibc's child runs them; 0 or -errno. */
-NOLEAK_ASYNC_SAFE static long child_actions(const struct job *j)
-{
-	for (int i = 0; i < j->nactions; i++) {
-		const struct glibc_action *a = &j->actions[i];
-		long r = 0;
-
-		switch (a->tag) {
-		case DO_CLOSE: {
-			struct rlimit rl;
-			int fd = a->action.close_action.fd;
-
-			/* An error only for a number out of range. */
-			if (RAW(close, fd, 0, 0) < 0 &&
-			    (fd < 0 ||
-			     (noleak_raw(SYS_prlimit64, 0, RLIMIT_NOFILE, 0,
-					 (long)&rl, 0) == 0 &&
-			      (rlim_t)fd >= rl.rlim_cur)))
-				return -EBADF;
-			break;
-		}
-		case DO_OPEN: {
-			int fd = a->action.open_action.fd;
-
-			RAW(close, fd, 0, 0);
-			r = noleak_raw(SYS_openat, AT_FDCWD,
-				       (long)a->action.open_action.path,
-				       a->action.open_action.oflag | O_LARGEFILE,
-				       a->action.open_action.mode, 0);
-			if (r >= 0 && r != fd) {
-				long d = RAW(dup3, r, fd, 0);
-
-				RAW(close, r, 0, 0);
-				r = d;
-			}
-			break;
-		}
-		case DO_DUP2: {
-			int fd = a->action.dup2_action.fd;
-			int to = a->action.dup2_action.newfd;
-
-			/* Austin Group issue 411: dup2 onto itself clears
-			 * close-on-exec. */
-			if (fd == to) {
-				r = noleak_raw_getfd(fd);
-				if (r >= 0)
-					r = noleak_raw_setfd(fd, (int)r & ~FD_CLOEXEC);
-			} else {
-				r = RAW(dup3, fd, to, 0);
-			}
-			break;
-		}
-		case DO_CHDIR:
-			r = RAW(chdir, a->action.chdir_action.path, 0, 0);
-			break;
-		case DO_FCHDIR:
-			r = RAW(fchdir, a->action.fchdir_action.fd, 0, 0);
-			break;
-		case DO_CLOSEFROM: {
-			int from = a->action.closefrom_action.from;
-
-			if (RAW(close_range, from, ~0U, 0) < 0)
-				noleak_fd_each(close_from, &from, INT_MAX);
-			break;
-		}
-		case DO_TCSETPGRP: {
-			int pgrp = (j->attr.flags & POSIX_SPAWN_SETPGROUP) &&
-				   j->attr.pgroup ? j->attr.pgroup
-						  : (int)RAW(getpgid, 0, 0, 0);
-
-			r = RAW(ioctl, a->action.tcsetpgrp_action.fd, TIOCSPGRP, &pgrp);
-			break;
-		}
-		}
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* execve, and for the old posix_spawn a file without "#!" run by /bin/sh
- * (spawni.c, maybe_script_execute).  Returns -errno. */
-NOLEAK_ASYNC_SAFE static long child_exec(const struct job *j, const char *path)
-{
-	long r = RAW(execve, path, j->argv, j->envp);
-
-	if (r == -ENOEXEC && (j->xflags & NOLEAK_SPAWN_TRY_SHELL)) {
-		char **a = j->script_argv;
-
-		a[0] = (char *)"/bin/sh";
-		a[1] = (char *)path;
-		for (size_t i = 1; i <= j->argc; i++)
-			a[i + 1] = j->argv[i];	/* argv[argc] is NULL */
-		if (j->argc == 0)
-			a[2] = NULL;
-		RAW(execve, "/bin/sh", a, j->envp);
-	}
-	return r;
-}
-
-/* posix_spawnp's search along PATH (posix/execvpe.c, without the shell
- * fallback unless TRY_SHELL). */
-NOLEAK_ASYNC_SAFE static long child_search(const struct job *j)
-{
-	const char *file = j->file, *p = j->path_var;
-	char buf[PATH_MAX + NAME_MAX + 2];
-	size_t flen = 0;
-	int eacces = 0;
-	long r = -ENOENT;
-
-	if (!*file)
-		return -ENOENT;
-	for (const char *s = file; *s; s++)
-		if (*s == '/')
-			return child_exec(j, file);
-	while (flen <= NAME_MAX && file[flen])
-		flen++;
-	if (flen > NAME_MAX)
-		return -ENAMETOOLONG;
-	for (;;) {
-		const char *end = p;
-		size_t dlen;
-
-		while (*end && *end != ':')
-			end++;
-		dlen = (size_t)(end - p);
-		if (dlen < PATH_MAX) {
-			memcpy(buf, p, dlen);
-			if (dlen)
-				buf[dlen++] = '/';
-			memcpy(buf + dlen, file, flen + 1);
-			r = child_exec(j, buf);
-			switch (-r) {
-			case EACCES:
-				eacces = 1;
-				/* fall through */
-			case ENOENT: case ESTALE: case ENOTDIR:
-			case ENODEV: case ETIMEDOUT:
-				break;
-			default:
-				return r;
-			}
-		}
-		if (!*end)
-			break;
-		p = end + 1;
-	}
-	return eacces ? -EACCES : r;
-}
-
-NOLEAK_ASYNC_SAFE static int spawn_child(void *arg)
-{
-	struct job *j = arg;
-	long r;
-	unsigned long mask;
-
-	child_signals(j);
-	/* The report is written here, on this stack, before anything moves:
-	 * the caller's thread may have little. */
-	if (j->report)
-		noleak_sweep_audit(&noleak_config.keep, &j->named,
-				   noleak_config.name, noleak_config.self,
-				   j->report, 1);
-	r = child_attributes(j);
-	if (r == 0 && j->helper)
-		noleak_added_clear_all();
-	else if (r == 0 && j->sweep)
-		noleak_sweep(&noleak_config.keep, &j->named);
-	if (r == 0)
-		r = child_actions(j);
-	if (r == 0) {
-		mask = (j->attr.flags & POSIX_SPAWN_SETSIGMASK) ? j->attr.sigmask
-								: j->oldmask;
-		noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0);
-		r = (j->xflags & NOLEAK_SPAWN_USE_PATH) ? child_search(j)
-							: child_exec(j, j->file);
-	}
-	j->err = r < 0 ? (int)-r : ECHILD;
-	noleak_raw(SYS_exit_group, 127, 0, 0, 0, 0);
-	return 127;
-}
-
 /* ---- the parent -------------------------------------------------------- */
+
+/* The child's environment, rewritten as plan says into the room after the
+ * job and the shell's argv (envc + ENV_EXTRA pointers, then PRELOAD_ROOM
+ * bytes); envp itself when the rewrite does not fit. */
+static char *const *child_env(char *area, size_t argc, char *const envp[],
+			      size_t envc, unsigned plan)
+{
+	char **env = (char **)(area + sizeof(struct job) + (argc + 3) * sizeof(char *));
+	char *preload = (char *)(env + envc + ENV_EXTRA);
+
+	if (noleak_env_rewrite(envp, plan, noleak_config.libbase, NULL,
+			       noleak_config.carry, env, envc + ENV_EXTRA,
+			       preload, PRELOAD_ROOM) == (size_t)-1)
+		return envp;
+	return env;
+}
+
+/* clone the child onto the stack at top and wait for its exec; returns 0
+ * and *child, an error number, or NOLEAK_SPAWN_REFUSED. */
+static int start_child(struct job *j, char *top, pid_t *child)
+{
+	unsigned long all = ~0UL;
+	int state, err;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&j->oldmask, 8, 0);
+	*child = clone(noleak_spawn_child, top, CLONE_VM | CLONE_VFORK | SIGCHLD, j);
+	if (*child > 0) {
+		err = j->err;
+		/* The child failed before or at exec: collect it, as glibc
+		 * does, so the caller never sees a pid that is not running. */
+		if (err > 0)
+			while (noleak_raw(SYS_wait4, *child, 0, 0, 0, 0) == -EINTR)
+				;
+	} else {
+		err = errno;
+		if (err == EPERM || err == ENOSYS) {
+			__atomic_store_n(&clone_refused, 1, __ATOMIC_RELAXED);
+			err = NOLEAK_SPAWN_REFUSED;
+		}
+	}
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&j->oldmask, 0, 8, 0);
+	pthread_setcancelstate(state, NULL);
+	return err;
+}
 
 int noleak_spawn(pid_t *pid, const char *file, int xflags,
 		 const posix_spawn_file_actions_t *actions,
@@ -459,11 +208,10 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 		 char *const envp[], const struct noleak_fdset *named,
 		 int helper, unsigned plan, const char *report)
 {
-	size_t argc = 0, envc = 0, size, room;
-	unsigned long all = ~0UL;
+	size_t argc = 0, envc = 0, size;
 	struct job *j;
 	char *area;
-	int state, err;
+	int err;
 	pid_t child;
 
 	while (argv && argv[argc])
@@ -471,10 +219,9 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 	while (plan && envp && envp[envc])
 		envc++;
 	/* The job, the shell's argv, the rewritten environment, the stack. */
-	room = sizeof(*j) + (argc + 3) * sizeof(char *);
+	size = sizeof(*j) + (argc + 3) * sizeof(char *) + CHILD_STACK;
 	if (plan)
-		room += (envc + ENV_EXTRA) * sizeof(char *) + PRELOAD_ROOM;
-	size = room + CHILD_STACK;
+		size += (envc + ENV_EXTRA) * sizeof(char *) + PRELOAD_ROOM;
 	size = (size + 4095) & ~(size_t)4095;
 	area = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -484,23 +231,13 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 	memset(j, 0, sizeof(*j));
 	j->file = file;
 	j->xflags = xflags;
-	j->path_var = NULL;
 	if (xflags & NOLEAK_SPAWN_USE_PATH) {
 		j->path_var = getenv("PATH");
 		if (!j->path_var)
 			j->path_var = "/bin:/usr/bin";
 	}
 	j->argv = argv;
-	j->envp = envp;
-	if (plan) {
-		char **env = (char **)(area + sizeof(*j) + (argc + 3) * sizeof(char *));
-		char *preload = (char *)(env + envc + ENV_EXTRA);
-
-		if (noleak_env_rewrite(envp, plan, noleak_config.libbase, NULL,
-				       noleak_config.carry, env, envc + ENV_EXTRA,
-				       preload, PRELOAD_ROOM) != (size_t)-1)
-			j->envp = env;
-	}
+	j->envp = plan ? child_env(area, argc, envp, envc, plan) : envp;
 	if (actions) {
 		j->actions = (const void *)actions->__actions;
 		j->nactions = actions->__used;
@@ -513,27 +250,8 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 		j->named = *named;
 	j->script_argv = (char **)(area + sizeof(*j));
 	j->argc = argc;
-
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
-	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&j->oldmask, 8, 0);
-	child = clone(spawn_child, area + size, CLONE_VM | CLONE_VFORK | SIGCHLD, j);
-	if (child > 0) {
-		err = j->err;
-		/* The child failed before or at exec: collect it, as glibc
-		 * does, so the caller never sees a pid that is not running. */
-		if (err > 0)
-			while (noleak_raw(SYS_wait4, child, 0, 0, 0, 0) == -EINTR)
-				;
-	} else {
-		err = errno;
-		if (err == EPERM || err == ENOSYS) {
-			__atomic_store_n(&clone_refused, 1, __ATOMIC_RELAXED);
-			err = NOLEAK_SPAWN_REFUSED;
-		}
-	}
-	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&j->oldmask, 0, 8, 0);
+	err = start_child(j, area + size, &child);
 	munmap(area, size);
-	pthread_setcancelstate(state, NULL);
 	if (err == 0 && pid)
 		*pid = child;
 	return err;

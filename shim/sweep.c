@@ -165,7 +165,7 @@ static void sweep_loop(const struct keepers *k)
 			mark_one((int)fd);
 }
 
-int noleak_fd_walk(void (*fn)(int fd, void *ctx), void *ctx)
+int noleak_fds_from_proc(void (*fn)(int fd, void *ctx), void *ctx)
 {
 	/* A dozen entries a call, and little stack in a vfork child (the
 	 * whole sweep stays under a kilobyte: tests/check_policy.c). */
@@ -314,11 +314,11 @@ void noleak_keep_pipes(struct noleak_fdset *set, size_t from)
 	set->n = out;
 }
 
-void noleak_fd_each(void (*fn)(int fd, void *ctx), void *ctx, long cap)
+void noleak_fds_any_way(void (*fn)(int fd, void *ctx), void *ctx, long cap)
 {
 	struct rlimit rl;
 
-	if (noleak_fd_walk(fn, ctx) == 0)
+	if (noleak_fds_from_proc(fn, ctx) == 0)
 		return;
 	if (noleak_raw(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0) == 0 &&
 	    rl.rlim_cur < (rlim_t)cap)
@@ -394,7 +394,7 @@ static void add_if_locked(int fd, void *ctx)
 
 void noleak_locked_fds(struct noleak_fdset *set)
 {
-	noleak_fd_walk(add_if_locked, set);
+	noleak_fds_from_proc(add_if_locked, set);
 }
 
 /* Take off close-on-exec the shim added on what keep and named name by
@@ -420,7 +420,7 @@ enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 	unmark_named(keep, named);
 	if (noleak_have_close_range && sweep_close_range(&k) == 0)
 		return NOLEAK_SWEEP_CLOSE_RANGE;
-	if (noleak_fd_walk(walk_mark, &k) == 0)
+	if (noleak_fds_from_proc(walk_mark, &k) == 0)
 		return NOLEAK_SWEEP_PROC;
 	sweep_loop(&k);
 	return NOLEAK_SWEEP_LOOP;
@@ -524,7 +524,7 @@ void noleak_keep_resources(const struct noleak_keep *keep, struct noleak_fdset *
 
 	if (!keep->nres)
 		return;
-	noleak_fd_each(add_if_named, &rs, REPORT_SCAN_CAP);
+	noleak_fds_any_way(add_if_named, &rs, REPORT_SCAN_CAP);
 }
 
 /* ---- audit: what would be marked, described ------------------------- */
@@ -816,7 +816,7 @@ size_t noleak_sweep_audit(const struct noleak_keep *keep,
 
 	if (noleak_counts)
 		__atomic_fetch_add(&noleak_counts->programs, 1, __ATOMIC_RELAXED);
-	noleak_fd_each(audit_one, &a, REPORT_SCAN_CAP);
+	noleak_fds_any_way(audit_one, &a, REPORT_SCAN_CAP);
 	audit_more(&a);
 	if (noleak_counts)
 		__atomic_fetch_add(&noleak_counts->descriptors, a.reported, __ATOMIC_RELAXED);

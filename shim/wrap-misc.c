@@ -18,18 +18,31 @@
 #include <errno.h>
 #include <sys/syscall.h>
 
+/* A creator that takes nothing but its flags (epoll_create1,
+ * inotify_init1): bit added, next's call or the raw system call nr, then
+ * the bookkeeping.  epoll_create and inotify_init come here too, not
+ * through the exported symbol, so that the report names the call the
+ * program made. */
+static int make_with_flags(int (*next)(int), int flags, int bit, long nr)
+{
+	int added, fd;
+
+	flags = noleak_want(flags, bit, &added);
+	fd = next ? next(flags)
+		  : (int)noleak_raw_result(noleak_raw(nr, flags, 0, 0, 0, 0));
+	return noleak_track_new(fd, added);
+}
+
+static int make_epoll(int flags)
+{
+	return make_with_flags(NEXT_BOUND(epoll_create1), flags, EPOLL_CLOEXEC,
+			       SYS_epoll_create1);
+}
+
 NOLEAK_EXPORT int epoll_create1(int flags)
 {
 	NOLEAK_SITE(epoll_create1);
-	__typeof__(epoll_create1) *next = NEXT_BOUND(epoll_create1);
-	int added;
-	int fd;
-
-	flags = noleak_want(flags, EPOLL_CLOEXEC, &added);
-	fd = next ? next(flags)
-		  : (int)noleak_raw_result(noleak_raw(SYS_epoll_create1, flags,
-						      0, 0, 0, 0));
-	return noleak_created(fd, added);
+	return make_epoll(flags);
 }
 
 /* epoll_create ignores its size but refuses one below 1. */
@@ -40,7 +53,7 @@ NOLEAK_EXPORT int epoll_create(int size)
 		errno = EINVAL;
 		return -1;
 	}
-	return epoll_create1(0);
+	return make_epoll(0);
 }
 
 NOLEAK_EXPORT int eventfd(unsigned int count, int flags)
@@ -54,7 +67,7 @@ NOLEAK_EXPORT int eventfd(unsigned int count, int flags)
 	fd = next ? next(count, flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_eventfd2, count,
 						      flags, 0, 0, 0));
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
 }
 
 /* signalfd(fd, ...) with fd != -1 changes an existing descriptor; only
@@ -72,7 +85,7 @@ NOLEAK_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
 		   : (int)noleak_raw_result(noleak_raw(SYS_signalfd4, fd,
 					(long)mask, 8 /* kernel sigset */, flags,
 					0));
-	return fd == -1 ? noleak_created(ret, added) : ret;
+	return fd == -1 ? noleak_track_new(ret, added) : ret;
 }
 
 NOLEAK_EXPORT int timerfd_create(int clockid, int flags)
@@ -86,27 +99,25 @@ NOLEAK_EXPORT int timerfd_create(int clockid, int flags)
 	fd = next ? next(clockid, flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_timerfd_create,
 						      clockid, flags, 0, 0, 0));
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
+}
+
+static int make_inotify(int flags)
+{
+	return make_with_flags(NEXT_BOUND(inotify_init1), flags, IN_CLOEXEC,
+			       SYS_inotify_init1);
 }
 
 NOLEAK_EXPORT int inotify_init1(int flags)
 {
 	NOLEAK_SITE(inotify_init1);
-	__typeof__(inotify_init1) *next = NEXT_BOUND(inotify_init1);
-	int added;
-	int fd;
-
-	flags = noleak_want(flags, IN_CLOEXEC, &added);
-	fd = next ? next(flags)
-		  : (int)noleak_raw_result(noleak_raw(SYS_inotify_init1, flags,
-						      0, 0, 0, 0));
-	return noleak_created(fd, added);
+	return make_inotify(flags);
 }
 
 NOLEAK_EXPORT int inotify_init(void)
 {
 	NOLEAK_SITE(inotify_init);
-	return inotify_init1(0);
+	return make_inotify(0);
 }
 
 NOLEAK_EXPORT int memfd_create(const char *name, unsigned int flags)
@@ -120,7 +131,7 @@ NOLEAK_EXPORT int memfd_create(const char *name, unsigned int flags)
 	fd = next ? next(name, flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_memfd_create,
 						      (long)name, flags, 0, 0, 0));
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
 }
 
 NOLEAK_EXPORT int fanotify_init(unsigned int flags, unsigned int event_flags)
@@ -134,28 +145,32 @@ NOLEAK_EXPORT int fanotify_init(unsigned int flags, unsigned int event_flags)
 	fd = next ? next(flags, event_flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_fanotify_init, flags,
 						      event_flags, 0, 0, 0));
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
 }
 
-NOLEAK_EXPORT int posix_openpt(int flags)
+static int make_pty_master(int flags)
 {
-	NOLEAK_SITE(posix_openpt);
 	__typeof__(posix_openpt) *next = NEXT_BOUND(posix_openpt);
-	int added;
-	int fd;
+	int added, fd;
 
 	flags = noleak_want(flags, O_CLOEXEC, &added);
 	fd = next ? next(flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_openat, AT_FDCWD,
 					(long)"/dev/ptmx", flags, 0, 0));
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
+}
+
+NOLEAK_EXPORT int posix_openpt(int flags)
+{
+	NOLEAK_SITE(posix_openpt);
+	return make_pty_master(flags);
 }
 
 /* getpt is open("/dev/ptmx", O_RDWR | O_NOCTTY) (login/getpt.c). */
 NOLEAK_EXPORT int getpt(void)
 {
 	NOLEAK_SITE(getpt);
-	return posix_openpt(O_RDWR | O_NOCTTY);
+	return make_pty_master(O_RDWR | O_NOCTTY);
 }
 
 NOLEAK_EXPORT int openpty(int *master, int *slave, char *name,
@@ -174,8 +189,8 @@ NOLEAK_EXPORT int openpty(int *master, int *slave, char *name,
 		return next(master, slave, name, termp, winp);
 	ret = next(master, slave, name, termp, winp);
 	if (ret == 0) {
-		noleak_mark_created(*master);
-		noleak_mark_created(*slave);
+		noleak_mark_new(*master);
+		noleak_mark_new(*slave);
 		errno = saved;
 	}
 	return ret;
@@ -200,7 +215,7 @@ NOLEAK_EXPORT pid_t forkpty(int *master, char *name,
 		return next(master, name, termp, winp);
 	pid = next(master, name, termp, winp);
 	if (pid > 0) {
-		noleak_mark_created(*master);
+		noleak_mark_new(*master);
 		errno = saved;
 	}
 	return pid;

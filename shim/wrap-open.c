@@ -41,7 +41,7 @@ static int do_openat(openat_fn *next, int dirfd, const char *path, int flags,
 	fd = next ? next(dirfd, path, flags, mode)
 		  : (int)noleak_raw_result(noleak_raw(SYS_openat, dirfd,
 				(long)path, flags, mode, 0));
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
 }
 
 static int do_open(open_fn *next, const char *path, int flags, mode_t mode)
@@ -52,7 +52,7 @@ static int do_open(open_fn *next, const char *path, int flags, mode_t mode)
 		return do_openat(NULL, AT_FDCWD, path, flags, mode);
 	flags = cloexec(flags, &added);
 	fd = next(path, flags, mode);
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
 }
 
 #define VA_MODE(flags, mode)                                          \
@@ -125,7 +125,7 @@ static int do_open2(open2_fn *next, const char *path, int flags)
 		return do_openat(NULL, AT_FDCWD, path, flags, 0);
 	flags = cloexec(flags, &added);
 	fd = next(path, flags);
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
 }
 
 static int do_openat2(openat2_fn *next, int dirfd, const char *path, int flags)
@@ -136,7 +136,7 @@ static int do_openat2(openat2_fn *next, int dirfd, const char *path, int flags)
 		return do_openat(NULL, dirfd, path, flags, 0);
 	flags = cloexec(flags, &added);
 	fd = next(dirfd, path, flags);
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
 }
 
 NOLEAK_EXPORT int __open_2(const char *path, int flags)
@@ -174,82 +174,71 @@ NOLEAK_EXPORT int open_by_handle_at(int mountfd, struct file_handle *handle,
 	fd = next ? next(mountfd, handle, flags)
 		  : (int)noleak_raw_result(noleak_raw(SYS_open_by_handle_at,
 				mountfd, (long)handle, flags, 0, 0));
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
 }
 
-/* The mkstemp family: each form without flags becomes the mkostemp form
- * with O_CLOEXEC (glibc's mkstemp opens through __gen_tempname and the
- * internal __open, sysdeps/posix/tempname.c, so open's wrapper never sees
- * it). */
-static int enosys(void)
+/* The mkstemp family: every form comes down to mkostemps (or its 64-bit
+ * name) with O_CLOEXEC added, as glibc's forms all come down to
+ * __gen_tempname (misc/mkostemps.c, sysdeps/posix/tempname.c), which opens
+ * through the internal __open, so open's wrapper never sees it. */
+static int make_temp(char *template, int suffixlen, int flags, int large)
 {
-	errno = ENOSYS;
-	return -1;
-}
+	__typeof__(mkostemps) *next = large ? NEXT_BOUND(mkostemps64)
+					    : NEXT_BOUND(mkostemps);
+	int added;
 
-#define TEMP_NEXT(name)                                              \
-	__typeof__(name) *next = NEXT_BOUND(name);                   \
-	int added;                                                   \
-	flags = cloexec(flags, &added);                              \
-	if (!next)                                                   \
-		return enosys()
+	flags = cloexec(flags, &added);
+	if (!next) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return noleak_track_new(next(template, suffixlen, flags), added);
+}
 
 NOLEAK_EXPORT int mkstemp(char *template)
 {
 	NOLEAK_SITE(mkstemp);
-	int flags = 0;
-	TEMP_NEXT(mkostemp);
-	return noleak_created(next(template, flags), added);
+	return make_temp(template, 0, 0, 0);
 }
 
 NOLEAK_EXPORT int mkstemp64(char *template)
 {
 	NOLEAK_SITE(mkstemp64);
-	int flags = 0;
-	TEMP_NEXT(mkostemp64);
-	return noleak_created(next(template, flags), added);
+	return make_temp(template, 0, 0, 1);
 }
 
 NOLEAK_EXPORT int mkostemp(char *template, int flags)
 {
 	NOLEAK_SITE(mkostemp);
-	TEMP_NEXT(mkostemp);
-	return noleak_created(next(template, flags), added);
+	return make_temp(template, 0, flags, 0);
 }
 
 NOLEAK_EXPORT int mkostemp64(char *template, int flags)
 {
 	NOLEAK_SITE(mkostemp64);
-	TEMP_NEXT(mkostemp64);
-	return noleak_created(next(template, flags), added);
+	return make_temp(template, 0, flags, 1);
 }
 
 NOLEAK_EXPORT int mkstemps(char *template, int suffixlen)
 {
 	NOLEAK_SITE(mkstemps);
-	int flags = 0;
-	TEMP_NEXT(mkostemps);
-	return noleak_created(next(template, suffixlen, flags), added);
+	return make_temp(template, suffixlen, 0, 0);
 }
 
 NOLEAK_EXPORT int mkstemps64(char *template, int suffixlen)
 {
 	NOLEAK_SITE(mkstemps64);
-	int flags = 0;
-	TEMP_NEXT(mkostemps64);
-	return noleak_created(next(template, suffixlen, flags), added);
+	return make_temp(template, suffixlen, 0, 1);
 }
 
 NOLEAK_EXPORT int mkostemps(char *template, int suffixlen, int flags)
 {
 	NOLEAK_SITE(mkostemps);
-	TEMP_NEXT(mkostemps);
-	return noleak_created(next(template, suffixlen, flags), added);
+	return make_temp(template, suffixlen, flags, 0);
 }
 
 NOLEAK_EXPORT int mkostemps64(char *template, int suffixlen, int flags)
 {
 	NOLEAK_SITE(mkostemps64);
-	TEMP_NEXT(mkostemps64);
-	return noleak_created(next(template, suffixlen, flags), added);
+	return make_temp(template, suffixlen, flags, 1);
 }

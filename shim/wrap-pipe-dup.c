@@ -28,8 +28,8 @@ static int do_pipe2(int fds[2], int flags)
 		   : (int)noleak_raw_result(noleak_raw(SYS_pipe2, (long)fds,
 						       flags, 0, 0, 0));
 	if (ret == 0) {
-		noleak_created(fds[0], added);
-		noleak_created(fds[1], added);
+		noleak_track_new(fds[0], added);
+		noleak_track_new(fds[1], added);
 	}
 	return ret;
 }
@@ -54,13 +54,13 @@ static int do_fcntl(fcntl_fn *next, int fd, int cmd, void *arg)
 		ret = next ? next(fd, F_DUPFD_CLOEXEC, arg)
 			   : (int)noleak_raw_result(noleak_raw(SYS_fcntl, fd,
 						F_DUPFD_CLOEXEC, (long)arg, 0, 0));
-		return noleak_created(ret, 1);
+		return noleak_track_new(ret, 1);
 	}
 	ret = next ? next(fd, cmd, arg)
 		   : (int)noleak_raw_result(noleak_raw(SYS_fcntl, fd, cmd,
 						       (long)arg, 0, 0));
 	if (cmd == F_DUPFD_CLOEXEC)
-		noleak_created(ret, 0);
+		noleak_track_new(ret, 0);
 	else if (cmd == F_SETFD && ret == 0)
 		noleak_intent_said(fd, !((long)arg & FD_CLOEXEC));
 	return ret;

@@ -42,6 +42,7 @@ NOLEAK_EXPORT int wordexp(const char *words, wordexp_t *we, int flags)
 	/* A descriptor another thread makes, unseen, between this sweep and
 	 * glibc's spawn can still reach the shell (libnoleak(7),
 	 * LIMITATIONS); system and popen sweep in their child instead. */
+	noleak_init();
 	noleak_exec_sweep(argv, environ, -1, 0);
 	return next(words, we, flags);
 }

@@ -36,24 +36,41 @@ NOLEAK_EXPORT int sigaction(int sig, const struct sigaction *act,
 
 /* The handler-returning forms: each forwards to its own next symbol, which
  * may not exist in every C library. */
-#define SIGNAL_WRAPPER(name)                                           \
-	NOLEAK_EXPORT __sighandler_t name(int sig, __sighandler_t handler) \
-	{                                                              \
-		__typeof__(name) *next = NEXT_BOUND(name);             \
-                                                                       \
-		noleak_sig_touch(sig);                                 \
-		if (!next) {                                           \
-			errno = ENOSYS;                                \
-			return SIG_ERR;                                \
-		}                                                      \
-		return next(sig, handler);                             \
+static __sighandler_t set_handler(__sighandler_t (*next)(int, __sighandler_t),
+				  int sig, __sighandler_t handler)
+{
+	noleak_sig_touch(sig);
+	if (!next) {
+		errno = ENOSYS;
+		return SIG_ERR;
 	}
+	return next(sig, handler);
+}
 
-SIGNAL_WRAPPER(signal)
-SIGNAL_WRAPPER(bsd_signal)
-SIGNAL_WRAPPER(sysv_signal)
-SIGNAL_WRAPPER(__sysv_signal)
-SIGNAL_WRAPPER(sigset)
+NOLEAK_EXPORT __sighandler_t signal(int sig, __sighandler_t handler)
+{
+	return set_handler(NEXT_BOUND(signal), sig, handler);
+}
+
+NOLEAK_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t handler)
+{
+	return set_handler(NEXT_BOUND(bsd_signal), sig, handler);
+}
+
+NOLEAK_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t handler)
+{
+	return set_handler(NEXT_BOUND(sysv_signal), sig, handler);
+}
+
+NOLEAK_EXPORT __sighandler_t __sysv_signal(int sig, __sighandler_t handler)
+{
+	return set_handler(NEXT_BOUND(__sysv_signal), sig, handler);
+}
+
+NOLEAK_EXPORT __sighandler_t sigset(int sig, __sighandler_t handler)
+{
+	return set_handler(NEXT_BOUND(sigset), sig, handler);
+}
 
 NOLEAK_EXPORT int sigignore(int sig)
 {

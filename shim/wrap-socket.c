@@ -22,7 +22,7 @@ NOLEAK_EXPORT int socket(int domain, int type, int protocol)
 	fd = next ? next(domain, type, protocol)
 		  : (int)noleak_raw_result(noleak_raw(SYS_socket, domain, type,
 						      protocol, 0, 0));
-	return noleak_created(fd, added);
+	return noleak_track_new(fd, added);
 }
 
 NOLEAK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
@@ -38,8 +38,8 @@ NOLEAK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 						       type, protocol,
 						       (long)sv, 0));
 	if (ret == 0) {
-		noleak_created(sv[0], added);
-		noleak_created(sv[1], added);
+		noleak_track_new(sv[0], added);
+		noleak_track_new(sv[1], added);
 	}
 	return ret;
 }
@@ -55,7 +55,7 @@ static int do_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		   : (int)noleak_raw_result(noleak_raw(SYS_accept4, fd,
 						       (long)addr, (long)len,
 						       flags, 0));
-	return noleak_created(ret, added);
+	return noleak_track_new(ret, added);
 }
 
 NOLEAK_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
@@ -85,7 +85,7 @@ static void received(struct msghdr *msg, int added)
 
 			__builtin_memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
 					 sizeof(fd));
-			noleak_created(fd, added);
+			noleak_track_new(fd, added);
 		}
 	}
 }

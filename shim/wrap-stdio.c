@@ -31,7 +31,7 @@ static FILE *opened(FILE *f, int added)
 	if (f) {
 		int saved = errno;
 
-		noleak_created(fileno(f), added);
+		noleak_track_new(fileno(f), added);
 		errno = saved;
 	}
 	return f;
@@ -51,7 +51,7 @@ static FILE *marked(FILE *f)
 	if (f) {
 		int saved = errno;
 
-		noleak_mark_created(fileno(f));
+		noleak_mark_new(fileno(f));
 		errno = saved;
 	}
 	return f;
@@ -134,7 +134,7 @@ static FILE *do_tmpfile(__typeof__(tmpfile) *next)
 	fd = (int)noleak_raw(SYS_openat, AT_FDCWD, (long)P_tmpdir,
 			     O_RDWR | O_TMPFILE | O_EXCL | O_CLOEXEC, 0600, 0);
 	if (fd >= 0) {
-		noleak_created(fd, 1);
+		noleak_track_new(fd, 1);
 		f = fdopen(fd, "w+b");
 		if (!f)
 			noleak_raw(SYS_close, fd, 0, 0, 0, 0);
@@ -148,7 +148,7 @@ static FILE *do_tmpfile(__typeof__(tmpfile) *next)
 	}
 	f = next();
 	if (f) {
-		noleak_mark_created(fileno(f));
+		noleak_mark_new(fileno(f));
 		errno = saved;
 	}
 	return f;

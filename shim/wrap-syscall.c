@@ -188,7 +188,7 @@ static __attribute__((noinline)) long openat2_cloexec(long a[6])
 	a[2] = (long)how;
 	ret = call(SYS_openat2, a);
 	if (ret >= 0)
-		noleak_created((int)ret, added);
+		noleak_track_new((int)ret, added);
 	return ret;
 }
 
@@ -229,11 +229,77 @@ static void said(long nr, const long a[6], long ret)
 	}
 }
 
+/* Ask for close-on-exec in the arguments of a call that makes one
+ * descriptor; returns whether the shim added it, or -1 when the call makes
+ * none this way.  A disposition changed behind sigaction is noted. */
+static int ask_cloexec(long nr, long a[6])
+{
+	for (size_t i = 0; i < sizeof(flagged) / sizeof(flagged[0]); i++) {
+		if (flagged[i].nr == nr) {
+			int added = !(a[flagged[i].arg] & flagged[i].bit);
+
+			a[flagged[i].arg] |= flagged[i].bit;
+			return added;
+		}
+	}
+	switch (nr) {
+	case SYS_rt_sigaction:
+		if (a[1])
+			noleak_sig_touch((int)a[0]);
+		return -1;
+	case SYS_signalfd4:	/* only fd -1 makes a new descriptor */
+		if ((int)a[0] != -1)
+			return -1;
+		if (a[3] & SFD_CLOEXEC)
+			return 0;
+		a[3] |= SFD_CLOEXEC;
+		return 1;
+	case SYS_fcntl:
+		if ((int)a[1] == F_DUPFD) {
+			a[1] = F_DUPFD_CLOEXEC;
+			return 1;
+		}
+		return (int)a[1] == F_DUPFD_CLOEXEC ? 0 : -1;
+	}
+	return -1;
+}
+
+/* pipe2 (fds, flags) and socketpair (domain, type, protocol, fds). */
+static long make_pair(long nr, long a[6])
+{
+	long bit = nr == SYS_pipe2 ? O_CLOEXEC : SOCK_CLOEXEC, ret;
+	int *fds = (int *)(nr == SYS_pipe2 ? a[0] : a[3]);
+	int added = !(a[1] & bit);
+
+	a[1] |= bit;
+	ret = call(nr, a);
+	if (ret == 0) {
+		noleak_track_new(fds[0], added);
+		noleak_track_new(fds[1], added);
+	}
+	return ret;
+}
+
+/* execve and execveat through syscall(): the sweep, as for the libc
+ * calls (in place: nothing else of exec.c's work applies). */
+static void exec_sweep(long nr, const long a[6])
+{
+	long pid = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+
+	noleak_init();
+	if (nr == SYS_execve)
+		noleak_exec_sweep((char *const *)a[1], (char *const *)a[2], -1, pid);
+	else
+		noleak_exec_sweep((char *const *)a[2], (char *const *)a[3],
+				  (a[4] & AT_EMPTY_PATH) && !*(const char *)a[1]
+					  ? (int)a[0] : -1, pid);
+}
+
 NOLEAK_EXPORT long syscall(long nr, ...)
 {
 	NOLEAK_SITE(syscall);
 	long a[6], ret;
-	int added = -1;		/* -1: the call makes no descriptor */
+	int added;
 	va_list ap;
 
 	va_start(ap, nr);
@@ -244,65 +310,16 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 	if (noleak_dormant)
 		return call(nr, a);
 	nr = upgrade(nr, a);
-	for (size_t i = 0; i < sizeof(flagged) / sizeof(flagged[0]); i++) {
-		if (flagged[i].nr == nr) {
-			added = !(a[flagged[i].arg] & flagged[i].bit);
-			a[flagged[i].arg] |= flagged[i].bit;
-			break;
-		}
-	}
-
-	switch (nr) {
-	case SYS_rt_sigaction:	/* a disposition changed behind sigaction */
-		if (a[1])
-			noleak_sig_touch((int)a[0]);
-		break;
-	case SYS_openat2:	/* flags live in a struct of a given size */
+	if (nr == SYS_openat2)	/* flags live in a struct of a given size */
 		return openat2_cloexec(a);
-	case SYS_signalfd4:	/* only fd -1 makes a new descriptor */
-		if ((int)a[0] == -1) {
-			added = !(a[3] & SFD_CLOEXEC);
-			a[3] |= SFD_CLOEXEC;
-		}
-		break;
-	case SYS_fcntl:
-		if ((int)a[1] == F_DUPFD) {
-			a[1] = F_DUPFD_CLOEXEC;
-			added = 1;
-		} else if ((int)a[1] == F_DUPFD_CLOEXEC) {
-			added = 0;
-		}
-		break;
-	case SYS_pipe2:		/* (fds, flags) */
-	case SYS_socketpair: {	/* (domain, type, protocol, fds) */
-		long bit = nr == SYS_pipe2 ? O_CLOEXEC : SOCK_CLOEXEC;
-		int *fds = (int *)(nr == SYS_pipe2 ? a[0] : a[3]);
-		int pair_added = !(a[1] & bit);
-
-		a[1] |= bit;
-		ret = call(nr, a);
-		if (ret == 0) {
-			noleak_created(fds[0], pair_added);
-			noleak_created(fds[1], pair_added);
-		}
-		return ret;
-	}
-	case SYS_execve:
-	case SYS_execveat:
-		if (nr == SYS_execve)
-			noleak_exec_sweep((char *const *)a[1], (char *const *)a[2],
-					  -1, noleak_raw(SYS_getpid, 0, 0, 0, 0, 0));
-		else
-			noleak_exec_sweep((char *const *)a[2], (char *const *)a[3],
-					  (a[4] & AT_EMPTY_PATH) &&
-					  !*(const char *)a[1] ? (int)a[0] : -1,
-					  noleak_raw(SYS_getpid, 0, 0, 0, 0, 0));
-		break;
-	}
-
+	if (nr == SYS_pipe2 || nr == SYS_socketpair)
+		return make_pair(nr, a);
+	if (nr == SYS_execve || nr == SYS_execveat)
+		exec_sweep(nr, a);
+	added = ask_cloexec(nr, a);
 	ret = call(nr, a);
 	if (added >= 0 && ret >= 0)
-		noleak_created((int)ret, added);
+		noleak_track_new((int)ret, added);
 	else
 		said(nr, a, ret);
 	return ret;

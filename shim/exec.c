@@ -1,0 +1,668 @@
+/* SPDX-License-Identifier: MIT */
+/* exec.c: what happens at every exec, in the async-signal-safe zone.
+ *
+ * The exec family (wrap-exec.c) may be called in the child of fork or of
+ * vfork (sharing the parent's memory, on its stack), in a signal handler,
+ * or in the child of a multi-threaded parent: everything here uses raw
+ * system calls and the stack, or memory mapped for the moment and unmapped
+ * before the caller can see it; it never allocates, locks, reads the
+ * environment with getenv or binds a symbol.  The exported wrappers set
+ * the library up (noleak_init) before they come here.
+ *
+ * Before a new program starts, in this order:
+ *  - the sweep, keeping what the new program is told about by number (its
+ *    command line, the hand-over conventions of its environment: policy.c)
+ *    and what the keep-list and the program's intent keep (sweep.c);
+ *  - the new program's environment, as the scope says (exec_plan);
+ *  - with NOLEAK_SIGNALS=restore, in a child (never at an exec in place of
+ *    the process the shim started in), signals it inherited ignored go back
+ *    to their default and the blocked mask to the start-up one; what the
+ *    child set up itself after its fork stays.
+ * An exec that fails puts the signals and the shim's flags back as they
+ * were. */
+#include "noleak.h"
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* The process scope rewrites a child's environment on the caller's stack
+ * (an exec may run in a vfork child, on a small stack, where nothing may be
+ * allocated): the new array of pointers and the new LD_PRELOAD together get
+ * at most this many bytes, which is some 80 variables.  A larger
+ * environment is passed on as it is, and the child loads the library and
+ * stays dormant in it.  (system, popen and posix_spawn rewrite it on the
+ * stack they map for their child, whatever its size: spawn.c.) */
+enum { ENV_REWRITE_BUDGET = 704 };
+
+/* The room for the list of descriptors an exec of the daemon's own program
+ * gets back (NOLEAK_ENV_REEXEC): ranges, so some hundreds of them at the
+ * least; whatever does not fit reaches the new program as inherited. */
+enum { REEXEC_LIST = 4096 };
+
+static int fail_nosys(void)
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+static long my_pid(void)
+{
+	return noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+}
+
+int noleak_acts_at_exec(void)
+{
+	return !noleak_dormant || noleak_audit;
+}
+
+/* A report describes each descriptor and where it was made, which takes
+ * some kilobytes of stack; the caller's (a vfork child's, a thread's small
+ * one, a crash handler's sigaltstack) may not have them.  So it runs on a
+ * stack of its own, mapped for the moment and unmapped before the exec: in
+ * a vfork child the mapping lands in the parent, and is gone again before
+ * the parent resumes.  Where no stack can be mapped, the lines are dropped:
+ * a report is never worth a crash. */
+enum { REPORT_STACK = 32 * 1024 };
+
+struct report_job {
+	const struct noleak_fdset *named;
+	const char *program;
+};
+
+NOLEAK_ASYNC_SAFE static void report_on(void *arg)
+{
+	const struct report_job *job = arg;
+
+	noleak_sweep_audit(&noleak_config.keep, job->named, noleak_config.name,
+			   noleak_config.self, job->program, !noleak_audit);
+}
+
+NOLEAK_ASYNC_SAFE static void report(const struct noleak_fdset *named,
+				     const char *program)
+{
+	struct report_job job = { named, program };
+	long stack = noleak_raw(SYS_mmap, 0, REPORT_STACK,
+				PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
+
+	if (stack < 0 && stack > -4096)
+		return;
+	noleak_call_on_stack(report_on, &job, (void *)(stack + REPORT_STACK));
+	noleak_raw(SYS_munmap, stack, REPORT_STACK, 0, 0, 0);
+}
+
+/* The rest of what every way of starting a program keeps, after what it
+ * names itself: the jobserver of envp (when it is a pipe) and the keep
+ * list's resources.  Then the report (audit, or a log set) and the sweep
+ * (unless audit).  program is what the report says is being started. */
+void noleak_sweep_named(struct noleak_fdset *named, char *const envp[],
+			const char *program)
+{
+	size_t from = named->n;
+
+	noleak_fds_in_makeflags(envp, named);
+	noleak_keep_pipes(named, from);
+	noleak_keep_resources(&noleak_config.keep, named);
+	if (noleak_audit || noleak_log_set)
+		report(named, program);
+	if (!noleak_audit)
+		noleak_sweep(&noleak_config.keep, named);
+}
+
+/* ---- arguments the kernel would refuse ------------------------------ */
+
+/* An exec with a bad argv or envp (a pointer to nowhere, or to a string
+ * that is not there) must get the kernel's own answer, EFAULT, not a crash
+ * in the shim reading them first.  Only NULL is fine: Linux takes a NULL
+ * argv or envp for an empty one.  Whether memory can be read is asked of
+ * the kernel, and the 4 KiB chunks found readable are remembered for the
+ * rest of one exec: a few system calls, nothing more, for arguments and
+ * environment that are where they should be. */
+enum { CHUNK = 4096, READABLE_SEEN = 8 };
+
+struct readable {
+	long pid;				/* 0 until first needed */
+	unsigned long seen[READABLE_SEEN];	/* chunk numbers + 1 */
+	unsigned next;
+};
+
+/* Whether the byte at p, and so the chunk holding it, can be read: one
+ * byte copied by process_vm_readv from this very process, which answers
+ * EFAULT where a plain read would fault (mm/process_vm_access.c; a
+ * process may always read itself, kernel/ptrace.c).  The byte is one the
+ * caller is about to read anyway, so memory checkers see nothing odd.  Any
+ * other failure (a seccomp filter) is taken as readable: the shim then
+ * reads as it always did. */
+NOLEAK_ASYNC_SAFE static int readable(struct readable *r, const void *p)
+{
+	unsigned long chunk = (unsigned long)p / CHUNK;
+	char byte;
+	struct iovec local = { &byte, 1 }, remote = { (void *)p, 1 };
+
+	if (chunk == 0)		/* never mapped */
+		return 0;
+	for (unsigned i = 0; i < READABLE_SEEN; i++)
+		if (r->seen[i] == chunk + 1)
+			return 1;
+	if (!r->pid)
+		r->pid = my_pid();
+	if (noleak_raw(SYS_process_vm_readv, r->pid, (long)&local, 1,
+		       (long)&remote, 1) == -EFAULT)
+		return 0;
+	r->seen[r->next++ % READABLE_SEEN] = chunk + 1;
+	return 1;
+}
+
+/* Whether the string s can be read to its end. */
+NOLEAK_ASYNC_SAFE static int string_readable(struct readable *r, const char *s)
+{
+	for (;;) {
+		unsigned long end = ((unsigned long)s / CHUNK + 1) * CHUNK;
+
+		if (!readable(r, s))
+			return 0;
+		for (; (unsigned long)s < end; s++)
+			if (!*s)
+				return 1;
+	}
+}
+
+
+/* The number of entries of vec (NULL: 0), or -1 when it, or one of its
+ * strings, cannot be read. */
+NOLEAK_ASYNC_SAFE static long vec_count(struct readable *r, char *const *vec)
+{
+	long n = 0;
+
+	vec = UNTRUSTED(vec);
+	for (; vec; vec++, n++) {
+		/* The slot itself, both ends, should it straddle two chunks. */
+		if (!readable(r, vec) || !readable(r, (const char *)(vec + 1) - 1))
+			return -1;
+		if (!*vec)
+			break;
+		if (!string_readable(r, *vec))
+			return -1;
+	}
+	return n;
+}
+
+/* Whether argv and envp can be read to their ends.  Not inlined: its
+ * bookkeeping must be off the stack before the sweep runs. */
+__attribute__((noinline))
+int noleak_args_readable(char *const argv[], char *const envp[])
+{
+	struct readable r = { 0, { 0 }, 0 };
+
+	return vec_count(&r, argv) >= 0 && vec_count(&r, envp) >= 0;
+}
+
+/* Whether the string s can be read to its end. */
+__attribute__((noinline)) int noleak_text_readable(const char *s)
+{
+	struct readable r = { 0, { 0 }, 0 };
+
+	return string_readable(&r, UNTRUSTED(s));
+}
+
+/* Whether path is readable and empty (execveat's AT_EMPTY_PATH). */
+__attribute__((noinline))
+int noleak_path_empty(const char *path)
+{
+	struct readable r = { 0, { 0 }, 0 };
+	const char *p = UNTRUSTED(path);
+
+	return readable(&r, p) && !*p;
+}
+
+void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
+		       long pid)
+{
+	struct noleak_fdset named = { 0 };
+
+	if (!noleak_acts_at_exec())
+		return;
+	/* The kernel will answer EFAULT and nothing starts: nothing to
+	 * protect, and nothing the shim could read. */
+	argv = UNTRUSTED(argv);
+	envp = UNTRUSTED(envp);
+	if (!noleak_args_readable(argv, envp))
+		return;
+	noleak_fds_in_args(argv, &named);
+	noleak_fds_in_env(envp, pid, &named);
+	if (fd_to_run >= 3 && named.n < NOLEAK_FDSET_MAX)
+		named.fd[named.n++] = fd_to_run;
+	/* An exec in place (not in a child) is still the same process: the
+	 * file locks it holds stay held, as setlock-style programs expect;
+	 * and flock(1) forks its command to hold its lock. */
+	if (pid == noleak_config.self ||
+	    (noleak_config.rules & NOLEAK_RULE(PROGRAM_LOCKS)))
+		noleak_locked_fds(&named);
+	noleak_sweep_named(&named, envp, argv && argv[0] ? argv[0] : "a program");
+}
+
+/* ---- signals --------------------------------------------------------- */
+
+struct sigsave {
+	unsigned long reset;	/* set to default here, bit s-1 */
+	unsigned long mask;	/* the mask before */
+	int changed;
+};
+
+NOLEAK_ASYNC_SAFE static void set_handlers(unsigned long set, void *handler)
+{
+	struct kernel_sigaction act = { handler, 0, NULL, 0 };
+
+	for (int sig = 1; sig <= 64; sig++)
+		if ((set >> (sig - 1)) & 1)
+			noleak_raw(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0);
+}
+
+/* NOLEAK_SIGNALS=restore, at an exec: what this process inherited across
+ * a fork goes back to how the shim found it at start-up.  An exec in place
+ * by the process the shim started in changes nothing: what it set up
+ * (nohup, env --ignore-signal, a shell's trap before exec) is meant for
+ * the program it becomes.  Neither does what a forked child set up itself
+ * before its exec. */
+NOLEAK_ASYNC_SAFE static void restore_signals(struct sigsave *save)
+{
+	unsigned long mask;
+
+	save->changed = !noleak_dormant && noleak_config.restore_signals &&
+			my_pid() != noleak_config.self;
+	if (!save->changed)
+		return;
+	noleak_sig_inherited(noleak_config.mask_at_start, &save->reset, &mask);
+	set_handlers(save->reset, (void *)SIG_DFL);
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask,
+		   (long)&save->mask, 8, 0);
+}
+
+/* The exec failed: this process goes on as it was. */
+NOLEAK_ASYNC_SAFE static void undo_signals(const struct sigsave *save)
+{
+	if (!save->changed)
+		return;
+	set_handlers(save->reset, (void *)SIG_IGN);
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&save->mask, 0, 8, 0);
+}
+
+/* ---- which program an exec starts ------------------------------------ */
+
+/* Comparing files takes two path buffers: it runs on a stack mapped for
+ * the moment, as reports do, never on the caller's. */
+enum { SAME_STACK = 16 * 1024 };
+
+struct same_job {
+	const struct noleak_target *t;
+	int same;
+};
+
+/* The value of PATH in environ (what execvp searches), without getenv. */
+static const char *path_var(void)
+{
+	for (char **e = environ; e && *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			return *e + 5;
+	return "/bin:/usr/bin";
+}
+
+/* Whether the file at (dirfd, path) with these flags is the executable
+ * whose identity is exe, or whose path was exe_path before it was
+ * replaced (exe_path empty: not replaced). */
+NOLEAK_ASYNC_SAFE static int same_file(int dirfd, const char *path, int flags,
+				       const struct stat *exe, const char *exe_path)
+{
+	struct stat st;
+
+	if (noleak_raw(SYS_newfstatat, dirfd, (long)path, (long)&st, flags, 0) != 0)
+		return 0;
+	if (st.st_dev == exe->st_dev && st.st_ino == exe->st_ino)
+		return 1;
+	return *exe_path && *path == '/' && !strcmp(path, exe_path);
+}
+
+NOLEAK_ASYNC_SAFE static void same_on(void *arg)
+{
+	static const char deleted[] = " (deleted)";
+	struct same_job *job = arg;
+	const struct noleak_target *t = job->t;
+	char exe_path[PATH_MAX], candidate[PATH_MAX];
+	struct stat exe;
+	long n;
+
+	exe_path[0] = '\0';
+	if (noleak_raw(SYS_newfstatat, AT_FDCWD, (long)"/proc/self/exe",
+		       (long)&exe, 0, 0) != 0)
+		return;
+	/* A binary replaced since it started (an upgrade) is known by the
+	 * path it had. */
+	if (exe.st_nlink == 0) {
+		n = noleak_raw(SYS_readlink, (long)"/proc/self/exe", (long)exe_path,
+			       sizeof(exe_path) - 1, 0, 0);
+		if (n < 0)
+			n = 0;
+		exe_path[n] = '\0';
+		if ((size_t)n > sizeof(deleted) - 1 &&
+		    !strcmp(exe_path + n - (sizeof(deleted) - 1), deleted))
+			exe_path[n - (sizeof(deleted) - 1)] = '\0';
+	}
+	if (t->fd_to_run >= 0) {
+		job->same = same_file(t->fd_to_run, "", AT_EMPTY_PATH, &exe, "");
+		return;
+	}
+	if (t->kind != NOLEAK_EXEC_VPE || strchr(t->path, '/')) {
+		job->same = same_file(t->kind == NOLEAK_EXEC_AT ? t->dirfd : AT_FDCWD,
+				      t->path, t->flags & AT_SYMLINK_NOFOLLOW,
+				      &exe, exe_path);
+		return;
+	}
+	/* execvp: the first file of that name along PATH that exists. */
+	for (const char *p = path_var();;) {
+		size_t len = strcspn(p, ":"), flen = strlen(t->path);
+		struct stat st;
+
+		if (len + 1 + flen < sizeof(candidate)) {
+			memcpy(candidate, p, len);
+			if (!len)
+				candidate[len++] = '.';
+			candidate[len] = '/';
+			memcpy(candidate + len + 1, t->path, flen + 1);
+			if (noleak_raw(SYS_newfstatat, AT_FDCWD, (long)candidate,
+				       (long)&st, 0, 0) == 0 && S_ISREG(st.st_mode)) {
+				job->same = same_file(AT_FDCWD, candidate, 0, &exe,
+						      exe_path);
+				return;
+			}
+		}
+		p += strcspn(p, ":");
+		if (!*p++)
+			return;
+	}
+}
+
+/* Whether an exec of t with argv starts the daemon again: its own
+ * executable (the same file, or the same path if the file was replaced
+ * since) with the arguments it was started with (argv[0] aside).  A
+ * re-exec to reload (uWSGI), nginx's binary upgrade, gunicorn's USR2, a
+ * daemonized copy starting itself anew; not the same binary in another
+ * role (git's subcommands, busybox's applets, a test harness running
+ * itself as a probe).  argv is readable. */
+NOLEAK_ASYNC_SAFE static int same_program(const struct noleak_target *t,
+					  char *const argv[])
+{
+	struct same_job job = { t, 0 };
+	long stack;
+
+	if (!noleak_config.args_digest || !argv ||
+	    noleak_args_digest(argv) != noleak_config.args_digest)
+		return 0;
+	if (t->fd_to_run < 0 && (!t->path || !noleak_text_readable(t->path)))
+		return 0;
+	stack = noleak_raw(SYS_mmap, 0, SAME_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
+	if (stack < 0 && stack > -4096)
+		return 0;
+	noleak_call_on_stack(same_on, &job, (void *)(stack + SAME_STACK));
+	noleak_raw(SYS_munmap, stack, SAME_STACK, 0, 0, 0);
+	return job.same;
+}
+
+/* ---- the environment of the new program ------------------------------ */
+
+/* Whether envp's LD_PRELOAD names the library (it may have been left out
+ * by a program that builds its children's environment itself). */
+static int env_has_lib(char *const *envp)
+{
+	char *out[2];
+	char buf[8];
+
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11)) {
+			/* Stripping it changes LD_PRELOAD: it was there. */
+			char *one[2] = { envp[i], NULL };
+			size_t len = strlen(envp[i]) + 1;
+			char tmp[len <= 512 ? len : 1];
+
+			if (len > 512)
+				return strstr(envp[i], noleak_config.libbase) != NULL;
+			noleak_env_strip(one, noleak_config.libbase, out, 2, tmp, len);
+			(void)buf;
+			return out[0] != envp[i] || out[0] == NULL ||
+			       strcmp(out[0], envp[i]) != 0;
+		}
+	return 0;
+}
+
+/* How the exec of t by this process changes the new program's
+ * environment (NOLEAK_ENV_*).  The rule of the process scope, in order:
+ *  - an exec in place (by this process, or by a fork of it whose parent
+ *    has gone: a daemonized copy) is the daemon going on: it keeps the
+ *    library, and a copy that is not the owner becomes it;
+ *  - in a descendant the shim is not protecting, the shim comes out;
+ *  - a shell or a launcher (the conventions table) is never the daemon:
+ *    what it starts is protected in its place, as its own owner;
+ *  - a fork of the daemon that runs the daemon's own program is the
+ *    daemon again (nginx's binary upgrade);
+ *  - anything else it starts runs without the library.
+ * In both scopes, an exec in place of the daemon's own program keeps its
+ * listening sockets (it is the same daemon, reloading: uWSGI finds its
+ * sockets again by looking through its descriptors; the new image marks
+ * them again), and an exec of its own program gets the library's
+ * variables back if the caller built the environment without them. */
+static unsigned exec_plan(const struct noleak_target *t, char *const argv[],
+			  char *const envp[])
+{
+	long me = my_pid(), parent = 0;
+	int process = noleak_config.scope == NOLEAK_SCOPE_PROCESS;
+	int owner_image = noleak_config.self == noleak_config.owner;
+	int active = !noleak_dormant && !noleak_secure;
+	unsigned passer = noleak_config.rules & (NOLEAK_RULE(PROGRAM_SHELL) |
+						 NOLEAK_RULE(PROGRAM_LAUNCHER));
+	unsigned plan = 0;
+
+	if (me != noleak_config.self)
+		parent = noleak_forked_from();
+	if (me == noleak_config.self ||
+	    (parent && noleak_raw(SYS_getppid, 0, 0, 0, 0, 0) != parent)) {
+		if (process && !owner_image)
+			return NOLEAK_ENV_STRIP;
+		if (me != noleak_config.self)
+			plan |= NOLEAK_ENV_OWNER;
+		if (active && same_program(t, argv))
+			plan |= NOLEAK_ENV_REEXEC |
+				(env_has_lib(envp) ? 0 : NOLEAK_ENV_CARRY);
+		return plan;
+	}
+	if (process) {
+		if (!owner_image)
+			return NOLEAK_ENV_STRIP;
+		if (passer)
+			return NOLEAK_ENV_OWNER;
+		if (active && same_program(t, argv))
+			return NOLEAK_ENV_OWNER |
+			       (env_has_lib(envp) ? 0 : NOLEAK_ENV_CARRY);
+		return NOLEAK_ENV_STRIP;
+	}
+	if (active && !env_has_lib(envp) && same_program(t, argv))
+		return NOLEAK_ENV_OWNER | NOLEAK_ENV_CARRY;
+	return 0;
+}
+
+/* The room a rewrite of envp for plan takes: *ptrs pointers and *bytes of
+ * strings.  Returns 0 when envp cannot be read. */
+static int env_room(char *const envp[], unsigned plan, size_t *ptrs,
+		    size_t *bytes)
+{
+	struct readable r = { 0, { 0 }, 0 };
+	long count = vec_count(&r, envp);
+
+	if (count < 0)
+		return 0;
+	envp = UNTRUSTED(envp);
+	*ptrs = (size_t)count + 2 + sizeof(noleak_config.carry) / sizeof(char *);
+	*bytes = 1;
+	for (long i = 0; (plan & NOLEAK_ENV_STRIP) && i < count; i++)
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11))
+			*bytes = strlen(envp[i]) + 1;
+	if (plan & NOLEAK_ENV_REEXEC)
+		*bytes += REEXEC_LIST + 16;
+	return 1;
+}
+
+/* The stack the caller is to give env_prepare for plan: the bytes of the
+ * rewrite within ENV_REWRITE_BUDGET, else 0 (it maps its own where it
+ * can, or leaves the environment as it is). */
+size_t noleak_env_stack(char *const envp[], unsigned plan)
+{
+	size_t ptrs, bytes, need;
+
+	if (!plan || (plan & NOLEAK_ENV_REEXEC) || !env_room(envp, plan, &ptrs, &bytes))
+		return 0;
+	need = ptrs * sizeof(char *) + bytes;
+	return need <= ENV_REWRITE_BUDGET ? need : 0;
+}
+
+/* Make ne->env the environment plan asks for, in stack (of size len) or,
+ * where that is 0, in memory mapped for it: only where the mapping cannot
+ * outlive the exec in a parent (an exec in place, or the child of a real
+ * fork), never in a vfork child, which shares its parent's memory.  Where
+ * neither can be had, envp goes as it is. */
+void noleak_env_prepare(struct noleak_newenv *ne, unsigned plan, char *const envp[],
+			char *stack, size_t len)
+{
+	size_t ptrs, bytes, n;
+	char *area = stack, *list = NULL, *strings;
+	int may_map = my_pid() == noleak_config.self || noleak_forked_from();
+
+	ne->env = envp;
+	ne->map = NULL;
+	ne->reexec = NULL;
+	if (!plan || !env_room(envp, plan, &ptrs, &bytes))
+		return;
+	if (!stack) {
+		if (!may_map)
+			return;
+		len = ptrs * sizeof(char *) + bytes + REEXEC_LIST;
+		len = (len + 4095) & ~(size_t)4095;
+		area = (char *)noleak_raw(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		if ((long)area < 0 && (long)area > -4096)
+			return;
+		ne->map = area;
+		ne->maplen = len;
+	}
+	strings = area + ptrs * sizeof(char *);
+	if (plan & NOLEAK_ENV_REEXEC) {
+		list = area + len - REEXEC_LIST;
+		if (!noleak_added_clear_listeners(list, REEXEC_LIST))
+			plan &= ~(unsigned)NOLEAK_ENV_REEXEC;
+		else
+			ne->reexec = list;
+	}
+	n = noleak_env_rewrite(UNTRUSTED(envp), plan, noleak_config.libbase,
+			       list, noleak_config.carry, (char **)area, ptrs,
+			       strings, bytes);
+	if (n != (size_t)-1)
+		ne->env = (char *const *)area;
+}
+
+/* The exec failed: the shim's flags go back on, and the mapping away. */
+void noleak_env_release(struct noleak_newenv *ne)
+{
+	if (ne->reexec)
+		noleak_added_mark_list(ne->reexec);
+	if (ne->map)
+		noleak_raw(SYS_munmap, (long)ne->map, (long)ne->maplen, 0, 0, 0);
+}
+
+/* In the process scope, a program started by posix_spawn, system or popen
+ * runs without the shim, unless a shell or a launcher is starting it: it
+ * stands in for the daemon then. */
+unsigned noleak_spawn_plan(void)
+{
+	if (noleak_config.scope != NOLEAK_SCOPE_PROCESS)
+		return 0;
+	if (noleak_config.self == noleak_config.owner &&
+	    my_pid() == noleak_config.self &&
+	    (noleak_config.rules & (NOLEAK_RULE(PROGRAM_SHELL) |
+				    NOLEAK_RULE(PROGRAM_LAUNCHER))))
+		return NOLEAK_ENV_OWNER;
+	return NOLEAK_ENV_STRIP;
+}
+
+/* ---- the exec family ------------------------------------------------- */
+
+static int call_next(const struct noleak_target *t, char *const argv[],
+		     char *const env[])
+{
+	switch (t->kind) {
+	case NOLEAK_EXEC_VE: {
+		__typeof__(execve) *next = NEXT(execve);
+
+		return next ? next(t->path, argv, env)
+			    : (int)noleak_raw_result(noleak_raw(SYS_execve,
+						(long)t->path, (long)argv,
+						(long)env, 0, 0));
+	}
+	case NOLEAK_EXEC_VPE: {
+		__typeof__(execvpe) *next = NEXT(execvpe);
+
+		return next ? next(t->path, argv, env) : fail_nosys();
+	}
+	case NOLEAK_EXEC_FD: {
+		__typeof__(fexecve) *next = NEXT(fexecve);
+
+		return next ? next(t->dirfd, argv, env)
+			    : (int)noleak_raw_result(noleak_raw(SYS_execveat,
+						t->dirfd, (long)"", (long)argv,
+						(long)env, AT_EMPTY_PATH));
+	}
+	case NOLEAK_EXEC_AT: {
+		__typeof__(execveat) *next = NEXT(execveat);
+
+		return next ? next(t->dirfd, t->path, argv, env, t->flags)
+			    : (int)noleak_raw_result(noleak_raw(SYS_execveat,
+						t->dirfd, (long)t->path,
+						(long)argv, (long)env, t->flags));
+	}
+	}
+	return fail_nosys();
+}
+
+/* Every exec: the sweep, the new environment, the signals, the exec; and
+ * when it fails, the signals and the shim's flags as they were. */
+int noleak_exec_run(const struct noleak_target *t, char *const argv[],
+		    char *const envp[])
+{
+	unsigned plan;
+	size_t need;
+	int ret;
+
+	noleak_exec_sweep(argv, envp, t->fd_to_run, my_pid());
+	/* Arguments the kernel will refuse are passed on untouched. */
+	plan = noleak_args_readable(argv, envp) ? exec_plan(t, argv, envp) : 0;
+	need = noleak_env_stack(envp, plan);
+	{
+		char stack[need ? need : 1] __attribute__((aligned(16)));
+		struct noleak_newenv ne;
+		struct sigsave save;
+
+		noleak_env_prepare(&ne, plan, envp, need ? stack : NULL, need);
+		restore_signals(&save);
+		ret = call_next(t, argv, ne.env);
+		undo_signals(&save);
+		noleak_env_release(&ne);
+	}
+	return ret;
+}
+
