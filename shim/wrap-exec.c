@@ -98,64 +98,70 @@ NOLEAK_EXPORT int execvpe(const char *file, char *const argv[],
 
 /* The execl family passes its arguments as a list ending in NULL (and, for
  * execle, an environment after it).  They are gathered into an array on
- * the stack, as glibc does (posix/execl.c), and handed to the matching
- * array form: execvpe when search is set, execve otherwise; with_env reads
- * the environment after the NULL. */
-static int exec_list(int search, const char *path, const char *arg,
-		     va_list ap, int with_env)
+ * the caller's own stack, as glibc does (posix/execl.c), and handed to the
+ * matching array form: list_length counts them, list_fill copies them.
+ * The array stays in the exported function itself: a helper holding it
+ * would add its frame to the stack of every execl (tests/stack.sh). */
+static size_t list_length(va_list ap)
 {
 	size_t argc = 1;
-	char *const *envp = environ;
-	va_list count, fill;
+	va_list copy;
 
-	va_copy(count, ap);
-	while (va_arg(count, char *))
+	va_copy(copy, ap);
+	while (va_arg(copy, char *))
 		argc++;
-	va_end(count);
+	va_end(copy);
+	return argc;
+}
 
-	char *argv[argc + 1];
-
-	va_copy(fill, ap);
-	argv[0] = (char *)arg;
+/* Fill argv (argc + 1 slots) with first and what follows it in ap, up to
+ * and with its NULL; ap is left after the NULL. */
+static void list_fill(char **argv, size_t argc, const char *first, va_list *ap)
+{
+	argv[0] = (char *)first;
 	for (size_t i = 1; i <= argc; i++)
-		argv[i] = va_arg(fill, char *);
-	if (with_env)
-		envp = va_arg(fill, char **);
-	va_end(fill);
-	return search ? do_execvpe(path, argv, envp) : do_execve(path, argv, envp);
+		argv[i] = va_arg(*ap, char *);
 }
 
 NOLEAK_EXPORT int execl(const char *path, const char *arg, ...)
 {
 	va_list ap;
-	int ret;
 
 	va_start(ap, arg);
-	ret = exec_list(0, path, arg, ap, 0);
+	size_t argc = list_length(ap);
+	char *argv[argc + 1];
+
+	list_fill(argv, argc, arg, &ap);
 	va_end(ap);
-	return ret;
+	return do_execve(path, argv, environ);
 }
 
 NOLEAK_EXPORT int execlp(const char *file, const char *arg, ...)
 {
 	va_list ap;
-	int ret;
 
 	va_start(ap, arg);
-	ret = exec_list(1, file, arg, ap, 0);
+	size_t argc = list_length(ap);
+	char *argv[argc + 1];
+
+	list_fill(argv, argc, arg, &ap);
 	va_end(ap);
-	return ret;
+	return do_execvpe(file, argv, environ);
 }
 
 NOLEAK_EXPORT int execle(const char *path, const char *arg, ...)
 {
 	va_list ap;
-	int ret;
+	char **envp;
 
 	va_start(ap, arg);
-	ret = exec_list(0, path, arg, ap, 1);
+	size_t argc = list_length(ap);
+	char *argv[argc + 1];
+
+	list_fill(argv, argc, arg, &ap);
+	envp = va_arg(ap, char **);
 	va_end(ap);
-	return ret;
+	return do_execve(path, argv, envp);
 }
 
 /* fexecve of a script makes the interpreter open /dev/fd/N, so fd must
