@@ -116,9 +116,8 @@ test "$out" = "LD_PRELOAD=$NOLEAK_LIBRARY:$libc"
 ok $? "tree scope: the command's children run under the library too"
 
 run -- "$probe" run open fork-execve
-fd=$(printf '%s\n' "$out" | sed -n 's/^created //p')
-printf '%s\n' "$out" | grep -q "^inherited.* $fd\( \|$\)"
-ok $(( $? == 0 ? 1 : 0 )) "a descriptor opened under noleak does not reach a child"
+absent "$out"
+ok $? "a descriptor opened under noleak does not reach a child" || diag "$out" "$err"
 
 run -k 3-9 -- "$probe" run socket fork-execve
 fd=$(printf '%s\n' "$out" | sed -n 's/^created //p')
