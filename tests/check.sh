@@ -23,7 +23,7 @@ printf '%s\n' "$out" | grep -Eq "^ +fd [0-9]+ +tcp 127\.0\.0\.1:$port LISTEN\$" 
 ok $r "without the shim: check names A's listener, and exits 1"
 [ $r -eq 0 ] || report
 
-printf '%s\n' "$out" | grep -q "also held by $b sleep" &&
+printf '%s\n' "$out" | grep -q "also held by $b cat" &&
 	printf '%s\n' "$out" | grep -q "$work/leaky.lock (locked: FLOCK WRITE)"
 ok $? "without the shim: check names the lock, and B as another holder of both"
 leaky_a=$a leaky_b=$b leaky_port=$port
@@ -45,7 +45,7 @@ run check ":$leaky_port"
 r=0
 [ "$st" -eq 1 ] || r=1
 printf '%s\n' "$out" | grep -q "^  $leaky_a story-daemon fd [0-9]*: tcp 127.0.0.1:$leaky_port LISTEN" || r=1
-printf '%s\n' "$out" | grep -q "^  $leaky_b sleep fd [0-9]*: .*probably inherited: $leaky_a story-daemon" || r=1
+printf '%s\n' "$out" | grep -q "^  $leaky_b cat fd [0-9]*: .*probably inherited: $leaky_a story-daemon" || r=1
 ok $r ":PORT lists A and B, and says B inherited it from A"
 [ $r -eq 0 ] || report
 
@@ -53,14 +53,14 @@ run check "tcp:$port"
 r=0
 [ "$st" -eq 0 ] || r=1
 printf '%s\n' "$out" | grep -q "^  $a story-daemon fd [0-9]*: tcp 127.0.0.1:$port LISTEN, close-on-exec, no ancestor holds it\$" || r=1
-printf '%s\n' "$out" | grep -q " sleep " && r=1
+printf '%s\n' "$out" | grep -q " cat " && r=1
 ok $r "under noleak: tcp:PORT lists A alone, close-on-exec, and exits 0"
 [ $r -eq 0 ] || report
 
 kill -9 "$leaky_a"
 wait "$leaky_a" 2>/dev/null
 run check "tcp:$leaky_port"
-printf '%s\n' "$out" | grep -q "^  $leaky_b sleep fd [0-9]*: tcp 127.0.0.1:$leaky_port LISTEN, reaches its children"
+printf '%s\n' "$out" | grep -q "^  $leaky_b cat fd [0-9]*: tcp 127.0.0.1:$leaky_port LISTEN, reaches its children"
 ok $? "after A is gone: tcp:PORT finds B holding A's port"
 
 run check "udp:$leaky_port"
@@ -75,7 +75,7 @@ import json, sys
 doc = json.load(sys.stdin)
 proc, port = doc["results"]
 assert doc["status"] == 1, doc
-assert proc["pid"] == int(sys.argv[1]) and proc["name"] == "sleep", proc
+assert proc["pid"] == int(sys.argv[1]) and proc["name"] == "cat", proc
 assert any(l["kind"] == "tcp" and "LISTEN" in l["what"] for l in proc["leaks"]), proc
 assert any(l["locked"] for l in proc["leaks"]), proc
 assert port["port"] == int(sys.argv[2]), port

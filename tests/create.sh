@@ -99,7 +99,7 @@ done
 for words in '$(ls /proc/self/fd)' '`ls /proc/self/fd`'; do
 	w=$(with wordexp "$words")
 	o=$(without wordexp "$words")
-	[ -z "$(leaked "$w")" ] && printf '%s\n' "$w" | grep -q '^inherited.* 1 ' &&
+	absent "$w" && printf '%s\n' "$w" | grep -q '^inherited.* 1 ' &&
 		[ -n "$(leaked "$o")" ] && [ "$(leaked "$o")" != none ]
 	r=$?
 	ok $r "wordexp $words: the command runs without the stray"
@@ -128,7 +128,7 @@ done
 for spawn in fork-execve system; do
 	w=$(with said closerange $spawn)
 	o=$(without said closerange $spawn)
-	[ -z "$(leaked "$w")" ] && [ -z "$(leaked "$o")" ]
+	absent "$w" && absent "$o"
 	r=$?
 	ok $r "syscall() close_range CLOSE_RANGE_CLOEXEC, then $spawn naming it: the child does not get it"
 	[ $r -eq 0 ] || diag "with:" "$w" "without:" "$o"

@@ -1,10 +1,16 @@
 # SPDX-License-Identifier: MIT
 # daemons.sh: the story's daemons, started for tests that look at them
-# (check.sh, modes.sh); sourced after tap.sh, with $work set.
+# (check.sh, keep.sh, log.sh, modes.sh, init.sh); sourced after tap.sh.
+# start() gives back A and B running, or ends the test with "Bail out!":
+# no check ever looks at a daemon that never started.  B is "cat" reading
+# a fifo this shell holds open (STORY_HOLD, tests/story-daemon.c), so it
+# lives until stop_all kills it or the test ends, however slow the
+# machine: nothing here waits on a "sleep 30" outliving the checks.
 
 noleak=$NOLEAK_WRAPPER
 daemon=$NOLEAK_TESTS/story-daemon
 pids=
+hold=
 
 # gone PID: PID has exited (a zombie counts: whoever adopted it may be
 # slow to reap it, and here that is not the test's concern).
@@ -39,19 +45,33 @@ clean() {
 # start NAME [WRAPPER...]: start A (and so B, through system()); sets $a,
 # $b and $port.  A's output is in $work/NAME.out; HOW may name another
 # spawn path of story-daemon, and PORT the port (default: any free one).
+# Returns once A has said "started", is still running, and B is cat; when
+# that has not happened within 10 s, or A has exited, the test bails out
+# with what A said.
 start() {
 	name=$1; shift
-	clean "$@" "$daemon" "${PORT:-0}" "$work/$name.lock" "${HOW:-system}" "$work/$name.b" \
-		>"$work/$name.out" 2>&1 &
+	if [ -z "$hold" ]; then
+		hold=$work/hold
+		mkfifo "$hold" || exit 99
+		exec 9<>"$hold"	# read-write: neither this open nor B's blocks
+	fi
+	clean env STORY_HOLD="$hold" "$@" "$daemon" "${PORT:-0}" "$work/$name.lock" \
+		"${HOW:-system}" "$work/$name.b" >"$work/$name.out" 2>&1 &
 	a=$!
 	pids="$pids $a"
-	i=0
-	until grep -q '^started' "$work/$name.out" 2>/dev/null && [ -s "$work/$name.b" ]; do
+	i=0 b=
+	until grep -q '^started' "$work/$name.out" 2>/dev/null && ! gone "$a" &&
+	      b=$(cat "$work/$name.b" 2>/dev/null) && [ -n "$b" ] &&
+	      [ "$(cat "/proc/$b/comm" 2>/dev/null)" = cat ]; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && break
+		if [ $i -gt 100 ] || gone "$a"; then
+			diag "A ($a) said:" "$(cat "$work/$name.out" 2>&1)" \
+				"B: ${b:-no pid}, $(cat "/proc/${b:-0}/comm" 2>&1)"
+			echo "Bail out! daemon $name: A did not start, or B is not running"
+			exit 1
+		fi
 		sleep 0.1
 	done
-	b=$(cat "$work/$name.b")
 	pids="$pids $b"
 	port=$(sed -n 's/^port //p' "$work/$name.out")
 }

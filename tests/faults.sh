@@ -46,10 +46,8 @@ inventory() {
 			continue
 		fi
 		n=$(printf '%s\n' "$with" | awk '$1 == "created" { print NF - 1 }')
-		l=$(leaked "$with")
-		[ "${n:-0}" -gt 40 ] && [ -z "$l" ]
-		ok $? "$label, $how: none of ${n:-0} descriptors reach the child"
-		[ -z "$l" ] || diag "leaked:$l" "$with"
+		[ "${n:-0}" -gt 40 ] && absent "$with"
+		ok $? "$label, $how: none of ${n:-0} descriptors reach the child" || diag "$with"
 		l=$(leaked "$without")
 		[ -n "$l" ] && [ "$l" != none ]
 		ok $? "$label, $how: without the shim they do"
@@ -81,7 +79,7 @@ under --no-proc -- "$probe" inventory fork-execve
 if [ -n "$skipped" ]; then
 	skip "no /proc: zero leaks" "$skipped"
 else
-	[ -z "$(leaked "$with")" ]
+	absent "$with"
 	ok $? "no /proc, close_range there: zero leaks"
 fi
 
@@ -96,8 +94,7 @@ for err in "" --close-range=ENOSYS; do
 			skip "$label, $how" "$skipped"
 			continue
 		fi
-		l=$(leaked "$with")
-		printf '%s\n' "$with" | grep -q '^full 1$' && [ -z "$l" ]
+		printf '%s\n' "$with" | grep -q '^full 1$' && absent "$with"
 		r=$?
 		ok $r "$label, $how: the child starts and inherits none"
 		[ $r -eq 0 ] || diag "$with"

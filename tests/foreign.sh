@@ -59,8 +59,9 @@ if [ -x "$NOLEAK_TESTS/tiny-static" ]; then
 	printf '#!%s true\n' "$NOLEAK_TESTS/tiny-static" >"$work/static-script"
 	chmod +x "$work/static-script"
 	run -- "$work/static-script"
-	printf '%s\n' "$err" | grep -qF "noleak: warning: '$work/static-script' runs under '$NOLEAK_TESTS/tiny-static', which is statically linked"
-	ok $? "a script is judged by its interpreter"
+	[ $st -eq 0 ] &&
+		printf '%s\n' "$err" | grep -qF "noleak: warning: '$work/static-script' runs under '$NOLEAK_TESTS/tiny-static', which is statically linked"
+	ok $? "a script is judged by its interpreter (and the run ends, exit $st)" || diag "$err"
 else
 	skip "a script is judged by its interpreter" "no static program"
 fi

@@ -53,7 +53,7 @@ for scope in process tree; do
 		process/*) want_preload=- ;;
 		*) want_preload="$NOLEAK_LIBRARY" ;;
 		esac
-		[ -z "$(leaked "$out")" ] && [ "${vars:-0}" -ge 5000 ] &&
+		absent "$out" && [ "${vars:-0}" -ge 5000 ] &&
 			[ "$args" = "$want" ] && [ "$preload" = "$want_preload" ]
 		r=$?
 		ok $r "$scope, $how: 5,000 variables and $want arguments arrive, the descriptor does not"
@@ -74,7 +74,7 @@ for how in fork-execve vfork-execv posix_spawn; do
 	# shellcheck disable=SC2046
 	out=$(env -i $clean $(seq 9000 | sed 's/^/NOLEAK_BIG_/; s/$/=v/') \
 		"$NOLEAK_WRAPPER" -s process -- "$probe" big $how 1 2>&1)
-	[ -z "$(leaked "$out")" ] && [ "$(field "$out" environ)" -ge 9000 ] &&
+	absent "$out" && [ "$(field "$out" environ)" -ge 9000 ] &&
 		[ "$(field "$out" preload)" = "$want" ]
 	r=$?
 	ok $r "process, $how, 9,000 variables: the child runs, with the library $what its LD_PRELOAD"
@@ -87,21 +87,21 @@ done
 for scope in process tree; do
 	for how in fork-execve posix_spawn system; do
 		out=$(env -i $clean "$NOLEAK_WRAPPER" -s $scope -- "$probe" big "$how" 1 unset 2>&1)
-		[ -z "$(leaked "$out")" ] && [ "$(field "$out" preload)" = - ]
+		absent "$out" && [ "$(field "$out" preload)" = - ]
 		r=$?
 		ok $r "$scope, $how: a child given no LD_PRELOAD runs, without the descriptor"
 		[ $r -eq 0 ] || diag "$out"
 	done
 done
 out=$(env -i $clean LD_PRELOAD="$NOLEAK_LIBRARY" "$probe" big fork-execve 1 unset 2>&1)
-[ -z "$(leaked "$out")" ]
+absent "$out"
 ok $? "a program whose own environment lost LD_PRELOAD still sweeps"
 
 # ---- other libraries in LD_PRELOAD -------------------------------------------
 for how in fork-execve posix_spawn; do
 	out=$(env -i $clean LD_PRELOAD="$nothing:$early" \
 		"$NOLEAK_WRAPPER" -s process -- "$probe" big "$how" 1 2>&1)
-	[ "$(field "$out" preload)" = "$nothing:$early" ] && [ -z "$(leaked "$out")" ]
+	[ "$(field "$out" preload)" = "$nothing:$early" ] && absent "$out"
 	r=$?
 	ok $r "process, $how: the child keeps the other libraries, in their order, without the shim"
 	[ $r -eq 0 ] || diag "$out"
@@ -126,7 +126,7 @@ for order in "$NOLEAK_LIBRARY $early" "$early $NOLEAK_LIBRARY"; do
 		out=$(env -i $clean NOLEAK_EARLY=1 LD_PRELOAD="$order" "$probe" early "$how" 2>&1)
 		first=$(printf '%s\n' "$out" | awk '$1 == "first" { print $2 }')
 		case $label in before*) want=1 ;; *) want=0 ;; esac
-		[ "$first" = $want ] && [ -z "$(leaked "$out")" ] &&
+		[ "$first" = $want ] && absent "$out" &&
 			printf '%s\n' "$out" | grep -qx 'cloexec 1'
 		r=$?
 		ok $r "a library constructor's open() $label, $how: close-on-exec, not inherited"
@@ -140,7 +140,7 @@ ok $? "without the shim the constructor's descriptor is inherited"
 # ---- a malloc that opens a file --------------------------------------------------
 out=$(timeout 30 env -i $clean LD_PRELOAD="$NOLEAK_LIBRARY" "$NOLEAK_TESTS/mallocopen" "$probe" 2>&1)
 st=$?
-[ $st -eq 0 ] && [ -z "$(leaked "$out")" ] && printf '%s\n' "$out" | grep -qx 'cloexec 1'
+[ $st -eq 0 ] && absent "$out" && printf '%s\n' "$out" | grep -qx 'cloexec 1'
 r=$?
 ok $r "a program whose malloc opens a file starts, and the file is not inherited (exit $st)"
 [ $r -eq 0 ] || diag "$out"

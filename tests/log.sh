@@ -14,7 +14,7 @@ log=$work/noleak.log
 
 start file "$noleak" --log "$log" --
 r=0
-grep -Eq "^noleak\[[0-9]+\]: stopped: story-daemon\[$a\] fd [0-9]+ \(tcp 127\.0\.0\.1:$port LISTEN\) from leaking into sleep 30" "$log" || r=1
+grep -Eq "^noleak\[[0-9]+\]: stopped: story-daemon\[$a\] fd [0-9]+ \(tcp 127\.0\.0\.1:$port LISTEN\) from leaking into cat <" "$log" || r=1
 grep -Eq "^noleak\[[0-9]+\]: stopped: story-daemon\[$a\] fd [0-9]+ \($work/file.lock\) from leaking into " "$log" || r=1
 ok $r "enforce with a log: the listener and the lock kept from B are reported there"
 [ $r -eq 0 ] || diag "$(cat "$log" 2>&1)"
@@ -25,8 +25,10 @@ ok $? "...and not on standard error"
 test "$(stat -c %a "$log")" = 600
 ok $? "the log is created with mode 0600"
 
-! ls -l "/proc/$a/fd" | grep -q "$log"
-ok $? "the daemon holds no descriptor to the log between reports"
+# Only while A is there to look at: its listener is in the same listing.
+fds=$(ls -l "/proc/$a/fd" 2>&1)
+printf '%s\n' "$fds" | grep -q 'socket:' && ! printf '%s\n' "$fds" | grep -q "$log"
+ok $? "the daemon holds no descriptor to the log between reports" || diag "A ($a): $fds"
 "$noleak" check "$b" >/dev/null
 ok $? "with a log, B still gets nothing of A's"
 stop_all
@@ -105,8 +107,7 @@ if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 	for case in cloexec raw; do
 		f=$work/secure-$case.out
 		fd=$(awk '$1 == "created" { print $2 }' "$f")
-		[ -n "$fd" ] && grep -q '^inherited' "$f" &&
-			! awk -v fd="$fd" '$1 == "inherited" { for (i = 2; i <= NF; i++) if ($i == fd) bad = 1 } END { exit !bad }' "$f"
+		absent "$(cat "$f")" "$fd"
 		r=$?
 		case $case in
 		cloexec) ok $r "a setuid program: a keep-list does not clear close-on-exec the program set" ;;

@@ -7,7 +7,10 @@
  * (PORT 0 picks a free one), then starts daemon B, a background
  * "sleep 30" with its stdio on /dev/null, through the spawn path HOW:
  * system, popen, fork-execv, vfork-execv or posix_spawn.  B's pid goes to
- * BPIDFILE.  A prints what it got and then waits to be killed:
+ * BPIDFILE.  With STORY_HOLD naming a fifo that the tests hold open, B is
+ * "cat" reading it instead: it lives until it is killed or the tests let
+ * go of the fifo, however slow the machine, so no check of B depends on
+ * a sleep outliving it.  A prints what it got and then waits to be killed:
  *
  *   port N / lock ok|busy / bind ok|in-use / started
  *
@@ -91,8 +94,13 @@ int main(int argc, char **argv)
 	if (!lock_ok || !bind_ok)
 		return 2;
 
-	snprintf(cmd, sizeof(cmd),
-		 "sleep 30 </dev/null >/dev/null 2>&1 & echo $! >'%s'", argv[4]);
+	if (getenv("STORY_HOLD") && *getenv("STORY_HOLD"))
+		snprintf(cmd, sizeof(cmd),
+			 "cat <'%s' >/dev/null 2>&1 & echo $! >'%s'",
+			 getenv("STORY_HOLD"), argv[4]);
+	else
+		snprintf(cmd, sizeof(cmd),
+			 "sleep 30 </dev/null >/dev/null 2>&1 & echo $! >'%s'", argv[4]);
 	start_b(argv[3], cmd);
 	printf("started\n");
 	for (;;)

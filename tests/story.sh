@@ -11,6 +11,13 @@ daemon=$NOLEAK_TESTS/story-daemon
 work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-story.XXXXXX") || exit 99
 trap 'cleanup; rm -rf "$work"' EXIT
 
+# B is "cat" reading a fifo this shell holds (tests/story-daemon.c): it
+# lives until it is killed or this test ends, not for a sleep's 30 s.  A
+# is started with the fifo closed, so that only this shell holds it.
+mkfifo "$work/hold" && exec 9<>"$work/hold" || exit 99
+STORY_HOLD=$work/hold
+export STORY_HOLD
+
 bpids=
 apids=
 cleanup() {
@@ -37,19 +44,20 @@ story() {
 	bpid=$work/$how.bpid
 	rm -f "$out".* "$bpid"
 
-	"$@" "$daemon" 0 "$lock" "$how" "$bpid" >"$out.1" 2>&1 &
+	"$@" "$daemon" 0 "$lock" "$how" "$bpid" >"$out.1" 2>&1 9>&- &
 	apids="$apids $!"
-	if ! wait_for "$out.1" '^started'; then
-		diag "A did not start:" "$(cat "$out.1")"
+	if ! wait_for "$out.1" '^started' || ! wait_for "$bpid" .; then
+		diag "A did not start, or B did not:" "$(cat "$out.1")"
 		return 2
 	fi
-	wait_for "$bpid" . && bpids="$bpids $(cat "$bpid")"
+	b=$(cat "$bpid")
+	bpids="$bpids $b"
 	port=$(sed -n 's/^port //p' "$out.1")
 	kill -9 $apids 2>/dev/null
 	wait 2>/dev/null
 	apids=
 
-	"$@" "$daemon" "$port" "$lock" "$how" "$bpid.2" >"$out.2" 2>&1 &
+	"$@" "$daemon" "$port" "$lock" "$how" "$bpid.2" >"$out.2" 2>&1 9>&- &
 	apid=$!
 	apids="$apids $apid"
 	wait_for "$out.2" '^started\|^bind in-use\|^lock busy' || true
@@ -61,6 +69,12 @@ story() {
 		wait "$apid"	# A exits at once: let it finish its report
 	fi
 	cat "$out.2"
+	# The restart is judged with B still there: one that succeeds because
+	# B had gone proves nothing, and one that fails had better be B's doing.
+	if ! kill -0 "$b" 2>/dev/null; then
+		echo "B ($b) was gone before the restart was judged"
+		restarted=2
+	fi
 	cleanup
 	wait 2>/dev/null
 	return $restarted

@@ -42,10 +42,36 @@ run() {
 
 # leaked OUTPUT: the numbers on a probe's "created" line that its child
 # lists on its "inherited" line (what leaked); "none" when the child did
-# not report at all.
+# not report at all.  For positive checks; a check of absence uses absent.
 leaked() {
 	printf '%s\n' "$1" | awk '
 		$1 == "created" { for (i = 2; i <= NF; i++) made[$i] = 1 }
 		$1 == "inherited" { seen = 1; for (i = 2; i <= NF; i++) if ($i in made) out = out " " $i }
 		END { print seen ? out : "none" }'
+}
+
+# absent OUTPUT [FD]...: the one way a test asserts that a descriptor did
+# NOT reach a child.  True when OUTPUT holds the child's report (an
+# "inherited" line) and none of FD... is on it; with no FD, none of the
+# numbers on OUTPUT's "created" line.  Silence is not absence: with no
+# report, or no number to look for (an empty $fd), it is false and says
+# why in a diag, as it does when a descriptor is there.
+absent() {
+	_why=$(printf '%s\n' "$1" | awk -v given=$(($# > 1)) -v fds="$(shift; echo "$*")" '
+		BEGIN { n = split(fds, f, " "); for (i = 1; i <= n; i++) want[f[i]] = 1 }
+		$1 == "created" && !given { for (i = 2; i <= NF; i++) want[$i] = 1 }
+		$1 == "inherited" { seen = 1; for (i = 2; i <= NF; i++) got[$i] = 1 }
+		END {
+			for (fd in want) {
+				if (fd !~ /^[0-9]+$/) { print "not a descriptor number: \"" fd "\""; exit }
+				k++
+			}
+			if (!k) { print "no descriptor to look for (" (given ? "an empty number" : "no \"created\" line") ")"; exit }
+			if (!seen) { print "the child did not report (no \"inherited\" line)"; exit }
+			for (fd in want) if (fd in got) out = out " " fd
+			if (out != "") print "the child inherited" out
+		}')
+	[ -z "$_why" ] && return 0
+	diag "absent: $_why"
+	return 1
 }

@@ -48,7 +48,7 @@ verdict() {
 
 for how in fork-execve fork-execvp vfork-execv posix_spawn system popen; do
 	memcheck "inventory, $how" -- "$probe" inventory "$how"
-	[ -z "$(leaked "$out")" ]
+	absent "$out"
 	verdict $? "and nothing leaked"
 done
 

@@ -11,9 +11,17 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-watch.XXXXXX") || exit 99
 pids=
 trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$work"' EXIT
 
-# spawn SCRIPT: run a bash script in the background; its pid in $p.
+# The watched scripts read a fifo this shell holds open where they would
+# otherwise sleep: each lives until it is killed or this test ends (the
+# fifo's end of file), never for a fixed time that a slow machine could
+# outrun while they are watched.
+mkfifo "$work/hold" && exec 9<>"$work/hold" || exit 99
+
+# spawn SCRIPT: run a bash script in the background, reading the fifo
+# (without this shell's hold on it, so that it does see the end); its pid
+# in $p.
 spawn() {
-	bash -c "$1" </dev/null >/dev/null 2>&1 &
+	bash -c "$1" <"$work/hold" >/dev/null 2>&1 9>&- &
 	p=$!
 	pids="$pids $p"
 }
@@ -25,12 +33,14 @@ watch_it() {
 	out=$(cat "$work/out" "$work/err")
 }
 
-spawn 'for i in $(seq 1 400); do exec {fd}</dev/null; sleep 0.05; done; sleep 60'
+spawn 'for i in $(seq 1 400); do exec {fd}</dev/null; sleep 0.05; done; read -r _'
 leaky=$p
-spawn 'for i in $(seq 1 30); do exec {fd}</dev/null; done; sleep 60'
+spawn 'for i in $(seq 1 30); do exec {fd}</dev/null; done; read -r _'
 plateau=$p
-spawn 'while :; do for i in 1 2 3 4 5; do exec {f[i]}</dev/null; done; sleep 0.07
-	for i in 1 2 3 4 5; do exec {f[i]}>&-; done; sleep 0.07; done'
+# nap: 0.07 s, or the end of the script once the test has let go.
+spawn 'nap() { read -r -t 0.07 _; [ $? -gt 128 ] || exit 0; }
+	while :; do for i in 1 2 3 4 5; do exec {f[i]}</dev/null; done; nap
+	for i in 1 2 3 4 5; do exec {f[i]}>&-; done; nap; done'
 saw=$p
 sleep 0.3	# the plateau is reached; the leak has started
 
@@ -53,7 +63,7 @@ printf '%s\n' "$out" | grep -Eq '^verdict: (stable|plateau)' || r=1
 ok $r "a process that has stopped growing: not growing, exit 0"
 [ $r -eq 0 ] || diag "$out"
 
-spawn 'sleep 0.5; for i in $(seq 1 20); do exec {fd}</dev/null; sleep 0.02; done; sleep 60'
+spawn 'sleep 0.5; for i in $(seq 1 20); do exec {fd}</dev/null; sleep 0.02; done; read -r _'
 watch_it -i 0.1 -d 3 "$p"
 r=0
 [ "$st" -eq 0 ] || r=1

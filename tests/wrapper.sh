@@ -35,7 +35,11 @@ expect 125 "a missing option argument exits 125" "option '-k' requires an argume
 run
 expect 125 "no command exits 125" "no command given"
 
-for bad in abc 9-4 3- -3 1-2-3 99999999999 'x,5'; do
+# Bad keep entries, numbers and resources, refused by the wrapper: tested
+# here and nowhere else among the shell tests (the parser's reasons are
+# tests/check_policy.c's, the library's messages tests/check_preload.c's).
+for bad in abc 9-4 3- -3 1-2-3 99999999999 'x,5' \
+	tcp:0 udp:65536 tcp:http unix:run/x.sock path:; do
 	run -k "$bad" -- true
 	entry=${bad%%,*}
 	expect 125 "-k '$bad' is refused, naming the entry" "invalid keep entry '$entry'"
@@ -116,9 +120,8 @@ test "$out" = "LD_PRELOAD=$NOLEAK_LIBRARY:$libc"
 ok $? "tree scope: the command's children run under the library too"
 
 run -- "$probe" run open fork-execve
-fd=$(printf '%s\n' "$out" | sed -n 's/^created //p')
-printf '%s\n' "$out" | grep -q "^inherited.* $fd\( \|$\)"
-ok $(( $? == 0 ? 1 : 0 )) "a descriptor opened under noleak does not reach a child"
+absent "$out"
+ok $? "a descriptor opened under noleak does not reach a child" || diag "$out" "$err"
 
 run -k 3-9 -- "$probe" run socket fork-execve
 fd=$(printf '%s\n' "$out" | sed -n 's/^created //p')
