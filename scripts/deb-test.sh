@@ -77,10 +77,10 @@ t=$(date +%s)
 ok $? "dpkg-buildpackage builds $next, for the upgrade ($(( $(date +%s) - t )) s)" ||
 	show "$out/build-$next.log"
 
-rm -f "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo
+rm -rf "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo "$out/old"
 mkdir -p "$out/old"
 cp "$work"/old/*.deb "$out/old/" 2>/dev/null
-cp "$work"/new/*.deb "$work"/new/*.changes "$out/" 2>/dev/null
+cp "$work"/new/*.deb "$work"/new/*.changes "$work"/new/*.buildinfo "$out/" 2>/dev/null
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 changes=$out/noleak_${next}_$arch.changes
 test -f "$changes" && test -f "$out/noleak_${next}_$arch.deb" && test -f "$out/libnoleak_${next}_$arch.deb"
