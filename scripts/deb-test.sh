@@ -120,6 +120,7 @@ repo=$work/repo
 mkdir -p "$repo"
 cp "$out"/old/*.deb "$repo/"
 (cd "$repo" && dpkg-scanpackages --multiversion . >Packages 2>/dev/null)
+rm -f "$out/piuparts.log"	# piuparts appends
 t=$(date +%s)
 piuparts --distribution=bookworm --mirror="$mirror main" \
 	--bindmount="$repo" \
