@@ -43,6 +43,12 @@
  * stack they map for their child, whatever its size: spawn.c.) */
 enum { ENV_REWRITE_BUDGET = 704 };
 
+/* A shell runs on its main stack, one thread, and its vfork children
+ * (dash's) on that same stack: a shell passing protection to what it
+ * starts may use this much, some 2000 variables, for an init script run
+ * from a build or a login with a large environment. */
+enum { ENV_REWRITE_BUDGET_SHELL = 16 * 1024 };
+
 /* The room for the list of descriptors an exec of the daemon's own program
  * gets back (NOLEAK_ENV_REEXEC): ranges, so some hundreds of them at the
  * least; whatever does not fit reaches the new program as inherited. */
@@ -529,6 +535,8 @@ size_t noleak_env_stack(char *const envp[], unsigned plan)
 	if (!plan || (plan & NOLEAK_ENV_REEXEC) || !env_room(envp, plan, &ptrs, &bytes))
 		return 0;
 	need = ptrs * sizeof(char *) + bytes;
+	if (noleak_config.rules & NOLEAK_RULE(PROGRAM_SHELL))
+		return need <= ENV_REWRITE_BUDGET_SHELL ? need : 0;
 	return need <= ENV_REWRITE_BUDGET ? need : 0;
 }
 

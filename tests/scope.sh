@@ -115,6 +115,11 @@ starts() {
 starts "sh -c 'daemon &'" sh -c '"$@" & wait' sh
 starts "bash -c 'daemon; true'" bash -c '"$@"; true' bash
 starts "a shell script that calls a shell script" sh -c 'sh -c "\"\$@\"; true" sh "$@"; true' sh
+# A build or a login has a large environment; dash's vfork children
+# rewrite it on the shell's own stack (libnoleak(7), LIMITATIONS).
+starts "a shell script that calls a shell script, 150 more variables" \
+	env $(seq 150 | sed 's/^/NOLEAK_SCOPE_VAR_/; s/$/=a-value-of-some-length/') \
+	sh -c 'sh -c "\"\$@\"; true" sh "$@"; true' sh
 starts "timeout" timeout 10
 starts "setsid --fork --wait" setsid --fork --wait
 if command -v busybox >/dev/null 2>&1; then
