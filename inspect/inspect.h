@@ -27,4 +27,8 @@ int watch_main(int argc, char **argv);
  * a program? */
 int loadable_main(int argc, char **argv);
 
+/* The wrapper's other question, in keep-check.c: is a --keep argument
+ * one the library accepts? */
+int keep_check_main(int argc, char **argv);
+
 #endif

@@ -7,6 +7,7 @@
  *   noleak-inspect check [--json] TARGET...
  *   noleak-inspect watch [OPTION]... PID        (watch.c)
  *   noleak-inspect loadable LIBRARY PROGRAM     (loadable.c, for the wrapper)
+ *   noleak-inspect keep-check SPEC              (keep-check.c, for the wrapper)
  *
  * TARGET is a PID (what would that process pass to any child it starts?)
  * or a port, :PORT, tcp:PORT or udp:PORT (who holds it, and did each
@@ -570,6 +571,8 @@ int main(int argc, char **argv)
 		return watch_main(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "loadable"))
 		return loadable_main(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "keep-check"))
+		return keep_check_main(argc - 1, argv + 1);
 	fprintf(stderr, "usage: noleak-inspect check|watch ...\n"
 		"(run through noleak: 'noleak check --help', 'noleak watch --help')\n");
 	return 2;
