@@ -18,8 +18,6 @@
  * less than it moves a least-squares fit.  Exit status: 0 stable or
  * plateau, 1 growing, 2 on error. */
 #define _GNU_SOURCE
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -30,6 +28,9 @@
 #include <unistd.h>
 
 #include "inspect.h"
+#include "proc.h"
+
+static const char me[] = "noleak watch";
 
 struct sample {
 	double t;		/* seconds since the first sample */
@@ -51,45 +52,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The number of open descriptors of pid, or -1 when it cannot be read. */
-static long count_fds(pid_t pid)
-{
-	char path[64];
-	DIR *d;
-	struct dirent *e;
-	long n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if (!(d = opendir(path)))
-		return -1;
-	while ((e = readdir(d)))
-		if (isdigit((unsigned char)e->d_name[0]))
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* The children of pid that have exited and not been waited for. */
-static long count_zombies(pid_t pid)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	long n = 0;
-
-	while (d && (e = readdir(d))) {
-		char state;
-		pid_t ppid;
-
-		if (isdigit((unsigned char)e->d_name[0]) &&
-		    inspect_stat((pid_t)atoi(e->d_name), &state, &ppid, NULL) == 0 &&
-		    ppid == pid && state == 'Z')
-			n++;
-	}
-	if (d)
-		closedir(d);
-	return n;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -186,19 +148,46 @@ static double seconds(const char *opt, const char *arg)
 	errno = 0;
 	v = strtod(arg, &end);
 	if (errno || end == arg || *end || !(v > 0) || v > 86400 * 365) {
-		inspect_fail("invalid %s '%s': expected a number of seconds above 0", opt, arg);
+		inspect_fail(me, "invalid %s '%s': expected a number of seconds above 0", opt, arg);
 		return -1;
 	}
 	return v;
 }
 
-int watch_main(int argc, char **argv)
+/* What the command line asks for. */
+struct watch {
+	double interval;	/* seconds between samples */
+	double duration;	/* seconds to watch, or 0: until the end */
+	const char *csv;	/* where to write the samples, or NULL */
+	pid_t pid;
+};
+
+/* The one process to watch, from argv[optind]; 0, or the exit status. */
+static int watch_pid(struct watch *w, int argc, char **argv)
 {
-	double interval = 1, duration = 0, t0, next;
-	const char *csv = NULL;
-	struct sample *s = NULL;
-	size_t n = 0, cap = 0;
-	pid_t pid = 0;
+	char *end;
+	long v;
+
+	if (optind == argc) {
+		inspect_usage_error(me, "no process given");
+		return 2;
+	}
+	if (argc - optind > 1) {
+		inspect_usage_error(me, "one process at a time: '%s'", argv[optind + 1]);
+		return 2;
+	}
+	v = strtol(argv[optind], &end, 10);
+	if (*end || end == argv[optind] || v < 1 || v > 0x7fffffff) {
+		inspect_fail(me, "invalid process '%s': expected a pid", argv[optind]);
+		return 2;
+	}
+	w->pid = (pid_t)v;
+	return 0;
+}
+
+/* Parse watch's command line into w; -1 to go on, or the exit status. */
+static int watch_options(struct watch *w, int argc, char **argv)
+{
 	static const struct option longs[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -206,9 +195,7 @@ int watch_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int tty = isatty(STDOUT_FILENO), ended = 0, c;
-	struct sigaction sa = { .sa_handler = on_signal };
-	FILE *out = NULL;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hi:d:", longs, NULL)) != -1) {
@@ -217,137 +204,174 @@ int watch_main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'i':
-			if ((interval = seconds("interval", optarg)) < 0)
+			if ((w->interval = seconds("interval", optarg)) < 0)
 				return 2;
 			break;
 		case 'd':
-			if ((duration = seconds("duration", optarg)) < 0)
+			if ((w->duration = seconds("duration", optarg)) < 0)
 				return 2;
 			break;
 		case 'c':
-			csv = optarg;
+			w->csv = optarg;
 			break;
 		case ':':
-			inspect_usage_error("option '%s' requires an argument", argv[optind - 1]);
+			inspect_usage_error(me, "option '%s' requires an argument", argv[optind - 1]);
 			return 2;
 		default:
-			inspect_usage_error("unrecognized option '%s'", argv[optind - 1]);
+			inspect_usage_error(me, "unrecognized option '%s'", argv[optind - 1]);
 			return 2;
 		}
 	}
-	if (optind == argc) {
-		inspect_usage_error("no process given");
-		return 2;
-	}
-	if (argc - optind > 1) {
-		inspect_usage_error("one process at a time: '%s'", argv[optind + 1]);
-		return 2;
-	}
-	{
-		char *end;
-		long v = strtol(argv[optind], &end, 10);
+	return watch_pid(w, argc, argv) ? 2 : -1;
+}
 
-		if (*end || end == argv[optind] || v < 1 || v > 0x7fffffff) {
-			inspect_fail("invalid process '%s': expected a pid", argv[optind]);
-			return 2;
-		}
-		pid = (pid_t)v;
-	}
-	if (count_fds(pid) < 0) {
-		inspect_fail("cannot read the descriptors of process %d: %s", (int)pid,
-			     errno == ENOENT ? "no such process" : strerror(errno));
-		return 2;
-	}
-	if (csv && !(out = fopen(csv, "we"))) {
-		inspect_fail("cannot write '%s': %s", csv, strerror(errno));
-		return 2;
-	}
-	if (out)
-		fprintf(out, "time,fds,zombies\n");
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+/* Sleep until the monotonic clock reaches next, or a signal comes. */
+static void sleep_until(double next)
+{
+	while (!interrupted && now() < next) {
+		double left = next - now();
+		struct timespec ts = { (time_t)left, (long)((left - (time_t)left) * 1e9) };
 
-	t0 = next = now();
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* The samples taken so far. */
+struct samples {
+	struct sample *s;
+	size_t n, cap;
+	int ended;		/* the process exited */
+};
+
+/* Room for one more sample in ss; 0, or -1 when memory runs out. */
+static int make_room(struct samples *ss)
+{
+	struct sample *more;
+	size_t cap = ss->cap ? ss->cap * 2 : 256;
+
+	if (ss->n < ss->cap)
+		return 0;
+	if (!(more = realloc(ss->s, cap * sizeof(*ss->s))))
+		return -1;
+	ss->s = more;
+	ss->cap = cap;
+	return 0;
+}
+
+/* Sample w->pid until the duration is over, it exits or a signal comes,
+ * writing each sample to out (may be NULL) and, on a terminal, a live
+ * line.  0, or 2 when memory runs out. */
+static int sample(const struct watch *w, FILE *out, struct samples *ss)
+{
+	int tty = isatty(STDOUT_FILENO);
+	double t0 = now(), next = t0;
+
 	while (!interrupted) {
-		long fds = count_fds(pid);
+		long fds = proc_fds(w->pid, NULL);
 		double t = now() - t0;
+		struct sample *s;
 
 		if (fds < 0) {
-			ended = 1;
+			ss->ended = 1;
 			break;
 		}
-		if (n == cap) {
-			struct sample *more;
-
-			cap = cap ? cap * 2 : 256;
-			more = realloc(s, cap * sizeof(*s));
-			if (!more) {
-				free(s);
-				inspect_fail("out of memory");
-				return 2;
-			}
-			s = more;
+		if (make_room(ss)) {
+			inspect_fail(me, "out of memory");
+			return 2;
 		}
-		s[n].t = t;
-		s[n].fds = fds;
-		s[n].zombies = count_zombies(pid);
+		s = &ss->s[ss->n++];
+		*s = (struct sample){ t, fds, proc_zombies(w->pid) };
 		if (out)
-			fprintf(out, "%.3f,%ld,%ld\n", t, fds, s[n].zombies);
+			fprintf(out, "%.3f,%ld,%ld\n", t, fds, s->zombies);
 		if (tty) {
 			printf("\r%6.0fs  %ld descriptors, %ld zombie children   ", t, fds,
-			       s[n].zombies);
+			       s->zombies);
 			fflush(stdout);
 		}
-		n++;
-		if (duration && t + interval > duration + 1e-9)
+		if (w->duration && t + w->interval > w->duration + 1e-9)
 			break;
-		next += interval;
-		while (!interrupted && now() < next) {
-			double left = next - now();
-			struct timespec ts = { (time_t)left, (long)((left - (time_t)left) * 1e9) };
-
-			nanosleep(&ts, NULL);
-		}
+		sleep_until(next += w->interval);
 	}
 	if (tty)
 		printf("\n");
-	if (out)
-		fclose(out);
-	if (n < 3) {
-		inspect_fail("only %zu sample%s of process %d: too few for a verdict%s", n,
-			     n == 1 ? "" : "s", (int)pid, ended ? " (it exited)" : "");
-		free(s);
+	return 0;
+}
+
+/* The chart, the summary line and the verdict on n samples of pid:
+ * 0 stable or plateau, 1 growing. */
+static int verdict(pid_t pid, const struct sample *s, size_t n, int ended)
+{
+	char name[64];
+	double all = slope(s, 0, n), span = s[n - 1].t - s[0].t;
+	size_t tail = n - n / 3;
+	double last = slope(s, tail, n), tail_span = s[n - 1].t - s[tail].t;
+	long first = s[0].fds, final = s[n - 1].fds, peak = first;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i].fds > peak)
+			peak = s[i].fds;
+	proc_comm(pid, name, sizeof(name));
+	chart(s, n);
+	printf("%d %s: %zu samples over %.0f s, %ld descriptors at first, %ld at last,"
+	       " %ld at most; %ld zombie children at last%s\n",
+	       (int)pid, name, n, span, first, final, peak, s[n - 1].zombies,
+	       ended ? " (the process exited)" : "");
+	/* Growth below one descriptor over the whole run is no trend. */
+	if (all * span < 1) {
+		printf("verdict: stable\n");
+		return 0;
+	}
+	if (last * tail_span < 1 || last < all / 10) {
+		printf("verdict: plateau at about %ld descriptors (it grew by %.1f a minute,"
+		       " then stopped)\n", final, all * 60);
+		return 0;
+	}
+	printf("verdict: growing, %.1f descriptors a minute\n", last * 60);
+	return 1;
+}
+
+/* Open the CSV file w asks for, with its header; 0, or 2 on failure. */
+static int open_csv(const struct watch *w, FILE **out)
+{
+	*out = NULL;
+	if (!w->csv)
+		return 0;
+	if (!(*out = fopen(w->csv, "we"))) {
+		inspect_fail(me, "cannot write '%s': %s", w->csv, strerror(errno));
 		return 2;
 	}
+	fprintf(*out, "time,fds,zombies\n");
+	return 0;
+}
 
-	{
-		char name[64];
-		double all = slope(s, 0, n), span = s[n - 1].t - s[0].t;
-		size_t tail = n - n / 3;
-		double last = slope(s, tail, n), tail_span = s[n - 1].t - s[tail].t;
-		long first = s[0].fds, final = s[n - 1].fds, peak = first;
-		int status = 0;
+int watch_main(int argc, char **argv)
+{
+	struct watch w = { .interval = 1 };
+	struct samples ss = { NULL, 0, 0, 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	FILE *out;
+	int status = watch_options(&w, argc, argv);
 
-		for (size_t i = 0; i < n; i++)
-			if (s[i].fds > peak)
-				peak = s[i].fds;
-		inspect_comm(pid, name, sizeof(name));
-		chart(s, n);
-		printf("%d %s: %zu samples over %.0f s, %ld descriptors at first, %ld at last,"
-		       " %ld at most; %ld zombie children at last%s\n",
-		       (int)pid, name, n, span, first, final, peak, s[n - 1].zombies,
-		       ended ? " (the process exited)" : "");
-		/* Growth below one descriptor over the whole run is no trend. */
-		if (all * span < 1) {
-			printf("verdict: stable\n");
-		} else if (last * tail_span < 1 || last < all / 10) {
-			printf("verdict: plateau at about %ld descriptors (it grew by %.1f a minute,"
-			       " then stopped)\n", final, all * 60);
-		} else {
-			printf("verdict: growing, %.1f descriptors a minute\n", last * 60);
-			status = 1;
-		}
-		free(s);
+	if (status >= 0)
 		return status;
+	if (proc_fds(w.pid, NULL) < 0) {
+		inspect_no_descriptors(me, w.pid, errno);
+		return 2;
 	}
+	if (open_csv(&w, &out))
+		return 2;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	status = sample(&w, out, &ss);
+	if (out)
+		fclose(out);
+	if (!status && ss.n < 3) {
+		inspect_fail(me, "only %zu sample%s of process %d: too few for a verdict%s", ss.n,
+			     ss.n == 1 ? "" : "s", (int)w.pid, ss.ended ? " (it exited)" : "");
+		status = 2;
+	}
+	if (!status)
+		status = verdict(w.pid, ss.s, ss.n, ss.ended);
+	free(ss.s);
+	return status;
 }

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* proc.h: what the commands of noleak-inspect read from /proc: a
+ * process's stat fields and name, its descriptors and what fdinfo says of
+ * them, the socket tables of its network namespace, its zombie children,
+ * and the descriptors of every process.  Nothing here prints or exits: a
+ * reader that fails returns -1 with errno set (ENOMEM when memory runs
+ * out), and the command says so in its own name. */
+#ifndef NOLEAK_INSPECT_PROC_H
+#define NOLEAK_INSPECT_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Read a whole small file into buf (NUL-terminated); -1 with errno. */
+ssize_t proc_slurp(const char *path, char *buf, size_t len);
+
+/* Fields of /proc/PID/stat: state, parent and start time (clock ticks
+ * since boot); any may be NULL.  0, or -1 when the process is gone. */
+int proc_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start);
+
+/* The parent of pid, or 0 when it is gone. */
+pid_t proc_parent(pid_t pid);
+
+/* When pid started, in clock ticks since boot, or 0 when it is gone. */
+unsigned long long proc_start(pid_t pid);
+
+/* The command name of pid into buf, or "?" when it is gone. */
+void proc_comm(pid_t pid, char *buf, size_t len);
+
+/* The open descriptors of pid: their number, and, when fds is not NULL,
+ * a malloc'd array of them in *fds (the caller frees it).  -1 with errno
+ * when /proc/PID/fd cannot be read (ENOENT: no such process). */
+long proc_fds(pid_t pid, int **fds);
+
+/* The children of pid that have exited and not been waited for. */
+long proc_zombies(pid_t pid);
+
+/* What /proc/PID/fdinfo/FD says: close-on-exec, and the first lock. */
+struct proc_fdinfo {
+	int cloexec;
+	char lock[96];		/* "FLOCK WRITE", "POSIX READ"... or "" */
+};
+
+/* Fill *info for descriptor fd of pid; 0, or -1 when it is gone. */
+int proc_fdinfo(pid_t pid, int fd, struct proc_fdinfo *info);
+
+/* One socket of a /proc/PID/net table. */
+struct proc_sock {
+	unsigned long ino;
+	char proto[8];		/* tcp, udp, unix */
+	unsigned port;		/* local port, tcp and udp */
+	char what[256];		/* "tcp 127.0.0.1:8080 LISTEN" */
+};
+
+/* Every TCP, UDP and Unix socket in the network namespace of pid (0: this
+ * process) into a malloc'd *list of *n.  0, or -1 with ENOMEM. */
+int proc_sockets(pid_t pid, struct proc_sock **list, size_t *n);
+
+/* The socket of list with inode ino, or NULL. */
+const struct proc_sock *proc_find_sock(const struct proc_sock *list, size_t n,
+				       unsigned long ino);
+
+/* One open descriptor of some process, and the identity of its file. */
+struct proc_holder {
+	pid_t pid;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+};
+
+/* Every descriptor this user may see, of every process, in /proc order
+ * (a process's descriptors together), into a malloc'd *list of *n.
+ * 0, or -1 with ENOMEM. */
+int proc_holders(struct proc_holder **list, size_t *n);
+
+#endif
