@@ -391,6 +391,10 @@ static const struct noleak_convention conventions[] = {
 	  "OpenJDK java.base/unix/native/libjava/childproc.c closeDescriptors" },
 };
 
+/* noleak_handover_record keeps one digest an entry. */
+_Static_assert(sizeof(conventions) / sizeof(conventions[0]) <= NOLEAK_HANDOVER_VARS,
+	       "NOLEAK_HANDOVER_VARS is smaller than the conventions table");
+
 size_t noleak_conventions(const struct noleak_convention **table)
 {
 	*table = conventions;
@@ -709,8 +713,7 @@ static int is_env(const struct noleak_convention *c)
 
 void noleak_handover_record(char *const *envp, struct noleak_handover *start)
 {
-	for (size_t i = 0; i < sizeof(conventions) / sizeof(conventions[0]) &&
-			   i < NOLEAK_HANDOVER_VARS; i++) {
+	for (size_t i = 0; i < sizeof(conventions) / sizeof(conventions[0]); i++) {
 		const char *v = is_env(&conventions[i]) ?
 				env_get(envp, conventions[i].name) : NULL;
 
@@ -725,7 +728,7 @@ static const char *handover_get(char *const *envp, size_t i)
 	const char *v = env_get(envp, conventions[i].name);
 	const struct noleak_handover *start = noleak_handover_start;
 
-	if (!v || !start || i >= NOLEAK_HANDOVER_VARS)
+	if (!v || !start)
 		return v;
 	return start->digest[i] == value_digest(v) ? NULL : v;
 }
@@ -777,7 +780,9 @@ static void jobserver_fds(const char *m, struct noleak_fdset *set)
 {
 	int r = -1, w = -1;
 
-	while (m && (m = strstr(m, "--jobserver-")) != NULL) {
+	if (!m)
+		return;
+	while ((m = strstr(m, "--jobserver-")) != NULL) {
 		/* The option's own word only: "=R,W" up to a space. */
 		const char *end = m + strcspn(m, " ");
 		const char *eq = memchr(m, '=', (size_t)(end - m));
