@@ -31,9 +31,9 @@ hand_run() {
 	fi
 }
 
-# expect WANT DESC ENV... -- WORDS...: with the library fd-open says WANT
+# expect_fd WANT DESC ENV... -- WORDS...: with the library fd-open says WANT
 # (open or closed) in both scopes and every way; without it, "open".
-expect() {
+expect_fd() {
 	want=$1 desc=$2
 	shift 2
 	for how in system spawn exec; do
@@ -50,30 +50,30 @@ expect() {
 }
 
 # ---- ordinary data names nothing ----------------------------------------
-expect closed "no word at all" --
-expect closed "a time 14:05" -- 14:05
-expect closed "ffmpeg -ss 10:05" -- -ss 10:05 -i in.mp4
-expect closed "a URL whose path contains /dev/fd/5" -- http://example.com/dev/fd/5
-expect closed "a path that contains /proc/self/fd/5" -- /srv/proc/self/fd/5/x
-expect closed "a number on its own" -- 5
-expect closed "a word ending in fd, not an option" -- backupfd 5
-expect closed "sockets LISTEN_PID says are for the daemon itself" \
+expect_fd closed "no word at all" --
+expect_fd closed "a time 14:05" -- 14:05
+expect_fd closed "ffmpeg -ss 10:05" -- -ss 10:05 -i in.mp4
+expect_fd closed "a URL whose path contains /dev/fd/5" -- http://example.com/dev/fd/5
+expect_fd closed "a path that contains /proc/self/fd/5" -- /srv/proc/self/fd/5/x
+expect_fd closed "a number on its own" -- 5
+expect_fd closed "a word ending in fd, not an option" -- backupfd 5
+expect_fd closed "sockets LISTEN_PID says are for the daemon itself" \
 	LISTEN_FDS=3 'LISTEN_PID={pid}' --
 
 # ---- what names it ------------------------------------------------------
-expect open "gpg --passphrase-fd 5" -- --passphrase-fd 5
-expect open "--status-fd=5" -- --status-fd=5
-expect open "/dev/fd/5 as a word" -- /dev/fd/5
-expect open "/proc/self/fd/5 after =" -- --input=/proc/self/fd/5
-expect open "openssl -pass fd:5" -- -pass fd:5
-expect open "gpg's -&5" -- --enable-special-filenames '-&5'
-expect open "haproxy -x sockpair@5" -- -x sockpair@5
-expect open "uwsgi fd://5" -- --socket fd://5
-expect open "HAPROXY_PROCESSES" 'HAPROXY_PROCESSES=|type=w;fd=5;pid=1' --
-expect open "DOVECOT_CONFIG_FD" DOVECOT_CONFIG_FD=5 --
-expect open "_assuan_connection_fd" _assuan_connection_fd=5 --
-expect open "UWSGI_EMPEROR_FD" UWSGI_EMPEROR_FD=5 --
-expect open "LISTEN_FDS with no LISTEN_PID" LISTEN_FDS=3 --
+expect_fd open "gpg --passphrase-fd 5" -- --passphrase-fd 5
+expect_fd open "--status-fd=5" -- --status-fd=5
+expect_fd open "/dev/fd/5 as a word" -- /dev/fd/5
+expect_fd open "/proc/self/fd/5 after =" -- --input=/proc/self/fd/5
+expect_fd open "openssl -pass fd:5" -- -pass fd:5
+expect_fd open "gpg's -&5" -- --enable-special-filenames '-&5'
+expect_fd open "haproxy -x sockpair@5" -- -x sockpair@5
+expect_fd open "uwsgi fd://5" -- --socket fd://5
+expect_fd open "HAPROXY_PROCESSES" 'HAPROXY_PROCESSES=|type=w;fd=5;pid=1' --
+expect_fd open "DOVECOT_CONFIG_FD" DOVECOT_CONFIG_FD=5 --
+expect_fd open "_assuan_connection_fd" _assuan_connection_fd=5 --
+expect_fd open "UWSGI_EMPEROR_FD" UWSGI_EMPEROR_FD=5 --
+expect_fd open "LISTEN_FDS with no LISTEN_PID" LISTEN_FDS=3 --
 
 # ---- a shell command names it with a redirection --------------------------
 # system and popen only: the words are a shell's.

@@ -40,6 +40,16 @@ run() {
 	err=$(cat "$work/err")
 }
 
+# expect STATUS DESCRIPTION [ERR-PATTERN]: after run, one check that the
+# status was STATUS and, given a pattern, that stderr matches it.
+expect() {
+	r=0
+	[ "$st" -eq "$1" ] || r=1
+	[ -z "$3" ] || printf '%s\n' "$err" | grep -q -- "$3" || r=1
+	ok $r "$2"
+	[ $r -eq 0 ] || diag "status $st" "stdout: $out" "stderr: $err"
+}
+
 # leaked OUTPUT: the numbers on a probe's "created" line that its child
 # lists on its "inherited" line (what leaked); "none" when the child did
 # not report at all.  For positive checks; a check of absence uses absent.

@@ -28,15 +28,6 @@ reloads() {
 	echo "$n${other#0}"
 }
 
-# expect STATUS DESCRIPTION [ERR-PATTERN]
-expect() {
-	r=0
-	[ "$st" -eq "$1" ] || r=1
-	[ -z "$3" ] || printf '%s\n' "$err" | grep -q -- "$3" || r=1
-	ok $r "$2"
-	[ $r -eq 0 ] || diag "status $st" "stdout: $out" "stderr: $err"
-}
-
 # unit NAME EXECSTART: a service unit in $units.
 unit() {
 	printf '[Unit]\nDescription=%s\n\n[Service]\nExecStart=%s\n' "$1" "$2" >"$units/$1"

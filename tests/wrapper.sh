@@ -9,15 +9,6 @@ probe=$NOLEAK_TESTS/probe
 work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-wrapper.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 
-# expect STATUS DESCRIPTION [ERR-PATTERN]
-expect() {
-	r=0
-	[ "$st" -eq "$1" ] || r=1
-	[ -z "$3" ] || printf '%s\n' "$err" | grep -q -- "$3" || r=1
-	ok $r "$2"
-	[ $r -eq 0 ] || diag "status $st" "stdout: $out" "stderr: $err"
-}
-
 run --help
 printf '%s\n' "$out" | grep -q '^Usage: noleak \[OPTION\]... \[--\] COMMAND'
 ok $(( st == 0 && $? == 0 ? 0 : 1 )) "--help prints usage on stdout and exits 0"
