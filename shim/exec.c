@@ -525,14 +525,18 @@ static int env_room(char *const envp[], unsigned plan, size_t *ptrs,
 	return 1;
 }
 
-/* The stack the caller is to give env_prepare for plan: the bytes of the
- * rewrite within ENV_REWRITE_BUDGET, else 0 (it maps its own where it
- * can, or leaves the environment as it is). */
+/* The stack the caller is to give env_prepare for plan: 0 where memory
+ * can be mapped for it (an exec in place, the child of fork), so that the
+ * caller's stack is spared; in a vfork child, the bytes of the rewrite
+ * within ENV_REWRITE_BUDGET, else 0 (the environment goes as it is). */
 size_t noleak_env_stack(char *const envp[], unsigned plan)
 {
 	size_t ptrs, bytes, need;
 
 	if (!plan || (plan & NOLEAK_ENV_REEXEC) || !env_room(envp, plan, &ptrs, &bytes))
+		return 0;
+	/* Where memory can be mapped for it, the caller's stack is spared. */
+	if (my_pid() == noleak_config.self || noleak_forked_from())
 		return 0;
 	need = ptrs * sizeof(char *) + bytes;
 	if (noleak_config.rules & NOLEAK_RULE(PROGRAM_SHELL))
@@ -647,16 +651,18 @@ static int call_next(const struct noleak_target *t, char *const argv[],
 	return fail_nosys();
 }
 
-/* Every exec: the sweep, the new environment, the signals, the exec; and
- * when it fails, the signals and the shim's flags as they were. */
-int noleak_exec_run(const struct noleak_target *t, char *const argv[],
-		    char *const envp[])
+/* After the sweep: the new environment, the signals, the exec; and when
+ * it fails, the signals and the shim's flags as they were.  Not inlined:
+ * its locals (the environment's room on the stack among them) must not be
+ * on the stack while the sweep runs below noleak_exec_run. */
+__attribute__((noinline))
+static int exec_after_sweep(const struct noleak_target *t, char *const argv[],
+			    char *const envp[])
 {
 	unsigned plan;
 	size_t need;
 	int ret;
 
-	noleak_exec_sweep(argv, envp, t->fd_to_run, my_pid());
 	/* Arguments the kernel will refuse are passed on untouched. */
 	plan = noleak_args_readable(argv, envp) ? exec_plan(t, argv, envp) : 0;
 	need = noleak_env_stack(envp, plan);
@@ -672,5 +678,50 @@ int noleak_exec_run(const struct noleak_target *t, char *const argv[],
 		noleak_env_release(&ne);
 	}
 	return ret;
+}
+
+/* The sweep and what it reads (the command line's words, the conventions,
+ * the keep-list) take most of a kilobyte of stack, which the caller's may
+ * not have: a vfork child's, a thread's small one, a variadic execl's
+ * under a stack protector.  So they run on a stack mapped for the moment
+ * and unmapped before the exec (in a vfork child, the mapping lands in the
+ * parent and is gone before it resumes), and on the caller's own only when
+ * nothing can be mapped. */
+enum { SWEEP_STACK = 32 * 1024 };
+
+struct sweep_job {
+	char *const *argv, *const *envp;
+	int fd_to_run;
+	long pid;
+};
+
+NOLEAK_ASYNC_SAFE static void sweep_on(void *arg)
+{
+	const struct sweep_job *j = arg;
+
+	noleak_exec_sweep(j->argv, j->envp, j->fd_to_run, j->pid);
+}
+
+/* Not inlined: its locals are gone before the exec's own work. */
+__attribute__((noinline))
+static void sweep_aside(char *const argv[], char *const envp[], int fd_to_run)
+{
+	struct sweep_job job = { argv, envp, fd_to_run, my_pid() };
+	long stack = noleak_raw(SYS_mmap, 0, SWEEP_STACK, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
+
+	if (stack < 0 && stack > -4096) {
+		sweep_on(&job);
+		return;
+	}
+	noleak_call_on_stack(sweep_on, &job, (void *)(stack + SWEEP_STACK));
+	noleak_raw(SYS_munmap, stack, SWEEP_STACK, 0, 0, 0);
+}
+
+int noleak_exec_run(const struct noleak_target *t, char *const argv[],
+		    char *const envp[])
+{
+	sweep_aside(argv, envp, t->fd_to_run);
+	return exec_after_sweep(t, argv, envp);
 }
 
