@@ -429,24 +429,7 @@ NOLEAK_ASYNC_SAFE static int same_program(const struct noleak_target *t,
  * by a program that builds its children's environment itself). */
 static int env_has_lib(char *const *envp)
 {
-	char *out[2];
-	char buf[8];
-
-	for (size_t i = 0; envp && envp[i]; i++)
-		if (!strncmp(envp[i], "LD_PRELOAD=", 11)) {
-			/* Stripping it changes LD_PRELOAD: it was there. */
-			char *one[2] = { envp[i], NULL };
-			size_t len = strlen(envp[i]) + 1;
-			char tmp[len <= 512 ? len : 1];
-
-			if (len > 512)
-				return strstr(envp[i], noleak_config.libbase) != NULL;
-			noleak_env_strip(one, noleak_config.libbase, out, 2, tmp, len);
-			(void)buf;
-			return out[0] != envp[i] || out[0] == NULL ||
-			       strcmp(out[0], envp[i]) != 0;
-		}
-	return 0;
+	return noleak_env_has_lib(envp, noleak_config.libbase);
 }
 
 /* How the exec of t by this process changes the new program's

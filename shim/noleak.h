@@ -304,6 +304,11 @@ size_t noleak_env_rewrite(char *const *envp, unsigned plan, const char *base,
  * program another way), never 0. */
 unsigned long long noleak_args_digest(char *const *argv);
 
+/* Whether envp's LD_PRELOAD has an entry whose file name is base (the
+ * entries split as the loader splits them, on spaces and colons).
+ * Allocates nothing. */
+int noleak_env_has_lib(char *const *envp, const char *base);
+
 /* The index of value in names (NULL-terminated), or -1. */
 int noleak_choose(const char *value, const char *const *names);
 

@@ -902,6 +902,25 @@ static int is_lib(const char *s, const char *end, const char *base)
 	       !memcmp(slash, base, (size_t)(end - slash));
 }
 
+int noleak_env_has_lib(char *const *envp, const char *base)
+{
+	for (size_t i = 0; envp && envp[i]; i++) {
+		const char *s = envp[i] + 11;
+
+		if (strncmp(envp[i], "LD_PRELOAD=", 11))
+			continue;
+		while (*s) {
+			const char *end = s + strcspn(s, " :");
+
+			if (end > s && is_lib(s, end, base))
+				return 1;
+			s = *end ? end + 1 : end;
+		}
+		return 0;
+	}
+	return 0;
+}
+
 size_t noleak_env_strip(char *const *envp, const char *base, char **out,
 			size_t max, char *buf, size_t len)
 {

@@ -719,6 +719,19 @@ START_TEST(env_rewrite_as_planned)
 }
 END_TEST
 
+START_TEST(env_has_lib_by_file_name)
+{
+	char *with[] = { "A=1", "LD_PRELOAD=/x/libfoo.so /usr/lib/noleak/libnoleak.so", NULL };
+	char *other[] = { "LD_PRELOAD=/x/libnoleak.so.bak:/y/notlibnoleak.so", NULL };
+	char *none[] = { "A=1", NULL };
+
+	ck_assert(noleak_env_has_lib(with, "libnoleak.so"));
+	ck_assert(!noleak_env_has_lib(other, "libnoleak.so"));
+	ck_assert(!noleak_env_has_lib(none, "libnoleak.so"));
+	ck_assert(!noleak_env_has_lib(NULL, "libnoleak.so"));
+}
+END_TEST
+
 START_TEST(env_strip_takes_out_only_us)
 {
 	char *env[] = { "A=1", "LD_PRELOAD=/x/libfoo.so:/usr/lib/noleak/libnoleak.so /y/libbar.so",
@@ -812,6 +825,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, fds_named_in_garbage);
 	tcase_add_test(tc, fds_named_by_the_jobserver);
 	tcase_add_test(tc, env_strip_takes_out_only_us);
+	tcase_add_test(tc, env_has_lib_by_file_name);
 	tcase_add_test(tc, fds_named_by_conventions);
 	tcase_add_test(tc, listen_pid_of_the_caller);
 	tcase_add_test(tc, man_page_lists_every_convention);
