@@ -41,6 +41,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rawdup.h"
+
 extern char **environ;
 
 enum {
@@ -97,21 +99,6 @@ static int list(const char *name)
 }
 
 /* ---- the leaky descriptor ----------------------------------------------- */
-
-/* dup by a syscall instruction: no libc, so no interposer sees it, and the
- * new descriptor lacks close-on-exec. */
-static int raw_dup(int fd)
-{
-#if defined(__x86_64__)
-	long ret;
-
-	__asm__ volatile ("syscall" : "=a"(ret) : "a"((long)SYS_dup), "D"((long)fd)
-			  : "rcx", "r11", "memory");
-	return (int)ret;
-#else
-	return (int)syscall(SYS_dup, fd);
-#endif
-}
 
 /* A listening socket (close-on-exec) and its raw dup (not): the dup is
  * what a child must not get.  Prints "CASE leak FD TARGET". */

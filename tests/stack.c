@@ -43,6 +43,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rawdup.h"
+
 extern char **environ;
 
 enum { STACK_SIZE = 256 * 1024, PATTERN = 0xa5 };
@@ -59,21 +61,6 @@ static const char *const paths[] = {
 	"system", "popen",
 };
 enum { NPATHS = sizeof(paths) / sizeof(paths[0]) };
-
-/* dup by a syscall instruction: no libc, so no interposer sees it, and the
- * new descriptor lacks close-on-exec. */
-static int raw_dup(int fd)
-{
-#if defined(__x86_64__)
-	long ret;
-
-	__asm__ volatile ("syscall" : "=a"(ret) : "a"((long)SYS_dup), "D"((long)fd)
-			  : "rcx", "r11", "memory");
-	return (int)ret;
-#else
-	return (int)syscall(SYS_dup, fd);
-#endif
-}
 
 static void fresh_leak(void)
 {
