@@ -48,6 +48,8 @@
 #include <wchar.h>
 #include <wordexp.h>
 
+#include "rawdup.h"
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -62,7 +64,7 @@ static void die(const char *what)
 
 static int cloexec(int fd)
 {
-	int flags = fcntl(fd, F_GETFD);
+	int flags = raw_getfd(fd);
 
 	if (flags < 0)
 		die("F_GETFD");

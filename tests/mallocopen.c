@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rawdup.h"
+
 extern char **environ;
 
 static char *arena, *next_free, *arena_end;
@@ -119,7 +121,7 @@ int main(int argc, char **argv)
 
 	free(p);
 	printf("created %d\ncloexec %d\n", allocator_fd,
-	       (fcntl(allocator_fd, F_GETFD) & FD_CLOEXEC) ? 1 : 0);
+	       (raw_getfd(allocator_fd) & FD_CLOEXEC) ? 1 : 0);
 	fflush(stdout);
 	if (posix_spawn(&pid, argv[1], NULL, NULL, child, environ) != 0)
 		return 3;

@@ -86,6 +86,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rawdup.h"
+
 extern char **environ;
 
 /* The fortify entry points, called by name so the probe imports them. */
@@ -474,7 +476,7 @@ static void print_created(const int *fds, int n)
 		printf(" %d", fds[i]);
 	printf("\ncloexec");
 	for (int i = 0; i < n; i++)
-		printf(" %d", (fcntl(fds[i], F_GETFD) & FD_CLOEXEC) ? 1 : 0);
+		printf(" %d", (raw_getfd(fds[i]) & FD_CLOEXEC) ? 1 : 0);
 	printf("\n");
 }
 

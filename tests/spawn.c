@@ -36,6 +36,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rawdup.h"
+
 /* fclose of a popen stream is what some programs do, and what is tested. */
 #pragma GCC diagnostic ignored "-Wmismatched-dealloc"
 
@@ -270,7 +272,7 @@ static void spawn_cases(void)
 	f = popen("true", "x");
 	printf("popen-x %s %s\n", f ? "stream" : "null", err_name(errno));
 	f = popen("exit 0", "re");
-	printf("popen-e fd-cloexec %d\n", f ? (fcntl(fileno(f), F_GETFD) & FD_CLOEXEC) : -1);
+	printf("popen-e fd-cloexec %d\n", f ? (raw_getfd(fileno(f)) & FD_CLOEXEC) : -1);
 	/* fclose of a popen stream waits for its child, as pclose does. */
 	printf("popen-fclose %d\n", f ? fclose(f) : -2);	/* NOLINT: as programs do */
 	errno = 0;
@@ -305,10 +307,10 @@ static void spawn_parent(void)
 	fflush(stdout);
 	if (posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ) == 0)
 		waitpid(pid, NULL, 0);
-	printf("parent-flag-after-posix_spawn %d\n", fcntl((int)raw, F_GETFD) & FD_CLOEXEC);
+	printf("parent-flag-after-posix_spawn %d\n", raw_getfd((int)raw) & FD_CLOEXEC);
 	fflush(stdout);
 	system(cmd);
-	printf("parent-flag-after-system %d\n", fcntl((int)raw, F_GETFD) & FD_CLOEXEC);
+	printf("parent-flag-after-system %d\n", raw_getfd((int)raw) & FD_CLOEXEC);
 	f = popen(cmd, "r");
 	if (f) {
 		char buf[32];
@@ -317,7 +319,7 @@ static void spawn_parent(void)
 			fputs(buf, stdout);
 		pclose(f);
 	}
-	printf("parent-flag-after-popen %d\n", fcntl((int)raw, F_GETFD) & FD_CLOEXEC);
+	printf("parent-flag-after-popen %d\n", raw_getfd((int)raw) & FD_CLOEXEC);
 }
 
 static void *sleeper(void *arg)

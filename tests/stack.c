@@ -226,7 +226,7 @@ static int loaded(void)
 
 	if (fd < 0)
 		return -1;
-	flags = fcntl(fd, F_GETFD);
+	flags = raw_getfd(fd);
 	close(fd);
 	return flags >= 0 && (flags & FD_CLOEXEC);
 }
