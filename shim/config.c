@@ -703,42 +703,98 @@ void noleak_init(void)
 	noleak_once_leave(&ready);
 }
 
+/* What the constructor needs of the environment it starts with, found in
+ * one pass and without the C library: the first call of each libc
+ * function costs the loader a symbol lookup, in every process. */
+struct at_start {
+	const char *preload;	/* LD_PRELOAD's value */
+	int owner_named;	/* _NOLEAK_PID is a pid */
+	int now;		/* set up at once: NOLEAK_MODE, NOLEAK_LOG or
+				   _NOLEAK_REEXEC is set */
+};
+
+static int starts_with(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return 0;
+	return 1;
+}
+
+static int all_digits(const char *s)
+{
+	const char *p = s;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p > s && !*p && *s != '0';
+}
+
+static void scan_start(char **envp, struct at_start *st)
+{
+	for (char **e = envp; e && *e; e++) {
+		const char *v = *e;
+
+		if (*v != 'L' && *v != 'N' && *v != '_')
+			continue;
+		if (starts_with(v, "LD_PRELOAD="))
+			st->preload = v + 11;
+		else if (starts_with(v, "_NOLEAK_PID="))
+			st->owner_named = all_digits(v + 12);
+		else if (starts_with(v, "NOLEAK_MODE=") || starts_with(v, "NOLEAK_LOG=") ||
+			 starts_with(v, "_NOLEAK_REEXEC="))
+			st->now = 1;
+	}
+}
+
+/* Whether value has "noleak" in it, without strstr. */
+static int mentions_us(const char *value)
+{
+	for (const char *p = value; p && *p; p++)
+		if (starts_with(p, "noleak"))
+			return 1;
+	return 0;
+}
+
 /* The first process of a tree the environment put under the library
  * tells its descendants it is the owner (_NOLEAK_PID), here, where the
  * environment may still be changed safely. */
-static void record_owner(void)
+static void record_owner(const struct at_start *st)
 {
 	char buf[24];
 
-	if (noleak_pid_parse(getenv("_NOLEAK_PID")) > 0 || !named_in_preload())
+	if (st->owner_named || !mentions_us(st->preload) || !named_in_preload())
 		return;
 	snprintf(buf, sizeof(buf), "%ld", noleak_config.self);
 	setenv("_NOLEAK_PID", buf, 1);
 }
 
 /* At load, only what cannot be known later, all of it cheap: the
- * arguments (glibc passes them to every constructor: elf/dl-init.c,
- * call_init), to know the daemon when it starts itself again; its pid,
- * to tell an exec in place from a child's; the blocked mask it started
- * with, to give the same to its children.  Dispositions are recorded as
- * the program changes them (wrap-signal.c).  Everything else waits for
- * the first call that needs it, unless reports are asked for (their
- * counts are shared with the children, so they are set up before any),
- * the daemon is starting itself again (_NOLEAK_REEXEC), or the program
- * runs with privileges its caller does not have (AT_SECURE). */
-__attribute__((constructor)) static void noleak_constructor(int argc, char **argv)
+ * arguments (glibc passes them, and the environment, to every
+ * constructor: elf/dl-init.c, call_init), to know the daemon when it
+ * starts itself again; its pid, to tell an exec in place from a child's;
+ * the blocked mask it started with, to give the same to its children.
+ * Dispositions are recorded as the program changes them (wrap-signal.c).
+ * Everything else waits for the first call that needs it, unless reports
+ * are asked for (their counts are shared with the children, so they are
+ * set up before any), the daemon is starting itself again
+ * (_NOLEAK_REEXEC), or the program runs with privileges its caller does
+ * not have (AT_SECURE): whatever it makes behind the library's back
+ * before its first call is not to be taken for inherited. */
+__attribute__((constructor)) static void noleak_constructor(int argc, char **argv,
+							    char **envp)
 {
+	struct at_start st = { NULL, 0, 0 };
+
 	if (argc > 0 && argv)
 		noleak_config.args_digest = noleak_args_digest(argv);
 	if (!noleak_config.self)
 		noleak_config.self = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
 	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0,
 		   (long)&noleak_config.mask_at_start, 8, 0);
-	record_owner();
-	/* A setuid program is set up at once: whatever it makes behind the
-	 * library's back before its first call is not taken for inherited. */
-	if (getauxval(AT_SECURE) || getenv("NOLEAK_MODE") || getenv("NOLEAK_LOG") ||
-	    getenv("_NOLEAK_REEXEC")) {
+	scan_start(envp, &st);
+	record_owner(&st);
+	if (st.now || getauxval(AT_SECURE)) {
 		noleak_init();
 		remark_reexec();
 	}

@@ -651,7 +651,9 @@ static int close_stream(FILE *f)
 {
 	__typeof__(fclose) *next = NEXT_BOUND(fclose);
 
-	return (next ? next : _IO_fclose)(f);
+	if (next)
+		return next(f);
+	return _IO_fclose(f);
 }
 
 NOLEAK_EXPORT int pclose(FILE *f)
