@@ -24,6 +24,7 @@ jobs=${HOSTWIDE_JOBS:-2}
 
 src=$(source_package git 'git-2.39.*') || { summary git 0 0 0 'git(no-source)'; exit 1; }
 if [ ! -x "$src/git" ] || [ ! -f "$src/GIT-BUILD-OPTIONS" ]; then
+	build_deps git
 	note "building git in $src (make -j2, no documentation)"
 	make -C "$src" -j2 NO_TCLTK=1 all >"$HOSTWIDE_RESULTS/git-build.log" 2>&1 ||
 		{ echo "hostwide: git build failed: $HOSTWIDE_RESULTS/git-build.log" >&2

@@ -38,11 +38,17 @@ case $mode in with|without) ;; *) echo "ns.sh: mode is with or without" >&2; exi
 # dump PID: every process in the pid namespace of PID's child: its
 # state, where it waits in the kernel, its command line, its descriptors.
 dump() {
-	local c ns p
-	c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | cut -d' ' -f1)
-	ns=$(readlink "/proc/$c/ns/pid" 2>/dev/null) || return
+	local c ns= p sid
+	c=$(cut -d' ' -f1 "/proc/$1/task/$1/children" 2>/dev/null)
+	[ -z "$c" ] || ns=$(readlink "/proc/$c/ns/pid" 2>/dev/null)
+	[ -n "$ns" ] || echo "(unshare, pid $1, has no child: by session)"
 	for p in $(ls /proc | grep -E '^[0-9]+$' | sort -n); do
-		[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
+		if [ -n "$ns" ]; then
+			[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
+		else
+			sid=$(awk '{ print $6 }' "/proc/$p/stat" 2>/dev/null)
+			[ "$sid" = "$1" ] || continue
+		fi
 		echo "--- pid $p ($(awk '{ print "ppid " $4 ", state " $3 }' "/proc/$p/stat" 2>/dev/null)," \
 			"wchan $(cat "/proc/$p/wchan" 2>/dev/null)): $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
 		ls -l "/proc/$p/fd" 2>/dev/null | awk 'NR > 1 { print "    fd " $9 " -> " $11 }'

@@ -7,7 +7,8 @@
 # root.  Prints one table: per component, the tests run, the failures
 # without the library, with it, and the failures (or hangs) seen only with
 # it, by name; exits 1 if there is any of those, 2 if a component could
-# not run.
+# not run.  First, a control row: the same comparison with a library that
+# does harm (noisy.c) must find failures, or nothing here could fail.
 #
 #   full: git's tests (t0000-t0099, t1300-t1400, t3400-t3420, t5500-t5530,
 #         t7500-t7520, t0300-t0303, t1800), the builds of make-dfsg and
@@ -24,13 +25,31 @@ what=${1:-full}
 rm -f "$HOSTWIDE_RESULTS/summary"
 start=$(date +%s)
 here=$NOLEAK_SRCDIR/tests/hostwide
+# The control: the same comparison with a library that writes a line to
+# standard error (noisy.c) must find library-only failures in git's
+# t0061, or the comparison could not fail.
+control() {
+	local lib=$HOSTWIDE_WORK/libnoisy.so r=$HOSTWIDE_RESULTS/control
+	cc -shared -fPIC -o "$lib" "$here/noisy.c" || { summary 'control' 0 0 0 'control(build)'; return; }
+	mkdir -p "$r" && rm -f "$r/summary"
+	if NOLEAK_LIBRARY=$lib HOSTWIDE_RESULTS=$r bash "$here/git.sh" t0061-run-command; then
+		summary 'control(noisy lib)' "$(cut -f2 "$r/summary")" 0 0 'control(found-nothing)'
+	else
+		note "control: the noisy library fails $(cut -f5 "$r/summary" | wc -w) of t0061's subtests only with it, as it must"
+		summary 'control(noisy lib)' "$(cut -f2 "$r/summary")" "$(cut -f3 "$r/summary")" \
+			"$(cut -f4 "$r/summary")"
+	fi
+}
+
 case $what in
 full)
+	control
 	bash "$here/git.sh"
 	bash "$here/debbuild.sh" diffutils make-dfsg
 	bash "$here/debconf.sh" tzdata locales
 	;;
 ci)
+	control
 	bash "$here/git.sh" t0061-run-command t1800-hook t0300-credentials \
 		't0301-*' t7503-pre-commit-and-pre-merge-commit-hooks \
 		t5516-fetch-push t0021-conversion
