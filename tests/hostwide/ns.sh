@@ -63,7 +63,9 @@ if [ -z "${HOSTWIDE_INSIDE-}" ]; then
 	mnt=$(mktemp -d "${TMPDIR:-/tmp}/noleak-hostwide.XXXXXX") || exit 125
 	net=
 	[ "${HOSTWIDE_NET-}" != private ] || net=--net
-	HOSTWIDE_INSIDE=$mnt setsid unshare --mount --propagation private --pid \
+	# Every signal back to its default: a background job of a script
+	# starts with SIGINT and SIGQUIT ignored, which is no host's state.
+	HOSTWIDE_INSIDE=$mnt env --default-signal setsid unshare --mount --propagation private --pid \
 		--fork $net --mount-proc --kill-child=KILL -- \
 		"$BASH" "${BASH_SOURCE[0]}" "$mode" "$lib" "$@" &
 	up=$!

@@ -12,11 +12,12 @@
 #
 #   full: git's tests (t0000-t0099, t1300-t1400, t3400-t3420, t5500-t5530,
 #         t7500-t7520, t0300-t0303, t1800), the builds of make-dfsg and
-#         diffutils with their test suites, and apt/dpkg/debconf on
-#         tzdata and locales.
+#         diffutils with their test suites, apt/dpkg/debconf on tzdata
+#         and locales, and CPython's tests of subprocess, os, signal, pty,
+#         tempfile and socket.
 #   ci:   a handful of git's scripts (the ones that exercise run-command,
 #         hooks, credentials and signals), the diffutils build, and
-#         apt/dpkg/debconf on tzdata.
+#         apt/dpkg/debconf on tzdata, CPython's test_subprocess.
 set -u
 : "${NOLEAK_SRCDIR:?}" "${NOLEAK_LIBRARY:?}"
 . "$NOLEAK_SRCDIR/tests/hostwide/lib.sh"
@@ -47,6 +48,7 @@ full)
 	bash "$here/git.sh"
 	bash "$here/debbuild.sh" diffutils make-dfsg
 	bash "$here/debconf.sh" tzdata locales
+	bash "$here/python.sh"
 	;;
 ci)
 	control
@@ -55,6 +57,7 @@ ci)
 		t5516-fetch-push t0021-conversion
 	bash "$here/debbuild.sh" diffutils
 	bash "$here/debconf.sh" tzdata
+	bash "$here/python.sh" test_subprocess
 	;;
 *) echo "run.sh: full or ci" >&2; exit 2 ;;
 esac
