@@ -5,14 +5,17 @@
  * the leak.  It changes nothing anywhere.
  *
  *   noleak-inspect check [--json] TARGET...
+ *   noleak-inspect check [--json] --all         (all.c)
  *   noleak-inspect watch [OPTION]... PID        (watch.c)
  *   noleak-inspect loadable LIBRARY PROGRAM     (loadable.c, for the wrapper)
  *   noleak-inspect keep-check SPEC              (keep-check.c, for the wrapper)
  *
  * TARGET is a PID (what would that process pass to any child it starts?)
  * or a port, :PORT, tcp:PORT or udp:PORT (who holds it, and did each
- * holder inherit it?).  Exit status: 0 when nothing would leak, 1 when
- * something would (or does), 2 on error.  The other commands depend on
+ * holder inherit it?).  A listener that processes of one program share
+ * (a prefork master and its workers) is by design, not a leak.  Exit
+ * status: 0 when nothing would leak, 1 when something would (or does), 2
+ * on error.  The other commands depend on
  * nothing here; what they share with check is in proc.c and message.c. */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -35,6 +38,7 @@ static const char me[] = "noleak check";
 /* What one run of check carries from target to target. */
 struct check {
 	int json;			/* --json */
+	int everything;		/* --all */
 	int first;			/* no result printed yet */
 	int scanned;			/* all and nall are read */
 	struct proc_holder *all;	/* every descriptor of every process */
@@ -53,7 +57,7 @@ static void scan_all(struct check *c)
 {
 	if (c->scanned++)
 		return;
-	if (proc_holders(&c->all, &c->nall))
+	if (proc_holders(&c->all, &c->nall, NULL))
 		out_of_memory();
 }
 
@@ -73,24 +77,41 @@ struct desc {
 	char what[PATH_MAX + 128];	/* for people */
 	char kind[16];		/* file, tcp, udp, unix, socket, pipe, ... */
 	int shared;		/* worth looking for other holders */
+	int listening;		/* a listening socket */
 	dev_t dev;
 	ino_t ino;
 };
 
+/* Fill d for a socket that no table of pid's network namespace lists:
+ * its protocol, as the kernel names it, and why it may be missing. */
+static void describe_lost_socket(pid_t pid, int fd, unsigned long ino, struct desc *d)
+{
+	char proto[16];
+
+	if (proc_sock_proto(pid, fd, proto, sizeof(proto)))
+		snprintf(proto, sizeof(proto), "socket");
+	snprintf(d->kind, sizeof(d->kind), "%s", proto);
+	snprintf(d->what, sizeof(d->what), "%s%s (inode %lu, not in any /proc/net table:"
+		 " not bound yet, closed, or in another network namespace)", proto,
+		 strcmp(proto, "socket") ? " socket" : "", ino);
+}
+
 /* Fill d's kind and what from link, the target of /proc/PID/fd/FD. */
-static void describe_link(const char *link, const struct proc_sock *socks, size_t nsocks,
-			  struct desc *d)
+static void describe_link(pid_t pid, int fd, const char *link,
+			  const struct proc_sock *socks, size_t nsocks, struct desc *d)
 {
 	unsigned long ino;
 
 	if (sscanf(link, "socket:[%lu]", &ino) == 1) {
 		const struct proc_sock *s = proc_find_sock(socks, nsocks, ino);
 
-		snprintf(d->kind, sizeof(d->kind), "%s", s ? s->proto : "socket");
-		if (s)
+		if (s) {
+			snprintf(d->kind, sizeof(d->kind), "%s", s->proto);
 			snprintf(d->what, sizeof(d->what), "%s", s->what);
-		else
-			snprintf(d->what, sizeof(d->what), "socket (inode %lu)", ino);
+			d->listening = s->listening;
+		} else {
+			describe_lost_socket(pid, fd, ino, d);
+		}
 		d->shared = 1;
 	} else if (!strncmp(link, "pipe:", 5)) {
 		snprintf(d->kind, sizeof(d->kind), "pipe");
@@ -124,7 +145,7 @@ static void describe(pid_t pid, int fd, const struct proc_sock *socks, size_t ns
 		d->dev = st.st_dev;
 		d->ino = st.st_ino;
 	}
-	describe_link(link, socks, nsocks, d);
+	describe_link(pid, fd, link, socks, nsocks, d);
 	if (info->lock[0]) {
 		size_t used = strlen(d->what);
 
@@ -187,56 +208,6 @@ static pid_t ancestor_holding(const struct check *c, pid_t pid, dev_t dev, ino_t
 	return 0;
 }
 
-/* ---- output ------------------------------------------------------------ */
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-/* A pid, or null when there is none. */
-static void json_pid(pid_t pid)
-{
-	if (pid)
-		printf("%d", (int)pid);
-	else
-		printf("null");
-}
-
-/* "1250 sleep <- 1 init", or a JSON array of {pid, name}. */
-static void print_chain(const struct check *c, pid_t pid)
-{
-	char name[64];
-	int first = 1;
-
-	if (c->json)
-		putchar('[');
-	for (int depth = 0; pid > 0 && depth < 64; depth++, pid = proc_parent(pid)) {
-		proc_comm(pid, name, sizeof(name));
-		if (c->json) {
-			printf("%s{\"pid\":%d,\"name\":", first ? "" : ",", (int)pid);
-			json_str(name);
-			putchar('}');
-		} else {
-			printf("%s%d %s", first ? "" : " <- ", (int)pid, name);
-		}
-		first = 0;
-	}
-	if (c->json)
-		putchar(']');
-}
-
 /* ---- check PID ------------------------------------------------------------ */
 
 /* Every other process that holds d, one line (or object) each, with its
@@ -256,83 +227,154 @@ static void print_others(struct check *c, pid_t pid, const struct desc *d)
 		if (c->json) {
 			printf("%s{\"pid\":%d,\"fd\":%d,\"chain\":", others ? "," : "",
 			       (int)h->pid, h->fd);
-			print_chain(c, h->pid);
+			inspect_chain(h->pid, c->json);
 			putchar('}');
 		} else {
 			printf("          also held by ");
-			print_chain(c, h->pid);
+			inspect_chain(h->pid, c->json);
 			printf(" (fd %d)\n", h->fd);
 		}
 		others++;
 	}
 }
 
-/* Report descriptor fd of pid (named name) if it would reach a child.
- * Counts it in *total when it is 3 or more, and in *found when it would
- * leak. */
+/* How many other processes hold dev:ino, when every one of them runs the
+ * same program as pid: a prefork server's master and workers sharing its
+ * listeners, by design.  0 when none does, or one runs another program. */
+static size_t same_program_holders(struct check *c, pid_t pid, dev_t dev, ino_t ino)
+{
+	size_t n = 0;
+	pid_t last = 0;
+
+	scan_all(c);
+	for (size_t i = 0; i < c->nall; i++) {
+		const struct proc_holder *h = &c->all[i];
+
+		if (h->pid == pid || h->pid == last || h->dev != dev || h->ino != ino)
+			continue;
+		last = h->pid;
+		if (!proc_same_program(pid, h->pid))
+			return 0;
+		n++;
+	}
+	return n;
+}
+
+/* What check_pid counts: descriptors from 3 up, those that would leak,
+ * and listeners shared on purpose with the same program's processes. */
+struct tally {
+	size_t total, found, by_design;
+};
+
+/* Print descriptor fd of pid (named name), described in d, as one that
+ * would reach a child; by_design, the number of processes of the same
+ * program it shares a listener with, or 0. */
+static void print_fd(const struct check *c, const struct tally *t, pid_t pid,
+		     const char *name, int fd, const struct desc *d, int locked,
+		     size_t by_design)
+{
+	if (c->json) {
+		printf("%s{\"fd\":%d,\"kind\":", t->found + t->by_design ? "," : "", fd);
+		inspect_json_str(d->kind);
+		printf(",\"what\":");
+		inspect_json_str(d->what);
+		printf(",\"locked\":%s,\"by_design\":%s,\"holders\":[", locked ? "true" : "false",
+		       by_design ? "true" : "false");
+		return;
+	}
+	if (!t->found && !t->by_design)
+		printf("%d %s: descriptors that would reach any program it starts:\n",
+		       (int)pid, name);
+	printf("  fd %-4d %s", fd, d->what);
+	if (by_design)
+		printf(": shared on purpose with %zu %s of the same program (a master and"
+		       " its workers), not a leak", by_design,
+		       inspect_plural(by_design, "process", "processes"));
+	putchar('\n');
+}
+
+/* Report descriptor fd of pid (named name) if it would reach a child,
+ * counting it in *t. */
 static void report_fd(struct check *c, pid_t pid, const char *name, int fd,
-		      const struct proc_sock *socks, size_t nsocks,
-		      size_t *found, size_t *total)
+		      const struct proc_sock *socks, size_t nsocks, struct tally *t)
 {
 	struct proc_fdinfo info;
 	struct desc d;
+	size_t by_design = 0;
 
 	if (fd < 3 || proc_fdinfo(pid, fd, &info) != 0)
 		return;
-	++*total;
+	++t->total;
 	if (info.cloexec)
 		return;
 	describe(pid, fd, socks, nsocks, &info, &d);
-	if (c->json) {
-		printf("%s{\"fd\":%d,\"kind\":", *found ? "," : "", fd);
-		json_str(d.kind);
-		printf(",\"what\":");
-		json_str(d.what);
-		printf(",\"locked\":%s,\"holders\":[", info.lock[0] ? "true" : "false");
-	} else {
-		if (!*found)
-			printf("%d %s: descriptors that would reach any program it starts:\n",
-			       (int)pid, name);
-		printf("  fd %-4d %s\n", fd, d.what);
-	}
-	++*found;
+	if (d.listening && d.ino)
+		by_design = same_program_holders(c, pid, d.dev, d.ino);
+	print_fd(c, t, pid, name, fd, &d, info.lock[0] != 0, by_design);
+	if (by_design)
+		++t->by_design;
+	else
+		++t->found;
 	if (d.shared && d.ino)
 		print_others(c, pid, &d);
 	if (c->json)
 		printf("]}");
 }
 
+/* The line for a process from which nothing would leak. */
+static void print_clean(pid_t pid, const char *name, const struct tally *t)
+{
+	printf("%d %s: nothing would leak (%zu %s from 3 up", (int)pid, name, t->total,
+	       inspect_plural(t->total, "descriptor", "descriptors"));
+	if (t->by_design)
+		printf(": %zu %s shared on purpose with the same program's processes,"
+		       " the others close-on-exec)\n", t->by_design,
+		       inspect_plural(t->by_design, "listener", "listeners"));
+	else
+		printf(t->total == 1 ? ", close-on-exec)\n" : ", all close-on-exec)\n");
+}
+
+/* No such process: say so, and when pid could be a port, how to ask
+ * about the port instead. */
+static void no_process(pid_t pid, int err)
+{
+	inspect_no_descriptors(me, pid, err);
+	if (err == ENOENT && pid <= 65535)
+		fprintf(stderr, "%s: for the port %d, write ':%d' (or tcp:%d, udp:%d)\n", me,
+			(int)pid, (int)pid, (int)pid, (int)pid);
+}
+
 /* Report what pid would pass to any child; 0 nothing, 1 something, 2 error. */
 static int check_pid(struct check *c, pid_t pid)
 {
 	char name[64];
-	size_t nsocks, found = 0, total = 0;
+	size_t nsocks;
+	struct tally t = { 0, 0, 0 };
 	struct proc_sock *socks;
 	int *fds;
 	long nfds = proc_fds(pid, &fds);
 
 	if (nfds < 0) {
-		inspect_no_descriptors(me, pid, errno);
+		no_process(pid, errno);
 		return 2;
 	}
 	proc_comm(pid, name, sizeof(name));
 	socks = sockets_of(pid, &nsocks);
 	if (c->json) {
 		printf("%s{\"pid\":%d,\"name\":", c->first ? "" : ",", (int)pid);
-		json_str(name);
+		inspect_json_str(name);
 		printf(",\"leaks\":[");
 	}
 	c->first = 0;
 	for (long i = 0; i < nfds; i++)
-		report_fd(c, pid, name, fds[i], socks, nsocks, &found, &total);
+		report_fd(c, pid, name, fds[i], socks, nsocks, &t);
 	if (c->json)
-		printf("],\"descriptors\":%zu}", total);
-	else if (!found)
-		printf("%d %s: nothing would leak (%zu descriptors from 3 up, all close-on-exec)\n",
-		       (int)pid, name, total);
+		printf("],\"descriptors\":%zu}", t.total);
+	else if (!t.found)
+		print_clean(pid, name, &t);
 	free(fds);
 	free(socks);
-	return found ? 1 : 0;
+	return t.found ? 1 : 0;
 }
 
 /* ---- check :PORT ---------------------------------------------------------- */
@@ -347,53 +389,99 @@ struct port_holder {
 	pid_t earlier;		/* without one, the likely creator, or 0 */
 };
 
-static void port_holder_json(const struct check *c, const struct port_holder *p, size_t shown)
+/* What check_port carries from socket to socket of the port. */
+struct port_scan {
+	const char *proto;	/* tcp, udp, or NULL for either */
+	unsigned port;
+	dev_t sockfs;
+	pid_t program;		/* a holder: all run its program (by design), or 0 */
+	size_t shown;		/* processes listed */
+	size_t leaking;		/* of them, those that pass it on or were passed it */
+};
+
+static void port_holder_json(const struct check *c, const struct port_holder *p,
+			     const struct port_scan *ps)
 {
-	printf("%s{\"pid\":%d,\"name\":", shown ? "," : "", (int)p->h->pid);
-	json_str(p->name);
+	printf("%s{\"pid\":%d,\"name\":", ps->shown ? "," : "", (int)p->h->pid);
+	inspect_json_str(p->name);
 	printf(",\"fd\":%d,\"what\":", p->h->fd);
-	json_str(p->sock->what);
+	inspect_json_str(p->sock->what);
 	printf(",\"cloexec\":%s,\"inherited_from\":", p->info.cloexec ? "true" : "false");
-	json_pid(p->from);
+	inspect_json_pid(p->from);
 	printf(",\"probably_from\":");
-	json_pid(p->earlier);
-	printf(",\"chain\":");
-	print_chain(c, p->h->pid);
+	inspect_json_pid(p->earlier);
+	printf(",\"same_program\":%s,\"chain\":", ps->program ? "true" : "false");
+	inspect_chain(p->h->pid, c->json);
 	putchar('}');
 }
 
-static void port_holder_text(const struct port_holder *p, const char *proto,
-			     unsigned port, size_t shown)
+static void port_holder_text(const struct port_holder *p, const struct port_scan *ps)
 {
 	char name[64];
+	const char *why = ps->program ? " (the same program: shared on purpose)" : "";
 
-	if (!shown)
-		printf("%s port %u:\n", proto ? proto : "tcp/udp", port);
+	if (!ps->shown)
+		printf("%s port %u:\n", ps->proto ? ps->proto : "tcp/udp", ps->port);
 	printf("  %d %s fd %d: %s, %s", (int)p->h->pid, p->name, p->h->fd, p->sock->what,
 	       p->info.cloexec ? "close-on-exec" : "reaches its children");
 	if (p->from) {
 		proc_comm(p->from, name, sizeof(name));
-		printf(", inherited from %d %s\n", (int)p->from, name);
+		printf(", inherited from %d %s%s\n", (int)p->from, name, why);
 	} else if (p->earlier) {
 		proc_comm(p->earlier, name, sizeof(name));
 		printf(", probably inherited: %d %s started before it and"
-		       " holds the same socket\n", (int)p->earlier, name);
+		       " holds the same socket%s\n", (int)p->earlier, name, why);
 	} else {
 		printf(", no ancestor holds it\n");
 	}
 }
 
+/* Does sock of the port concern ps? */
+static int port_wants(const struct port_scan *ps, const struct proc_sock *sock)
+{
+	return sock->port == ps->port && (!strcmp(sock->proto, "tcp") || !strcmp(sock->proto, "udp")) &&
+	       (!ps->proto || !strcmp(sock->proto, ps->proto));
+}
+
+/* A holder of the port's sockets when two or more processes hold them and
+ * all run the same program (a master and its workers), else 0. */
+static pid_t port_one_program(const struct check *c, const struct proc_sock *socks,
+			      size_t nsocks, const struct port_scan *ps)
+{
+	pid_t first = 0;
+	int others = 0;
+
+	for (size_t s = 0; s < nsocks; s++) {
+		if (!port_wants(ps, &socks[s]))
+			continue;
+		for (size_t i = 0; i < c->nall; i++) {
+			const struct proc_holder *h = &c->all[i];
+
+			if (h->dev != ps->sockfs || h->ino != socks[s].ino || h->pid == first)
+				continue;
+			if (!first)
+				first = h->pid;
+			else if (!proc_same_program(first, h->pid))
+				return 0;
+			else
+				others = 1;
+		}
+	}
+	return others ? first : 0;
+}
+
 /* Report every process that holds sock, once each, counting them in
- * *shown and those that would pass it on, or were passed it, in *leaking. */
-static void port_holders(const struct check *c, const struct proc_sock *sock, dev_t sockfs,
-			 const char *proto, unsigned port, size_t *shown, size_t *leaking)
+ * ps->shown and those that would pass it on, or were passed it, in
+ * ps->leaking (unless all are one program). */
+static void port_holders(const struct check *c, const struct proc_sock *sock,
+			 struct port_scan *ps)
 {
 	pid_t last = 0;
 
 	for (size_t i = 0; i < c->nall; i++) {
-		struct port_holder p = { &c->all[i], sock, "", { 0, "" }, 0, 0 };
+		struct port_holder p = { .h = &c->all[i], .sock = sock };
 
-		if (p.h->dev != sockfs || p.h->ino != sock->ino)
+		if (p.h->dev != ps->sockfs || p.h->ino != sock->ino)
 			continue;
 		if (p.h->pid == last)
 			continue;	/* one line per process and socket */
@@ -402,51 +490,55 @@ static void port_holders(const struct check *c, const struct proc_sock *sock, de
 		proc_comm(p.h->pid, p.name, sizeof(p.name));
 		p.from = ancestor_holding(c, p.h->pid, p.h->dev, p.h->ino);
 		p.earlier = p.from ? 0 : earlier_holder(c, p.h->pid, p.h->dev, p.h->ino);
-		if (!p.info.cloexec || p.from || p.earlier)
-			++*leaking;
+		if ((!p.info.cloexec || p.from || p.earlier) && !ps->program)
+			ps->leaking++;
 		if (c->json)
-			port_holder_json(c, &p, *shown);
+			port_holder_json(c, &p, ps);
 		else
-			port_holder_text(&p, proto, port, *shown);
-		++*shown;
+			port_holder_text(&p, ps);
+		ps->shown++;
 	}
 }
 
-/* Report who holds port (of proto, or either when NULL); 0 one holder
- * that keeps it to itself or none, 1 otherwise. */
+/* Report who holds port (of proto, or either when NULL); 0 when one
+ * holder keeps it to itself, or none holds it, or all holders run one
+ * program; 1 otherwise. */
 static int check_port(struct check *c, const char *proto, unsigned port)
 {
-	size_t nsocks, shown = 0, leaking = 0;
+	size_t nsocks;
 	struct proc_sock *socks = sockets_of(0, &nsocks);
-	dev_t sockfs = sockfs_dev();
+	struct port_scan ps = { .proto = proto, .port = port, .sockfs = sockfs_dev() };
 
 	scan_all(c);
+	ps.program = port_one_program(c, socks, nsocks, &ps);
 	if (c->json) {
 		printf("%s{\"port\":%u,\"proto\":", c->first ? "" : ",", port);
-		json_str(proto ? proto : "any");
+		inspect_json_str(proto ? proto : "any");
 		printf(",\"holders\":[");
 	}
 	c->first = 0;
-	for (size_t s = 0; s < nsocks; s++) {
-		if (socks[s].port != port || !strcmp(socks[s].proto, "unix") ||
-		    (proto && strcmp(socks[s].proto, proto)))
-			continue;
-		port_holders(c, &socks[s], sockfs, proto, port, &shown, &leaking);
-	}
+	for (size_t s = 0; s < nsocks; s++)
+		if (port_wants(&ps, &socks[s]))
+			port_holders(c, &socks[s], &ps);
 	if (c->json)
 		printf("]}");
-	else if (!shown)
+	else if (!ps.shown)
 		printf("%s port %u: no process holds it (or none this user may see)\n",
 		       proto ? proto : "tcp/udp", port);
+	else if (ps.program)
+		printf("  every holder runs the program of %d: a master and its workers"
+		       " sharing the port by design, not a leak\n", (int)ps.program);
 	free(socks);
-	return leaking || shown > 1 ? 1 : 0;
+	return ps.leaking || (ps.shown > 1 && !ps.program) ? 1 : 0;
 }
+
 /* ---- the command line ------------------------------------------------------ */
 
 static void usage(FILE *to)
 {
 	fprintf(to,
 		"Usage: noleak check [--json] PID|:PORT|tcp:PORT|udp:PORT...\n"
+		"  or:  noleak check [--json] --all\n"
 		"Show what running processes would pass to the programs they start.\n"
 		"\n"
 		"  PID        every descriptor from 3 up that lacks close-on-exec, what\n"
@@ -454,11 +546,19 @@ static void usage(FILE *to)
 		"             process that holds the same one, with its parent chain\n"
 		"  :PORT      every process that holds a TCP or UDP socket on PORT, and\n"
 		"             whether it inherited it (tcp:PORT, udp:PORT: one only)\n"
+		"  --all      every listening socket and locked file, across the host,\n"
+		"             held by a process that did not create it (inherited\n"
+		"             from another program, or from a creator that has\n"
+		"             exited), grouped by the process that leaked it\n"
 		"  --json     one JSON document on standard output\n"
 		"  -h, --help display this help and exit\n"
 		"\n"
+		"A listener shared by processes of one program (a master and its\n"
+		"workers) is by design, not a leak.\n"
+		"\n"
 		"Exit status: 0 when nothing would leak, 1 when something would (or a\n"
-		"port is held by more than one process), 2 on error.  See noleak(1).\n");
+		"port is held by more than one program; with --all, when anything\n"
+		"leaked), 2 on error.  See noleak(1).\n");
 }
 
 /* Parse "123" into *pid, or ":80", "tcp:80", "udp:53" into *proto and
@@ -500,6 +600,7 @@ static int check_options(struct check *c, int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -509,6 +610,8 @@ static int check_options(struct check *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		if (opt == 'j') {
 			c->json = 1;
+		} else if (opt == 'a') {
+			c->everything = 1;
 		} else if (opt == 'h') {
 			usage(stdout);
 			return 0;
@@ -517,8 +620,15 @@ static int check_options(struct check *c, int argc, char **argv)
 			return 2;
 		}
 	}
+	if (c->everything && optind < argc) {
+		inspect_usage_error(me, "--all looks at every process: it takes no target,"
+				    " but '%s' was given", argv[optind]);
+		return 2;
+	}
+	if (c->everything)
+		return all_main(c->json);
 	if (optind == argc) {
-		inspect_usage_error(me, "no process or port given");
+		inspect_usage_error(me, "no process or port given (or --all for every process)");
 		return 2;
 	}
 	return -1;

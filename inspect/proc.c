@@ -4,7 +4,6 @@
  * tables, zombie children, and every process's descriptors.  They print
  * nothing and never exit; the commands decide what a failure means. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +13,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include "proc.h"
 
@@ -125,6 +126,62 @@ void proc_comm(pid_t pid, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+int proc_exe(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	size_t deleted = strlen(" (deleted)");
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, buf, len - 1);
+	buf[n < 0 ? 0 : n] = '\0';
+	/* A program replaced on disk (an upgrade) is still the same program. */
+	if (n > (ssize_t)deleted && !strcmp(buf + n - deleted, " (deleted)"))
+		buf[n - deleted] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+int proc_environ_has(pid_t pid, const char *name)
+{
+	char path[64], buf[65536];
+	ssize_t n;
+	size_t len = strlen(name);
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	if ((n = proc_slurp(path, buf, sizeof(buf))) <= 0)
+		return 0;
+	for (char *e = buf; e < buf + n; e += strlen(e) + 1)
+		if (!strncmp(e, name, len) && e[len] == '=')
+			return 1;
+	return 0;
+}
+
+int proc_sock_proto(pid_t pid, int fd, char *buf, size_t len)
+{
+	char path[64], name[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	n = getxattr(path, "system.sockprotoname", name, sizeof(name) - 1);
+	if (n <= 0)
+		return -1;
+	name[n] = '\0';
+	for (char *c = name; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	/* "tcpv6" is tcp6 in /proc/net's names. */
+	if (strlen(name) > 2 && !strcmp(name + strlen(name) - 2, "v6"))
+		memmove(name + strlen(name) - 2, "6", 2);
+	snprintf(buf, len, "%s", name);
+	return 0;
+}
+
+int proc_same_program(pid_t a, pid_t b)
+{
+	char ea[4096], eb[4096];
+
+	return !proc_exe(a, ea, sizeof(ea)) && !proc_exe(b, eb, sizeof(eb)) && !strcmp(ea, eb);
+}
+
 long proc_fds(pid_t pid, int **fds)
 {
 	char path[64];
@@ -178,15 +235,18 @@ long proc_zombies(pid_t pid)
 	return n;
 }
 
-/* "lock:\t1: FLOCK  ADVISORY  WRITE 1234 00:1d:5 0 EOF" into "FLOCK WRITE". */
-static void lock_of(const char *line, char *lock, size_t len)
+/* "lock:\t1: FLOCK  ADVISORY  WRITE 1234 00:1d:5 0 EOF" into "FLOCK WRITE"
+ * and *pid 1234 (the process that took it; -1 for an OFD lock). */
+static void lock_of(const char *line, char *lock, size_t len, pid_t *pid)
 {
 	char kind[16], mode[16], rw[16];
+	int taker = 0;
 
-	if (sscanf(line + 5, " %*d: %15s %15s %15s", kind, mode, rw) == 3)
+	if (sscanf(line + 5, " %*d: %15s %15s %15s %d", kind, mode, rw, &taker) >= 3)
 		snprintf(lock, len, "%s %s", kind, rw);
 	else
 		snprintf(lock, len, "lock");
+	*pid = (pid_t)taker;
 }
 
 int proc_fdinfo(pid_t pid, int fd, struct proc_fdinfo *info)
@@ -202,7 +262,7 @@ int proc_fdinfo(pid_t pid, int fd, struct proc_fdinfo *info)
 		if (!strncmp(line, "flags:", 6))
 			flags = strtoul(line + 6, NULL, 8);
 		else if (!strncmp(line, "lock:", 5) && !info->lock[0])
-			lock_of(line, info->lock, sizeof(info->lock));
+			lock_of(line, info->lock, sizeof(info->lock), &info->lock_pid);
 	}
 	info->cloexec = (flags & O_CLOEXEC_OCTAL) != 0;
 	return 0;
@@ -221,13 +281,53 @@ static const char *tcp_state(unsigned st)
 	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
 
+/* The 16 bytes of an IPv6 address as people write it: an IPv4-mapped
+ * address as dotted IPv4 ("127.0.0.1"), any other in the compressed form
+ * of RFC 5952 ("[::1]", "[2001:db8::1]"): lower case, no leading zeros,
+ * the longest run of two or more zero groups (the first of equals) as
+ * "::".  Written here, not left to inet_ntop, whose form varies between
+ * C libraries. */
+static void format_v6(const unsigned char *b, char *out, size_t len)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	unsigned g[8];
+	int best = -1, best_len = 1, used = 0;
+
+	if (!memcmp(b, mapped, sizeof(mapped))) {
+		snprintf(out, len, "%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+		return;
+	}
+	for (int i = 0; i < 8; i++)
+		g[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+	for (int i = 0, run; i < 8; i += run ? run : 1) {
+		for (run = 0; i + run < 8 && !g[i + run]; run++)
+			;
+		if (run > best_len) {
+			best = i;
+			best_len = run;
+		}
+	}
+	used = snprintf(out, len, "[");
+	for (int i = 0; i < 8 && used < (int)len; i++) {
+		if (i == best) {
+			used += snprintf(out + used, len - used, "::");
+			i += best_len - 1;
+			continue;
+		}
+		used += snprintf(out + used, len - used, "%s%x",
+				 i && i != best + best_len ? ":" : "", g[i]);
+	}
+	if (used < (int)len)
+		snprintf(out + used, len - used, "]");
+}
+
 /* "0100007F:1F90" (or 32 hex digits for IPv6) into "127.0.0.1:8080".
  * The kernel prints each 32-bit word as the host sees it, so reading the
  * words back on the same host gives the address bytes in order. */
 static int format_addr(const char *hex, int v6, char *out, size_t len, unsigned *port)
 {
 	unsigned char bytes[16];
-	char text[INET6_ADDRSTRLEN], word[9];
+	char text[64], word[9];
 	int words = v6 ? 4 : 1;
 
 	for (int i = 0; i < words; i++) {
@@ -241,9 +341,11 @@ static int format_addr(const char *hex, int v6, char *out, size_t len, unsigned 
 	if (hex[8 * words] != ':')
 		return -1;
 	*port = (unsigned)strtoul(hex + 8 * words + 1, NULL, 16);
-	if (!inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, text, sizeof(text)))
-		return -1;
-	snprintf(out, len, v6 ? "[%s]:%u" : "%s:%u", text, *port);
+	if (v6)
+		format_v6(bytes, text, sizeof(text));
+	else
+		snprintf(text, sizeof(text), "%u.%u.%u.%u", bytes[0], bytes[1], bytes[2], bytes[3]);
+	snprintf(out, len, "%s:%u", text, *port);
 	return 0;
 }
 
@@ -260,22 +362,29 @@ static FILE *open_table(const char *path, char *line, size_t len)
 	return f;
 }
 
-/* Describe a TCP or UDP socket: local address l, remote r, state st. */
+/* Describe an inet socket of s->proto: local address l, remote r, state
+ * st (TCP's numbers), remote port rport. */
 static void inet_what(struct proc_sock *s, const char *l, const char *r,
 		      unsigned st, unsigned rport)
 {
-	if (!strcmp(s->proto, "tcp") && st != 10 && rport)
+	int tcp = !strcmp(s->proto, "tcp");
+
+	s->listening = tcp && st == 10;
+	if (!strcmp(s->proto, "raw"))	/* the "port" is the IP protocol */
+		snprintf(s->what, sizeof(s->what), "raw %.*s, IP protocol %u",
+			 (int)(strrchr(l, ':') - l), l, s->port);
+	else if (tcp && st != 10 && rport)
 		snprintf(s->what, sizeof(s->what), "tcp %s -> %s %s", l, r, tcp_state(st));
-	else if (!strcmp(s->proto, "tcp"))
+	else if (tcp)
 		snprintf(s->what, sizeof(s->what), "tcp %s %s", l, tcp_state(st));
 	else if (rport)
-		snprintf(s->what, sizeof(s->what), "udp %s -> %s", l, r);
+		snprintf(s->what, sizeof(s->what), "%s %s -> %s", s->proto, l, r);
 	else
-		snprintf(s->what, sizeof(s->what), "udp %s", l);
+		snprintf(s->what, sizeof(s->what), "%s %s", s->proto, l);
 }
 
-/* Append to s every socket of one /proc/.../net/{tcp,udp}[6] table.
- * 0, or -1 with ENOMEM. */
+/* Append to s every socket of one /proc/.../net/{tcp,udp,udplite,raw,icmp}[6]
+ * table.  0, or -1 with ENOMEM. */
 static int read_inet(const char *path, const char *proto, int v6, struct array *s)
 {
 	char line[512];
@@ -331,13 +440,75 @@ static int read_unix(const char *path, struct array *s)
 			break;
 		}
 		sock->ino = ino;
+		sock->listening = (flags & 0x10000) != 0;	/* __SO_ACCEPTCON */
 		snprintf(sock->proto, sizeof(sock->proto), "unix");
 		snprintf(sock->what, sizeof(sock->what), "unix %s%s", *name ? name : "(unnamed)",
-			 flags & 0x10000 ? " LISTEN" : "");
+			 sock->listening ? " LISTEN" : "");
 	}
 	if (f)
 		fclose(f);
 	return r;
+}
+
+/* The name of a netlink protocol number, or NULL. */
+static const char *netlink_name(unsigned eth)
+{
+	static const char *const names[] = {
+		[0] = "route", [4] = "sock_diag", [6] = "xfrm", [9] = "audit",
+		[10] = "fib_lookup", [11] = "connector", [12] = "netfilter",
+		[15] = "kobject_uevent", [16] = "generic",
+	};
+
+	return eth < sizeof(names) / sizeof(names[0]) ? names[eth] : NULL;
+}
+
+/* Append to s every socket of /proc/.../net/netlink (netlink 1) or
+ * /proc/.../net/packet (0): the inode is column 10 or 9.  0, or -1 with
+ * ENOMEM. */
+static int read_other(const char *path, int netlink, struct array *s)
+{
+	char line[512];
+	FILE *f = open_table(path, line, sizeof(line));
+	int r = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned a, b;
+		unsigned long ino;
+		struct proc_sock *sock;
+		int got = netlink ?
+			sscanf(line, "%*s %u %u %*s %*s %*s %*s %*s %*s %lu", &a, &b, &ino) :
+			sscanf(line, "%*s %*s %u %x %*s %*s %*s %*s %lu", &a, &b, &ino);
+
+		if (got != 3)
+			continue;
+		if (!(sock = array_add(s))) {
+			r = -1;
+			break;
+		}
+		sock->ino = ino;
+		snprintf(sock->proto, sizeof(sock->proto), netlink ? "netlink" : "packet");
+		if (netlink && netlink_name(a))
+			snprintf(sock->what, sizeof(sock->what), "netlink %s, port id %u",
+				 netlink_name(a), b);
+		else if (netlink)
+			snprintf(sock->what, sizeof(sock->what), "netlink protocol %u, port id %u", a, b);
+		else
+			snprintf(sock->what, sizeof(sock->what), "packet socket, %s, protocol 0x%04x",
+				 a == 3 ? "raw" : a == 2 ? "datagram" : "other", b);
+	}
+	if (f)
+		fclose(f);
+	return r;
+}
+
+/* The path of table file in the network namespace of pid (0: this
+ * process) into path. */
+static void table_path(char *path, size_t len, pid_t pid, const char *file)
+{
+	if (pid)
+		snprintf(path, len, "/proc/%d/net/%s", (int)pid, file);
+	else
+		snprintf(path, len, "/proc/self/net/%s", file);
 }
 
 int proc_sockets(pid_t pid, struct proc_sock **list, size_t *n)
@@ -345,21 +516,27 @@ int proc_sockets(pid_t pid, struct proc_sock **list, size_t *n)
 	static const struct { const char *file, *proto; int v6; } tables[] = {
 		{ "tcp", "tcp", 0 }, { "tcp6", "tcp", 1 },
 		{ "udp", "udp", 0 }, { "udp6", "udp", 1 },
+		{ "udplite", "udplite", 0 }, { "udplite6", "udplite", 1 },
+		{ "raw", "raw", 0 }, { "raw6", "raw", 1 },
+		{ "icmp", "icmp", 0 }, { "icmp6", "icmp", 1 },
 	};
 	struct array s = { NULL, 0, sizeof(struct proc_sock) };
 	char path[64];
 	int r = 0;
 
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]) && !r; i++) {
-		if (pid)
-			snprintf(path, sizeof(path), "/proc/%d/net/%s", (int)pid, tables[i].file);
-		else
-			snprintf(path, sizeof(path), "/proc/self/net/%s", tables[i].file);
+		table_path(path, sizeof(path), pid, tables[i].file);
 		r = read_inet(path, tables[i].proto, tables[i].v6, &s);
 	}
-	snprintf(path, sizeof(path), pid ? "/proc/%d/net/unix" : "/proc/self/net/unix", (int)pid);
+	table_path(path, sizeof(path), pid, "unix");
 	if (!r)
 		r = read_unix(path, &s);
+	table_path(path, sizeof(path), pid, "netlink");
+	if (!r)
+		r = read_other(path, 1, &s);
+	table_path(path, sizeof(path), pid, "packet");
+	if (!r)
+		r = read_other(path, 0, &s);
 	r = array_end(&s, r);
 	*list = s.items;
 	*n = s.n;
@@ -378,13 +555,16 @@ const struct proc_sock *proc_find_sock(const struct proc_sock *list, size_t n,
 /* ---- every process ------------------------------------------------------ */
 
 /* Append to h the identity of every descriptor of pid.  0, or -1 with
- * ENOMEM; a process that is gone, or hidden from this user, adds nothing. */
-static int holders_of(pid_t pid, struct array *h)
+ * ENOMEM; a process that is gone, or hidden from this user, adds nothing
+ * (and a hidden one counts in *hidden). */
+static int holders_of(pid_t pid, struct array *h, size_t *hidden)
 {
 	int *fds;
 	long n = proc_fds(pid, &fds);
 	int r = 0;
 
+	if (n < 0 && (errno == EACCES || errno == EPERM))
+		++*hidden;
 	if (n < 0)
 		return errno == ENOMEM ? -1 : 0;
 	for (long i = 0; i < n && !r; i++) {
@@ -396,7 +576,7 @@ static int holders_of(pid_t pid, struct array *h)
 		if (stat(path, &st) != 0)
 			continue;
 		if ((holder = array_add(h)))
-			*holder = (struct proc_holder){ pid, fds[i], st.st_dev, st.st_ino };
+			*holder = (struct proc_holder){ pid, fds[i], st.st_dev, st.st_ino, st.st_mode };
 		else
 			r = -1;
 	}
@@ -404,15 +584,19 @@ static int holders_of(pid_t pid, struct array *h)
 	return r;
 }
 
-int proc_holders(struct proc_holder **list, size_t *n)
+int proc_holders(struct proc_holder **list, size_t *n, size_t *hidden)
 {
 	DIR *proc = opendir("/proc");
 	struct array h = { NULL, 0, sizeof(struct proc_holder) };
 	pid_t pid;
+	size_t none;
 	int r = 0;
 
+	if (!hidden)
+		hidden = &none;
+	*hidden = 0;
 	while (!r && (pid = next_pid(proc)))
-		r = holders_of(pid, &h);
+		r = holders_of(pid, &h, hidden);
 	if (proc)
 		closedir(proc);
 	r = array_end(&h, r);

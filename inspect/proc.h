@@ -39,6 +39,7 @@ long proc_zombies(pid_t pid);
 struct proc_fdinfo {
 	int cloexec;
 	char lock[96];		/* "FLOCK WRITE", "POSIX READ"... or "" */
+	pid_t lock_pid;		/* who took it (-1: an OFD lock), or 0 */
 };
 
 /* Fill *info for descriptor fd of pid; 0, or -1 when it is gone. */
@@ -47,12 +48,14 @@ int proc_fdinfo(pid_t pid, int fd, struct proc_fdinfo *info);
 /* One socket of a /proc/PID/net table. */
 struct proc_sock {
 	unsigned long ino;
-	char proto[8];		/* tcp, udp, unix */
-	unsigned port;		/* local port, tcp and udp */
+	char proto[8];		/* tcp, udp, udplite, raw, icmp, unix, netlink, packet */
+	unsigned port;		/* local port, tcp and udp (raw: the IP protocol) */
+	int listening;		/* tcp LISTEN, or a unix socket that listens */
 	char what[256];		/* "tcp 127.0.0.1:8080 LISTEN" */
 };
 
-/* Every TCP, UDP and Unix socket in the network namespace of pid (0: this
+/* Every TCP, UDP, UDP-Lite, raw, ping, Unix, netlink and packet socket in
+ * the network namespace of pid (0: this
  * process) into a malloc'd *list of *n.  0, or -1 with ENOMEM. */
 int proc_sockets(pid_t pid, struct proc_sock **list, size_t *n);
 
@@ -66,11 +69,30 @@ struct proc_holder {
 	int fd;
 	dev_t dev;
 	ino_t ino;
+	mode_t mode;		/* its type: S_ISREG, S_ISSOCK... */
 };
 
 /* Every descriptor this user may see, of every process, in /proc order
- * (a process's descriptors together), into a malloc'd *list of *n.
- * 0, or -1 with ENOMEM. */
-int proc_holders(struct proc_holder **list, size_t *n);
+ * (a process's descriptors together), into a malloc'd *list of *n; the
+ * processes whose descriptors this user may not read are counted in
+ * *hidden (when not NULL).  0, or -1 with ENOMEM. */
+int proc_holders(struct proc_holder **list, size_t *n, size_t *hidden);
+
+/* The program pid runs, the target of /proc/PID/exe without a trailing
+ * " (deleted)", into buf; 0, or -1 (buf "") when it cannot be read. */
+int proc_exe(pid_t pid, char *buf, size_t len);
+
+/* 1 when a and b run the same program (their exe reads alike), 0 when
+ * they do not or either cannot be read. */
+int proc_same_program(pid_t a, pid_t b);
+
+/* 1 when the environment of pid has a variable called name, 0 when it
+ * has none or cannot be read. */
+int proc_environ_has(pid_t pid, const char *name);
+
+/* The protocol of socket descriptor fd of pid as the kernel names it
+ * (system.sockprotoname, lower case, "tcp6" for TCPv6) into buf, wherever
+ * the socket is; 0, or -1 when it cannot be read. */
+int proc_sock_proto(pid_t pid, int fd, char *buf, size_t len);
 
 #endif

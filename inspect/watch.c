@@ -284,8 +284,10 @@ static int sample(const struct watch *w, FILE *out, struct samples *ss)
 		if (out)
 			fprintf(out, "%.3f,%ld,%ld\n", t, fds, s->zombies);
 		if (tty) {
-			printf("\r%6.0fs  %ld descriptors, %ld zombie children   ", t, fds,
-			       s->zombies);
+			printf("\r%6.0fs  %ld %s, %ld %s   ", t, fds,
+			       inspect_plural((unsigned long)fds, "descriptor", "descriptors"),
+			       s->zombies, inspect_plural((unsigned long)s->zombies,
+							  "zombie child", "zombie children"));
 			fflush(stdout);
 		}
 		if (w->duration && t + w->interval > w->duration + 1e-9)
@@ -312,9 +314,12 @@ static int verdict(pid_t pid, const struct sample *s, size_t n, int ended)
 			peak = s[i].fds;
 	proc_comm(pid, name, sizeof(name));
 	chart(s, n);
-	printf("%d %s: %zu samples over %.0f s, %ld descriptors at first, %ld at last,"
-	       " %ld at most; %ld zombie children at last%s\n",
-	       (int)pid, name, n, span, first, final, peak, s[n - 1].zombies,
+	printf("%d %s: %zu %s over %.0f s, %ld %s at first, %ld at last,"
+	       " %ld at most; %ld %s at last%s\n",
+	       (int)pid, name, n, inspect_plural(n, "sample", "samples"), span, first,
+	       inspect_plural((unsigned long)first, "descriptor", "descriptors"), final, peak,
+	       s[n - 1].zombies,
+	       inspect_plural((unsigned long)s[n - 1].zombies, "zombie child", "zombie children"),
 	       ended ? " (the process exited)" : "");
 	/* Growth below one descriptor over the whole run is no trend. */
 	if (all * span < 1) {
@@ -322,8 +327,9 @@ static int verdict(pid_t pid, const struct sample *s, size_t n, int ended)
 		return 0;
 	}
 	if (last * tail_span < 1 || last < all / 10) {
-		printf("verdict: plateau at about %ld descriptors (it grew by %.1f a minute,"
-		       " then stopped)\n", final, all * 60);
+		printf("verdict: plateau at about %ld %s (it grew by %.1f a minute,"
+		       " then stopped)\n", final,
+		       inspect_plural((unsigned long)final, "descriptor", "descriptors"), all * 60);
 		return 0;
 	}
 	printf("verdict: growing, %.1f descriptors a minute\n", last * 60);

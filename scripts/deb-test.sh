@@ -92,6 +92,7 @@ contents=$( (dpkg-deb -c "$out/noleak_${next}_$arch.deb"; dpkg-deb -c "$out/libn
 missing=
 for f in ./usr/bin/noleak ./usr/lib/$multiarch/noleak/libnoleak.so \
 	./usr/libexec/noleak/noleak-inspect ./usr/share/noleak/noleak-unit.sh \
+	./usr/share/noleak/noleak-system.sh \
 	./usr/share/man/man1/noleak.1.gz ./usr/share/man/man7/libnoleak.7.gz \
 	./usr/share/doc/noleak/examples/noleak.conf ./usr/share/doc/noleak/copyright \
 	./usr/share/doc/libnoleak/copyright; do

@@ -87,6 +87,80 @@ else
 	skip "--json" "python3 is not installed"
 fi
 
+# ---- what a new user tripped over ------------------------------------------
+prefork=$NOLEAK_TESTS/prefork
+
+# fixture NAME [WRAPPER...] -- ADDR WORKERS: the prefork fixture, started
+# clean; sets $m and $port once it has said "started".
+fixture() {
+	name=$1; shift
+	clean "$@" >"$work/$name.out" 2>&1 &
+	m=$!
+	pids="$pids $m"
+	i=0
+	until grep -q '^started' "$work/$name.out" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || gone "$m"; then
+			echo "Bail out! prefork $name did not start: $(cat "$work/$name.out")"
+			exit 1
+		fi
+		sleep 0.1
+	done
+	port=$(sed -n 's/^port //p' "$work/$name.out")
+}
+
+fixture mapped env PREFORK_UNBOUND=1 "$prefork" ::ffff:127.0.0.1 0
+run check "$m"
+r=0
+has_out() { printf '%s\n' "$out" | grep -q -- "$1"; }
+has_out "^  fd [0-9]* *tcp 127\.0\.0\.1:$port LISTEN\$" || r=1
+has_out "ffff" && r=1
+ok $r "an IPv4-mapped listener prints as 127.0.0.1:PORT"
+[ $r -eq 0 ] || report
+
+has_out "^  fd [0-9]* *tcp socket (inode [0-9]*, not in any /proc/net table: not bound yet, closed, or in another network namespace)\$"
+ok $? "a socket in no /proc/net table: its protocol, and why it may be missing"
+[ $? -eq 0 ] || report
+
+fixture v6 "$prefork" ::1 0
+run check "$m"
+has_out "^  fd [0-9]* *tcp \[::1\]:$port LISTEN\$"
+ok $? "an IPv6 listener prints compressed, [::1]:PORT"
+[ $? -eq 0 ] || report
+
+fixture one "$noleak" -- "$prefork" 127.0.0.1 0
+run check "$m"
+test "$st" -eq 0 && has_out "^$m prefork: nothing would leak (1 descriptor from 3 up, close-on-exec)\$"
+ok $? "one descriptor is '1 descriptor', not '1 descriptors'"
+[ $? -eq 0 ] || report
+
+fixture workers "$prefork" 127.0.0.1 2
+run check "$m"
+r=0
+[ "$st" -eq 0 ] || r=1
+has_out "^  fd [0-9]* *tcp 127\.0\.0\.1:$port LISTEN: shared on purpose with 2 processes of the same program" || r=1
+has_out "^$m prefork: nothing would leak (1 descriptor from 3 up: 1 listener shared on purpose" || r=1
+ok $r "a prefork master's listener, shared with its workers: by design, exit 0"
+[ $r -eq 0 ] || report
+
+run check ":$port"
+r=0
+[ "$st" -eq 0 ] || r=1
+[ "$(printf '%s\n' "$out" | grep -c "inherited from $m prefork (the same program: shared on purpose)")" -eq 2 ] || r=1
+has_out "every holder runs the program of $m" || r=1
+ok $r ":PORT held by a master and its workers: by design, exit 0"
+[ $r -eq 0 ] || report
+stop_all
+
+# A pid that is no process but could be a port.
+n=65000
+while [ -e "/proc/$n" ]; do n=$((n - 1)); done
+run check "$n"
+test "$st" -eq 2 && printf '%s\n' "$err" | grep -q "process $n: no such process" &&
+	printf '%s\n' "$err" | grep -q "for the port $n, write ':$n'"
+ok $? "a number that is no process: the message suggests ':PORT'"
+[ $? -eq 0 ] || report
+
 # ---- bad input ------------------------------------------------------------
 run check foo
 test "$st" -eq 2 && printf '%s\n' "$err" | grep -q "invalid target 'foo'"
