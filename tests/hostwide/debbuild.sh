@@ -16,11 +16,12 @@ DEB_SECONDS=${DEB_SECONDS:-1800}
 build_deps "$@"
 
 # results LOG: one line per test, "STATUS NAME", from automake's harness
-# (PASS: name) and make's driver (name ....... ok / FAILED (3/5 passed)).
+# (PASS: name) and make's driver, a line per category of tests
+# (features/archives ..... ok     (12 passed) / FAILED (3/5 passed)).
 results() {
 	sed -n -E \
 		-e 's/^(PASS|FAIL|XFAIL|XPASS|ERROR): ([^ ]+).*/\1 \2/p' \
-		-e 's/^([a-z_]+\/[^ ]+) \.+ ok$/PASS \1/p' \
+		-e 's/^([a-z_]+\/[^ ]+) \.+ ok( .*)?$/PASS \1/p' \
 		-e 's/^([a-z_]+\/[^ ]+) \.+ (FAILED|Error).*/FAIL \1/p' "$1"
 }
 bad() { grep -E '^(FAIL|XPASS|ERROR) ' | cut -d' ' -f2 | sort; }
