@@ -30,7 +30,7 @@ run() {
 	shift 2
 	mkdir -p "$out/cwd-$m"
 	HOSTWIDE_NET=private HOSTWIDE_SECONDS=$PYTHON_SECONDS "$ns" "$m" "$NOLEAK_LIBRARY" \
-		env -C "$out/cwd-$m" "$py" -m test -v "$@" </dev/null >"$log" 2>&1
+		env -C "$out/cwd-$m" "$py" -m test -v -i '*VSOCK*' "$@" </dev/null >"$log" 2>&1
 	echo $? >"$log.status"
 }
 # verdicts LOG: "VERDICT class.method" a line, from unittest's -v lines
@@ -53,6 +53,8 @@ bad() { grep -E '^(FAIL|ERROR) ' | cut -d' ' -f2 | sort; }
 
 # One after the other: AF_VSOCK ports are not in the network namespace,
 # and test_socket's VSOCK tests of two runs at once meet each other.
+# (They are left out anyway: ThreadedVSOCKSocketStreamTest hangs, with
+# and without the library, in a virtual machine's namespace.)
 note "python: $* without the library, then with it"
 start=$(date +%s)
 run without "$out/without.log" "$@"
