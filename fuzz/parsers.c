@@ -214,6 +214,42 @@ int fuzz_config(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* ---- the configuration file: every line it reports lies inside the text,
+ *      in order, with keys and values trimmed ------------------------------ */
+
+struct conf_seen {
+	const uint8_t *text;
+	size_t len;
+	int last;
+};
+
+static void conf_line_seen(void *ctx, const struct noleak_conf_line *l, const char *why)
+{
+	struct conf_seen *c = ctx;
+	const char *end = (const char *)c->text + c->len;
+
+	require(l->line >= c->last && l->line >= 1);
+	c->last = l->line;
+	require(l->key >= (const char *)c->text && l->key + l->key_len <= end);
+	require(l->value >= (const char *)c->text && l->value + l->value_len <= end);
+	require(!memchr(l->key, '\n', l->key_len) && !memchr(l->value, '\n', l->value_len));
+	if (!why) {
+		require(l->key_len > 0 && l->key[0] != ' ' && l->key[l->key_len - 1] != ' ');
+		require(!l->value_len || (l->value[0] != ' ' && l->value[l->value_len - 1] != ' '));
+	}
+}
+
+int fuzz_conf(const uint8_t *data, size_t size);
+int fuzz_conf(const uint8_t *data, size_t size)
+{
+	struct conf_seen c = { data, size, 0 };
+
+	noleak_conf_walk((const char *)data, size, "/usr/sbin/legacyd", conf_line_seen, &c);
+	c.last = 0;
+	noleak_conf_walk((const char *)data, size, NULL, conf_line_seen, &c);
+	return 0;
+}
+
 #ifdef FUZZ_TARGET
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -226,7 +262,7 @@ static const struct {
 	int (*run)(const uint8_t *, size_t);
 } targets[] = {
 	{ "keep", fuzz_keep }, { "glob", fuzz_glob }, { "env", fuzz_env },
-	{ "args", fuzz_args }, { "config", fuzz_config },
+	{ "args", fuzz_args }, { "config", fuzz_config }, { "conf", fuzz_conf },
 };
 
 static int replay_file(int (*run)(const uint8_t *, size_t), const char *path)

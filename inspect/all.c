@@ -119,20 +119,6 @@ static void *grow(void *items, size_t *count, size_t size)
 
 /* ---- what there is ------------------------------------------------------ */
 
-/* The device of the socket file system. */
-static dev_t sockfs_dev(void)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct stat st;
-	dev_t dev = (dev_t)-1;
-
-	if (fd >= 0 && fstat(fd, &st) == 0)
-		dev = st.st_dev;
-	if (fd >= 0)
-		close(fd);
-	return dev;
-}
-
 /* The socket tables of pid's network namespace, read once a namespace. */
 static const struct netns *net_of(struct scan *sc, pid_t pid)
 {
@@ -209,7 +195,7 @@ static void collect(struct scan *sc)
 {
 	pid_t last = 0;
 
-	sc->sockfs = sockfs_dev();
+	sc->sockfs = proc_sockfs_dev();
 	if (proc_holders(&sc->all, &sc->nall, &sc->hidden))
 		out_of_memory();
 	for (size_t i = 0; i < sc->nall; i++) {

@@ -156,21 +156,6 @@ static void describe(pid_t pid, int fd, const struct proc_sock *socks, size_t ns
 
 /* ---- who else holds it ---------------------------------------------------- */
 
-/* The device of the socket file system: a socket's identity is its inode
- * number on it. */
-static dev_t sockfs_dev(void)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct stat st;
-	dev_t dev = (dev_t)-1;
-
-	if (fd >= 0 && fstat(fd, &st) == 0)
-		dev = st.st_dev;
-	if (fd >= 0)
-		close(fd);
-	return dev;
-}
-
 /* Among the other processes holding dev:ino, the one that started first,
  * if it started before pid: the likely creator, when no ancestor holds
  * it any more.  0 when there is none. */
@@ -507,7 +492,7 @@ static int check_port(struct check *c, const char *proto, unsigned port)
 {
 	size_t nsocks;
 	struct proc_sock *socks = sockets_of(0, &nsocks);
-	struct port_scan ps = { .proto = proto, .port = port, .sockfs = sockfs_dev() };
+	struct port_scan ps = { .proto = proto, .port = port, .sockfs = proc_sockfs_dev() };
 
 	scan_all(c);
 	ps.program = port_one_program(c, socks, nsocks, &ps);

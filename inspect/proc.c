@@ -604,3 +604,16 @@ int proc_holders(struct proc_holder **list, size_t *n, size_t *hidden)
 	*n = h.n;
 	return r;
 }
+
+dev_t proc_sockfs_dev(void)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct stat st;
+	dev_t dev = (dev_t)-1;
+
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		dev = st.st_dev;
+	if (fd >= 0)
+		close(fd);
+	return dev;
+}

@@ -95,4 +95,8 @@ int proc_environ_has(pid_t pid, const char *name);
  * the socket is; 0, or -1 when it cannot be read. */
 int proc_sock_proto(pid_t pid, int fd, char *buf, size_t len);
 
+/* The device of the socket file system: a socket's identity is its inode
+ * number on it.  (dev_t)-1 when no socket can be made. */
+dev_t proc_sockfs_dev(void);
+
 #endif

@@ -12,7 +12,7 @@
 # 2 if they cannot be built.
 set -u
 clang=$1 srcdir=$2 builddir=$3 seconds=$4 merge=${5:-}
-targets="keep glob env args config"
+targets="keep glob env args config conf"
 out=$builddir/fuzz
 status=0
 

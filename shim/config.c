@@ -8,13 +8,16 @@
 #include "noleak.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 /* How far start-up looks for inherited descriptors when /proc is missing. */
@@ -24,8 +27,6 @@ struct noleak_config noleak_config;
 int noleak_dormant;
 int noleak_audit;
 int noleak_log_set;
-
-static struct noleak_once ready;
 
 /* Report one unusable entry of an environment variable, quoting it with
  * anything unprintable escaped, and cut short if it is long. */
@@ -144,35 +145,35 @@ static unsigned program_rules(void)
 	return noleak_program_rules(name);
 }
 
-/* NOLEAK_LOG: "stderr" (the default), "syslog", or an absolute path to
- * append to.  A path is tried once now, so that a bad one is reported at
- * start rather than lost later; under secure execution (setuid, file
- * capabilities) no path from the environment is opened at all. */
-static void read_log(void)
+/* ---- where lines go --------------------------------------------------- */
+
+/* A log target, from NOLEAK_LOG (var) or the configuration file's "log"
+ * (var names the file and line): "stderr", "syslog", or an absolute path
+ * to append to.  A path is tried once now, so that a bad one is reported
+ * at start rather than lost later; under secure execution (setuid, file
+ * capabilities) no path from the environment is opened at all.  Returns
+ * whether v was usable. */
+static int use_log(const char *var, const char *v, int from_env)
 {
-	const char *v = getenv("NOLEAK_LOG"), *bad;
+	const char *bad;
 	int to = noleak_log_parse(v, sizeof(noleak_log_path), &bad);
 	char why[160];
 	int fd;
 
-	if (to == NOLEAK_LOG_STDERR) {
-		noleak_log_set = v && *v;
-		return;
+	if (to == NOLEAK_LOG_STDERR || to == NOLEAK_LOG_SYSLOG) {
+		noleak_log_to = (enum noleak_log_to)to;
+		noleak_log_no_stderr = 0;
+		return 1;
 	}
-	if (to == NOLEAK_LOG_SYSLOG) {
-		noleak_log_to = NOLEAK_LOG_SYSLOG;
-		noleak_log_set = 1;
-		return;
-	}
-	if (getauxval(AT_SECURE)) {
-		complain((void *)"NOLEAK_LOG", v, strlen(v),
+	if (from_env && getauxval(AT_SECURE)) {
+		complain((void *)var, v, strlen(v),
 			 "a setuid or setcap program opens no file named by its "
 			 "environment; using stderr");
-		return;
+		return 0;
 	}
 	if (to < 0) {
-		complain((void *)"NOLEAK_LOG", v, strlen(v), bad);
-		return;
+		complain((void *)var, v, strlen(v), bad);
+		return 0;
 	}
 	fd = noleak_log_open(v);
 	if (fd < 0) {
@@ -181,27 +182,244 @@ static void read_log(void)
 		else
 			snprintf(why, sizeof(why), "cannot open it (%s); using stderr",
 				 fd == -ELOOP ? "it is a symbolic link" : strerror(-fd));
-		complain((void *)"NOLEAK_LOG", v, strlen(v), why);
-		return;
+		complain((void *)var, v, strlen(v), why);
+		return 0;
 	}
 	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
 	snprintf(noleak_log_path, sizeof(noleak_log_path), "%s", v);
 	noleak_log_to = NOLEAK_LOG_FILE;
-	noleak_log_set = 1;
+	noleak_log_no_stderr = 0;
+	return 1;
 }
+
+/* NOLEAK_LOG, first: what the configuration file says may need saying.
+ * Loaded host-wide, a process's standard error is its own business: lines
+ * go to syslog unless something says otherwise. */
+static void read_log(void)
+{
+	const char *v = getenv("NOLEAK_LOG");
+
+	/* Whoever set NOLEAK_LOG asked for lines, on stderr if not where it
+	 * says (the message says so). */
+	noleak_log_no_stderr = noleak_config.hostwide && !(v && *v);
+	noleak_log_to = noleak_log_no_stderr ? NOLEAK_LOG_SYSLOG : NOLEAK_LOG_STDERR;
+	if (v && *v && use_log("NOLEAK_LOG", v, 1))
+		noleak_log_set = 1;
+}
+
+/* ---- the configuration file ------------------------------------------- */
+
+/* The most of the file that is read, and of one value. */
+enum { CONF_MAX = 16384, CONF_VALUE_MAX = 1024 };
+
+/* What the configuration file says, before the environment has its say:
+ * -1 where it says nothing. */
+struct file_settings {
+	const char *path;
+	int mode, signals;
+	char log[NOLEAK_LOG_PATH_MAX];
+	size_t bad;
+	char where[NOLEAK_LOG_PATH_MAX + 16];	/* "path:line", for messages */
+	char log_where[NOLEAK_LOG_PATH_MAX + 16];	/* where "log" was */
+};
+
+static const char *const scopes[] = { "process", "tree", NULL };
+static const char *const signal_choices[] = { "restore", "keep", NULL };
+static const char *const modes[] = { "enforce", "audit", "off", NULL };
+
+/* A setting of the file: key and value, the value a copy ending in NUL. */
+static void file_value(struct file_settings *fs, const char *key, size_t key_len,
+		       const char *value)
+{
+	static const char *const keys[] = { "mode", "signals", "log", "keep", NULL };
+	char name[16];
+	int k, *slot = NULL, i = -1;
+	const char *const *names = NULL;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(key_len < 15 ? key_len : 15), key);
+	k = key_len < 15 ? noleak_choose(name, keys) : -1;
+	if (k < 0) {
+		complain(fs->where, key, key_len,
+			 "unknown key; expected mode, signals, log or keep");
+		return;
+	}
+	if (k == 2) {
+		snprintf(fs->log, sizeof(fs->log), "%s", value);
+		memcpy(fs->log_where, fs->where, sizeof(fs->where));
+		return;
+	}
+	if (k == 3) {
+		struct keep_complaints kc = { 0 };
+
+		noleak_config.keep.no_numbers = 0;
+		noleak_keep_parse(value, &noleak_config.keep, complain_keep, &kc);
+		return;
+	}
+	names = k == 0 ? modes : signal_choices;
+	slot = k == 0 ? &fs->mode : &fs->signals;
+	i = noleak_choose(value, names);
+	if (i < 0)
+		complain(fs->where, value, strlen(value), k == 0 ?
+			 "expected enforce, audit or off" : "expected restore or keep");
+	else
+		*slot = i;
+}
+
+/* noleak_conf_walk's callback: a line that applies, or a bad one. */
+static void file_line(void *ctx, const struct noleak_conf_line *l, const char *why)
+{
+	struct file_settings *fs = ctx;
+	char value[CONF_VALUE_MAX];
+
+	snprintf(fs->where, sizeof(fs->where), "%s:%d", fs->path, l->line);
+	if (why) {
+		if (fs->bad++ < KEEP_COMPLAINTS_SHOWN)
+			complain(fs->where, l->key, l->key_len, why);
+		return;
+	}
+	if (l->value_len >= sizeof(value)) {
+		complain(fs->where, l->key, l->key_len, "the value is too long");
+		return;
+	}
+	memcpy(value, l->value, l->value_len);
+	value[l->value_len] = '\0';
+	file_value(fs, l->key, l->key_len, value);
+}
+
+/* Why the file at fd may not be trusted, or NULL.  Root's file, or, when
+ * NOLEAK_CONFIG names it, the user's own; never writable by others. */
+static const char *file_untrusted(int fd, int named, char *why, size_t len)
+{
+	struct stat st;
+	long uid = noleak_raw(SYS_geteuid, 0, 0, 0, 0, 0);
+
+	if (noleak_raw(SYS_fstat, fd, (long)&st, 0, 0, 0) < 0)
+		return "cannot read its status";
+	if (!S_ISREG(st.st_mode))
+		return "it is not a regular file";
+	if (st.st_uid != 0 && !(named && (long)st.st_uid == uid)) {
+		snprintf(why, len, "it belongs to uid %ld, not root", (long)st.st_uid);
+		return why;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, len, "group or others may write to it (mode %04o)",
+			 (unsigned)(st.st_mode & 07777));
+		return why;
+	}
+	if (st.st_size > CONF_MAX)
+		return "it is longer than 16 KiB";
+	return NULL;
+}
+
+/* The one line that says the whole file is ignored, and why. */
+static void file_ignored(const char *path, const char *why)
+{
+	struct noleak_line l;
+
+	noleak_line_begin(&l);
+	noleak_line_str(&l, path);
+	noleak_line_str(&l, ": ignored: ");
+	noleak_line_str(&l, why);
+	noleak_line_emit(&l);
+}
+
+/* The file's text, into buf; its length, or -1 (said why, when it
+ * matters: a missing system file is the usual case and says nothing). */
+static long file_text(struct file_settings *fs, int named, char *buf)
+{
+	char why[96];
+	const char *bad;
+	long fd = noleak_raw(SYS_open, (long)fs->path,
+			     O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0, 0, 0);
+	long n = 0, got;
+
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "cannot open it (%s)", strerror((int)-fd));
+		if (named)
+			complain((void *)"NOLEAK_CONFIG", fs->path, strlen(fs->path), why);
+		else if (fd != -ENOENT)
+			file_ignored(fs->path, why);
+		return -1;
+	}
+	bad = file_untrusted((int)fd, named, why, sizeof(why));
+	while (!bad && n < CONF_MAX &&
+	       (got = noleak_raw(SYS_read, fd, (long)buf + n, CONF_MAX - n, 0, 0)) != 0) {
+		if (got < 0 && got != -EINTR)
+			bad = "cannot read it";
+		else if (got > 0)
+			n += got;
+	}
+	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+	if (bad) {
+		file_ignored(fs->path, bad);
+		return -1;
+	}
+	return n;
+}
+
+/* This program's executable, for the file's sections. */
+static const char *exe_path(char *buf, size_t len)
+{
+	long n = noleak_raw(SYS_readlink, (long)"/proc/self/exe", (long)buf,
+			    (long)len - 1, 0, 0);
+
+	if (n <= 0 || n >= (long)len - 1)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The configuration file ($sysconfdir/noleak.conf, or NOLEAK_CONFIG but
+ * never under secure execution; an empty NOLEAK_CONFIG reads none): read
+ * once, at the first call that needs the configuration, never at start. */
+static void read_file(struct file_settings *fs)
+{
+	static char text[CONF_MAX];
+	char exe[PATH_MAX];
+	const char *named = getauxval(AT_SECURE) ? NULL : getenv("NOLEAK_CONFIG");
+	long n;
+
+	fs->path = named ? named : NOLEAK_CONFIG_FILE;
+	if (named && !*named)
+		return;
+	if (named && *named != '/') {
+		complain((void *)"NOLEAK_CONFIG", named, strlen(named),
+			 "expected an absolute path; no configuration file read");
+		return;
+	}
+	n = file_text(fs, named != NULL, text);
+	if (n <= 0)
+		return;
+	noleak_conf_walk(text, (size_t)n,
+			 memchr(text, '[', (size_t)n) ? exe_path(exe, sizeof(exe)) : NULL,
+			 file_line, fs);
+	if (fs->bad > KEEP_COMPLAINTS_SHOWN) {
+		struct noleak_line l;
+
+		noleak_line_begin(&l);
+		noleak_line_str(&l, fs->path);
+		noleak_line_str(&l, ": ");
+		noleak_line_int(&l, (long)(fs->bad - KEEP_COMPLAINTS_SHOWN));
+		noleak_line_str(&l, " more bad lines ignored");
+		noleak_line_emit(&l);
+	}
+}
+
+/* ---- the environment -------------------------------------------------- */
 
 /* Under secure execution (setuid, setgid, file capabilities) the
  * environment and argv[0] belong to whoever started the program, who must
  * not be able to widen what reaches its children: no keep-list, no mode
- * but enforce, no owner but this process (a foreign one would make it
- * dormant), no shell exemption by name, and hand-over variables only as
- * the program itself sets them.  One line says what was ignored, naming
- * variables, never echoing values.  *keep and *owner are cleared. */
-static void read_secure(const char **keep, const char **owner)
+ * but what the configuration file (root's) says, no owner but this
+ * process (a foreign one would make it dormant), no shell exemption by
+ * name, and hand-over variables only as the program itself sets them.
+ * One line says what was ignored, naming variables, never echoing values.
+ * *keep and *owner are cleared. */
+static void read_secure(const char **keep, const char **owner, int file_mode)
 {
 	static struct noleak_handover handover;
 	int ignored = (*keep != NULL) |
-		      (noleak_config.mode != NOLEAK_MODE_ENFORCE) << 1;
+		      ((int)noleak_config.mode != file_mode) << 1;
 	struct noleak_line l;
 
 	noleak_secure = 1;
@@ -209,7 +427,7 @@ static void read_secure(const char **keep, const char **owner)
 	noleak_handover_start = &handover;
 	*keep = NULL;
 	*owner = NULL;
-	noleak_config.mode = NOLEAK_MODE_ENFORCE;
+	noleak_config.mode = (enum noleak_mode)file_mode;
 	if (!ignored)
 		return;
 	noleak_line_begin(&l);
@@ -222,18 +440,14 @@ static void read_secure(const char **keep, const char **owner)
 }
 
 /* The process the shim was given to: named by the noleak wrapper (it
- * execs the daemon, so the pid carries over), or this one, which then
- * says so to the programs it starts. */
+ * execs the daemon, so the pid carries over) or by the first process of
+ * the tree (noleak_constructor), else this one.  Loaded host-wide, every
+ * process is protected in its own right, whatever an ancestor said. */
 static void read_owner(const char *owner, long pid)
 {
-	char buf[24];
-
 	noleak_config.owner = noleak_pid_parse(owner);
-	if (noleak_config.owner > 0)
-		return;
-	noleak_config.owner = pid;
-	snprintf(buf, sizeof(buf), "%ld", pid);
-	setenv("_NOLEAK_PID", buf, 1);
+	if (noleak_config.owner <= 0)
+		noleak_config.owner = pid;
 }
 
 /* Numbers in the keep-list are for the process it was given to (and, by
@@ -258,29 +472,12 @@ static void read_keep(const char *keep, long pid)
 	noleak_line_emit(&l);
 }
 
-static void read_environment(void)
+/* Whether this process sweeps, reports, or is left exactly as without the
+ * shim. */
+static void decide(long pid)
 {
-	static const char *const scopes[] = { "process", "tree", NULL };
-	static const char *const signals[] = { "restore", "keep", NULL };
-	static const char *const modes[] = { "enforce", "audit", "off", NULL };
-	const char *keep = getenv("NOLEAK_KEEP");
-	const char *owner = getenv("_NOLEAK_PID");
-	long pid = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
-
-	noleak_config.self = pid;
-	read_log();
-	noleak_config.scope = choice("NOLEAK_SCOPE", scopes, NOLEAK_SCOPE_PROCESS);
-	noleak_config.restore_signals = choice("NOLEAK_SIGNALS", signals, 0) == 0;
-	noleak_config.mode = choice("NOLEAK_MODE", modes, NOLEAK_MODE_ENFORCE);
-	if (getauxval(AT_SECURE))
-		read_secure(&keep, &owner);
-	read_owner(owner, pid);
-	if (keep)
-		read_keep(keep, pid);
-
-	noleak_config.rules = program_rules();
 	noleak_dormant = (noleak_config.scope == NOLEAK_SCOPE_PROCESS &&
-			  pid != noleak_config.owner) ||
+			  !noleak_config.hostwide && pid != noleak_config.owner) ||
 			 (noleak_config.rules & NOLEAK_RULE(PROGRAM_SHELL));
 	/* Audit changes nothing either: it only says, at each exec, what
 	 * enforce would have stopped. */
@@ -292,6 +489,43 @@ static void read_environment(void)
 		 program_invocation_short_name);
 }
 
+/* The file says what applies to all and to this program; the environment
+ * has the last word for the process it is set in. */
+static void read_settings(void)
+{
+	struct file_settings fs = { NULL, -1, -1, "", 0, "", "" };
+	const char *keep = getenv("NOLEAK_KEEP");
+	const char *owner = getenv("_NOLEAK_PID");
+	long pid = noleak_config.self;
+	int file_mode;
+
+	noleak_config.rules = program_rules();
+	read_log();
+	/* A shell is left as it is whatever the file says (decide). */
+	if (!(noleak_config.rules & NOLEAK_RULE(PROGRAM_SHELL)))
+		read_file(&fs);
+	if (fs.log[0] && !noleak_log_set && use_log(fs.log_where, fs.log, 0))
+		noleak_log_set = 1;
+	file_mode = fs.mode >= 0 ? fs.mode : NOLEAK_MODE_ENFORCE;
+	noleak_config.scope = choice("NOLEAK_SCOPE", scopes, NOLEAK_SCOPE_PROCESS);
+	/* Host-wide, nobody asked for a daemon's ignored signals to be kept
+	 * from its children, and many programs pass them on on purpose
+	 * (CPython's restore_signals=False): POSIX's way unless said. */
+	if (fs.signals < 0)
+		fs.signals = noleak_config.hostwide;
+	noleak_config.restore_signals =
+		choice("NOLEAK_SIGNALS", signal_choices, fs.signals) == 0;
+	noleak_config.mode = (enum noleak_mode)choice("NOLEAK_MODE", modes, file_mode);
+	if (getauxval(AT_SECURE))
+		read_secure(&keep, &owner, file_mode);
+	read_owner(owner, pid);
+	if (keep)
+		read_keep(keep, pid);
+	decide(pid);
+}
+
+/* ---- what the process started with ------------------------------------- */
+
 /* The library's variables as the process found them, to put back into
  * the environment of an exec of the daemon's own program that was built
  * without them (nginx's binary upgrade passes only TZ, NGINX and what its
@@ -301,7 +535,7 @@ static void record_carry(void)
 {
 	static const char *const names[] = {
 		"LD_PRELOAD=", "NOLEAK_SCOPE=", "NOLEAK_MODE=", "NOLEAK_SIGNALS=",
-		"NOLEAK_LOG=", "NOLEAK_KEEP=", NULL
+		"NOLEAK_LOG=", "NOLEAK_KEEP=", "NOLEAK_CONFIG=", NULL
 	};
 	static char room[4096];
 	size_t n = 0, used = 0;
@@ -325,7 +559,8 @@ static void record_carry(void)
  * the descriptors whose close-on-exec the shim took off for it
  * (_NOLEAK_REEXEC, a list of numbers and ranges): they are its own, not
  * passed on purpose by whoever started it, so the shim marks them again
- * as its own flag, as when they were made. */
+ * as its own flag, as when they were made.  Called from the constructor
+ * only, where the environment may be changed. */
 static void remark_reexec(void)
 {
 	const char *list = getenv("_NOLEAK_REEXEC");
@@ -337,21 +572,14 @@ static void remark_reexec(void)
 	unsetenv("_NOLEAK_REEXEC");
 }
 
-/* The blocked mask the process started with, to give the same to its
- * children.  Dispositions are recorded as the program changes them
- * (wrap-signal.c). */
-static void record_signals(void)
-{
-	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0,
-		   (long)&noleak_config.mask_at_start, 8, 0);
-}
-
 /* Our own file name, to find ourselves in LD_PRELOAD. */
 static void record_library(void)
 {
 	Dl_info info;
 	const char *base = "libnoleak.so";
 
+	if (noleak_config.libbase[0])
+		return;
 	if (dladdr((void *)noleak_init, &info) && info.dli_fname) {
 		const char *slash = strrchr(info.dli_fname, '/');
 
@@ -360,62 +588,171 @@ static void record_library(void)
 	snprintf(noleak_config.libbase, sizeof(noleak_config.libbase), "%s", base);
 }
 
-/* Whatever reached this process inheritable was passed on purpose by
- * whoever started it (a supervisor's sockets, a shell's "3<file"): record
- * it, however many, so that passing it on is not taken for a leak. */
-static void record_inherited(void)
+/* Whether LD_PRELOAD names this library.  When it does not, the loader
+ * found it in /etc/ld.so.preload: host-wide, every process is protected in
+ * its own right, and nothing is passed down in the environment. */
+static int named_in_preload(void)
 {
-	noleak_inherited_record(STARTUP_SCAN_CAP);
+	char *const *env = environ;
+	const char *v = getenv("LD_PRELOAD");
+
+	/* Where another library is preloaded (a sanitizer, valgrind's), the
+	 * exact answer costs a dladdr at every start: a file name without
+	 * "noleak" in it is not ours (a copy renamed to something else is
+	 * taken for loaded host-wide). */
+	if (!v || !strstr(v, "noleak"))
+		return 0;
+	record_library();
+	return noleak_env_has_lib(env, noleak_config.libbase);
 }
 
+int noleak_ready;
+
+/* ---- the summary ------------------------------------------------------- */
+
+/* The pid that forked this process, as the fork handler saw it. */
+static long forked_by;
+
+static void before_fork(void)
+{
+	forked_by = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+}
+
+/* A fork of the speaker may be the daemon going to the background: the
+ * latest one is its heir, until it starts another program.  A handler,
+ * so that daemon(3), whose fork is glibc's own, counts too. */
+static void after_fork_child(void)
+{
+	if (noleak_counts &&
+	    forked_by == __atomic_load_n(&noleak_counts->speaker, __ATOMIC_RELAXED))
+		__atomic_store_n(&noleak_counts->heir,
+				 noleak_raw(SYS_getpid, 0, 0, 0, 0, 0), __ATOMIC_RELAXED);
+}
+
+/* Counts shared by the process and every fork of it. */
+static void start_counting(void)
+{
+	void *page = mmap(NULL, sizeof(*noleak_counts), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED)
+		return;
+	noleak_counts = page;
+	noleak_counts->speaker = noleak_config.self;
+	pthread_atfork(before_fork, NULL, after_fork_child);
+}
+
+void noleak_summary_forked(long child)
+{
+	if (noleak_counts && child > 0 &&
+	    __atomic_load_n(&noleak_counts->speaker, __ATOMIC_RELAXED) ==
+	    noleak_raw(SYS_getpid, 0, 0, 0, 0, 0))
+		__atomic_store_n(&noleak_counts->heir, child, __ATOMIC_RELAXED);
+}
+
+/* Whether this process, exiting, says the summary: it is the speaker, and
+ * no heir of its is running on (the launcher of a daemon that forks into
+ * the background exits first: the daemon speaks when it ends); or it is
+ * the heir of a speaker that ended without a word (daemon(3)'s parent
+ * leaves by _exit). */
+static int speaks(void)
+{
+	long me = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+	long heir, speaker;
+
+	if (!noleak_counts)
+		return 0;
+	speaker = __atomic_load_n(&noleak_counts->speaker, __ATOMIC_RELAXED);
+	heir = __atomic_load_n(&noleak_counts->heir, __ATOMIC_RELAXED);
+	if (speaker != me)
+		return heir == me && noleak_raw(SYS_kill, speaker, 0, 0, 0, 0) == -ESRCH;
+	if (heir > 0 && heir != me && noleak_raw(SYS_kill, heir, 0, 0, 0, 0) == 0) {
+		__atomic_store_n(&noleak_counts->heir, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&noleak_counts->speaker, heir, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return 1;
+}
+
+/* Everything the wrappers need, at the first call that needs it, not at
+ * load: most processes (a /bin/true, a shell's short commands) never
+ * create a descriptor through the library or start a program, and pay
+ * nothing for what they would not use.  A process left dormant reads the
+ * configuration and nothing more: what it inherited does not matter.
+ * Audit needs only what it inherited, to tell it from a leak. */
 void noleak_init(void)
 {
+	static struct noleak_once ready;
+
 	if (!noleak_once_enter(&ready))
 		return;
-	noleak_next_bind();
+	if (!noleak_config.self)	/* a wrapper before our constructor */
+		noleak_config.self = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
 	record_library();
+	noleak_next_bind();
 	noleak_log_note_stderr();
-	read_environment();
-	/* A dormant process sweeps nothing: what it inherited and how it
-	 * started does not matter, and it starts faster without asking.
-	 * Audit needs only what it inherited, to tell it from a leak. */
-	remark_reexec();
-	if (!noleak_secure)
+	noleak_config.hostwide = !named_in_preload();
+	read_settings();
+	if (!noleak_secure && !noleak_config.hostwide)
 		record_carry();
 	if (!noleak_dormant || noleak_audit)
-		record_inherited();
-	if (!noleak_dormant) {
-		record_signals();
-		noleak_sweep_probe();
-	}
+		noleak_inherited_record(STARTUP_SCAN_CAP);
+	if (noleak_reporting && !noleak_config.hostwide)
+		start_counting();
+	__atomic_store_n(&noleak_ready, 1, __ATOMIC_RELEASE);
 	noleak_once_leave(&ready);
 }
 
-/* glibc passes the program's arguments to every constructor (elf/dl-init.c,
- * call_init): what the daemon was started with, to know it when it starts
- * itself again. */
+/* The first process of a tree the environment put under the library
+ * tells its descendants it is the owner (_NOLEAK_PID), here, where the
+ * environment may still be changed safely. */
+static void record_owner(void)
+{
+	char buf[24];
+
+	if (noleak_pid_parse(getenv("_NOLEAK_PID")) > 0 || !named_in_preload())
+		return;
+	snprintf(buf, sizeof(buf), "%ld", noleak_config.self);
+	setenv("_NOLEAK_PID", buf, 1);
+}
+
+/* At load, only what cannot be known later, all of it cheap: the
+ * arguments (glibc passes them to every constructor: elf/dl-init.c,
+ * call_init), to know the daemon when it starts itself again; its pid,
+ * to tell an exec in place from a child's; the blocked mask it started
+ * with, to give the same to its children.  Dispositions are recorded as
+ * the program changes them (wrap-signal.c).  Everything else waits for
+ * the first call that needs it, unless reports are asked for (their
+ * counts are shared with the children, so they are set up before any),
+ * the daemon is starting itself again (_NOLEAK_REEXEC), or the program
+ * runs with privileges its caller does not have (AT_SECURE). */
 __attribute__((constructor)) static void noleak_constructor(int argc, char **argv)
 {
 	if (argc > 0 && argv)
 		noleak_config.args_digest = noleak_args_digest(argv);
-	noleak_init();
-	if (noleak_reporting) {
-		void *page = mmap(NULL, sizeof(*noleak_counts), PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-		if (page != MAP_FAILED)
-			noleak_counts = page;
+	if (!noleak_config.self)
+		noleak_config.self = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0,
+		   (long)&noleak_config.mask_at_start, 8, 0);
+	record_owner();
+	/* A setuid program is set up at once: whatever it makes behind the
+	 * library's back before its first call is not taken for inherited. */
+	if (getauxval(AT_SECURE) || getenv("NOLEAK_MODE") || getenv("NOLEAK_LOG") ||
+	    getenv("_NOLEAK_REEXEC")) {
+		noleak_init();
+		remark_reexec();
 	}
 }
 
-/* When reports are on, the process noleak was given to ends with one line
+/* When reports are on, the process noleak was given to (or the daemon it
+ * left running in the background) ends with one line
  * saying what it saw: how many programs it started, and how many
  * descriptors would have leaked into them (audit) or were kept from them. */
 __attribute__((destructor)) static void noleak_summary(void)
 {
 	struct noleak_line l;
 
-	if (!noleak_counts || noleak_raw(SYS_getpid, 0, 0, 0, 0, 0) != noleak_config.self)
+	if (!speaks())
 		return;
 	noleak_line_begin(&l);
 	noleak_line_str(&l, "summary: ");

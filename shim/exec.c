@@ -459,6 +459,12 @@ static unsigned exec_plan(const struct noleak_target *t, char *const argv[],
 						 NOLEAK_RULE(PROGRAM_LAUNCHER));
 	unsigned plan = 0;
 
+	/* Host-wide, every program gets the library from the loader, and
+	 * the environment carries nothing of it: only the daemon's own
+	 * listeners are passed to its new image. */
+	if (noleak_config.hostwide)
+		return me == noleak_config.self && active && same_program(t, argv)
+			? NOLEAK_ENV_REEXEC : 0;
 	if (me != noleak_config.self)
 		parent = noleak_forked_from();
 	if (me == noleak_config.self ||
@@ -585,7 +591,7 @@ void noleak_env_release(struct noleak_newenv *ne)
  * stands in for the daemon then. */
 unsigned noleak_spawn_plan(void)
 {
-	if (noleak_config.scope != NOLEAK_SCOPE_PROCESS)
+	if (noleak_config.scope != NOLEAK_SCOPE_PROCESS || noleak_config.hostwide)
 		return 0;
 	if (noleak_config.self == noleak_config.owner &&
 	    my_pid() == noleak_config.self &&
@@ -648,6 +654,8 @@ static int exec_after_sweep(const struct noleak_target *t, char *const argv[],
 
 	/* Arguments the kernel will refuse are passed on untouched. */
 	plan = noleak_args_readable(argv, envp) ? exec_plan(t, argv, envp) : 0;
+	if (plan == NOLEAK_ENV_STRIP && !env_has_lib(envp))
+		plan = 0;	/* nothing to take out: no copy */
 	need = noleak_env_stack(envp, plan);
 	{
 		char stack[need ? need : 1] __attribute__((aligned(16)));

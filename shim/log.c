@@ -56,6 +56,7 @@ void noleak_line_begin(struct noleak_line *l)
 }
 
 enum noleak_log_to noleak_log_to = NOLEAK_LOG_STDERR;
+int noleak_log_no_stderr;
 char noleak_log_path[NOLEAK_LOG_PATH_MAX];
 
 /* Write all of buf to fd, through EINTR; 0, or -1 when it could not. */
@@ -186,7 +187,7 @@ void noleak_line_emit(struct noleak_line *l)
 				goto done;
 		}
 	} else if (saved_to == NOLEAK_LOG_SYSLOG) {
-		if (to_syslog(l->buf, l->len - 1) == 0)
+		if (to_syslog(l->buf, l->len - 1) == 0 || noleak_log_no_stderr)
 			goto done;
 	}
 	/* stderr, or the fallback: only the daemon's own, never a

@@ -309,6 +309,31 @@ unsigned long long noleak_args_digest(char *const *argv);
  * Allocates nothing. */
 int noleak_env_has_lib(char *const *envp, const char *base);
 
+/* One line of the configuration file (noleak.conf(5) in libnoleak(7)):
+ * its number, and key and value without the blanks around them.  For a
+ * malformed line, key is the whole line and value is empty. */
+struct noleak_conf_line {
+	int line;
+	const char *key;
+	size_t key_len;
+	const char *value;
+	size_t value_len;
+};
+
+/* Called for each setting that applies, why NULL, and for each malformed
+ * line, why saying what is wrong. */
+typedef void noleak_conf_fn(void *ctx, const struct noleak_conf_line *l,
+			    const char *why);
+
+/* Walk the configuration text [text, text+len): "KEY = VALUE" lines before
+ * the first section apply to every program, those in a section
+ * "[/path/of/a/program]" only to the program whose executable is exe
+ * (NULL: none); "#" starts a comment line.  In file order, so a program's
+ * section comes after, and overrides, what applies to all.  Allocates
+ * nothing and changes nothing. */
+void noleak_conf_walk(const char *text, size_t len, const char *exe,
+		      noleak_conf_fn *fn, void *ctx);
+
 /* The index of value in names (NULL-terminated), or -1. */
 int noleak_choose(const char *value, const char *const *names);
 
@@ -341,6 +366,9 @@ struct noleak_config {
 					   known (noleak_args_digest) */
 	unsigned rules;			/* the table's rules for this program:
 					   NOLEAK_RULE(...) bits */
+	int hostwide;			/* loaded by /etc/ld.so.preload, not
+					   named in LD_PRELOAD: every process
+					   is its own owner */
 	char *carry[8];			/* copies of LD_PRELOAD and NOLEAK_*
 					   as found at start ("NAME=value"),
 					   for NOLEAK_ENV_CARRY;
@@ -364,17 +392,30 @@ extern int noleak_log_set;
 
 /* The flags to create with: flags plus bit, unless the program asked for
  * it already or the shim is dormant.  *added says whether bit is ours. */
-static inline int noleak_want(int flags, int bit, int *added)
+/* Set everything up (next symbols, configuration, the descriptors inherited
+ * at start-up).  Runs at the first wrapper that needs it, never at load
+ * unless reports are asked for: most processes never need it.
+ * Idempotent and thread-safe; a call from inside it (dlsym can allocate,
+ * and an allocator's start-up can open a file) returns at once. */
+void noleak_init(void);
+
+/* Set once noleak_init has run. */
+extern int noleak_ready;
+
+/* Whether the shim leaves this process as it is (noleak_dormant), set up
+ * first if need be: what every wrapper asks before it adds anything. */
+static inline int noleak_asleep(void)
 {
-	*added = !noleak_dormant && !(flags & bit);
-	return *added ? flags | bit : flags;
+	if (__builtin_expect(!__atomic_load_n(&noleak_ready, __ATOMIC_ACQUIRE), 0))
+		noleak_init();
+	return noleak_dormant;
 }
 
-/* Set everything up (next symbols, configuration, the descriptors inherited
- * at start-up).  Runs in the constructor; every entry point that needs the
- * configuration calls it too, since other libraries' constructors can call
- * wrappers before ours runs.  Idempotent and thread-safe. */
-void noleak_init(void);
+static inline int noleak_want(int flags, int bit, int *added)
+{
+	*added = !noleak_asleep() && !(flags & bit);
+	return *added ? flags | bit : flags;
+}
 
 /* ---- intent.c: what the program said about inheritance --------------- */
 
@@ -534,17 +575,26 @@ NOLEAK_ASYNC_SAFE size_t noleak_sweep_audit(const struct noleak_keep *keep,
 struct noleak_counts {
 	unsigned long programs;
 	unsigned long descriptors;
+	long speaker;		/* who says the summary: the process noleak
+				   was given to, or the copy it forked and
+				   left running (a daemon going to the
+				   background) */
+	long heir;		/* the speaker's latest fork that has not
+				   started another program, or 0 */
 };
 extern struct noleak_counts *noleak_counts;
+
+/* This process forked child: if it is the one to say the summary, the
+ * child is its heir (a daemon going to the background). */
+void noleak_summary_forked(long child);
 
 /* Describe descriptor fd into l: "tcp 127.0.0.1:8080 LISTEN", "udp
  * 0.0.0.0:53", "unix /run/x.sock", "pipe", "eventfd", or a path. */
 NOLEAK_ASYNC_SAFE void noleak_describe_fd(struct noleak_line *l, int fd);
 
-/* Whether the kernel accepts close_range(CLOSE_RANGE_CLOEXEC); set by
- * noleak_sweep_probe, which noleak_init calls once. */
-extern int noleak_have_close_range;
-void noleak_sweep_probe(void);
+/* Set once close_range(CLOSE_RANGE_CLOEXEC) has failed: the kernel or a
+ * seccomp profile does not have it. */
+extern int noleak_close_range_fails;
 
 /* The kernel's struct sigaction, for reading and setting dispositions
  * without libc. */
@@ -723,6 +773,11 @@ enum noleak_log_to { NOLEAK_LOG_STDERR, NOLEAK_LOG_SYSLOG, NOLEAK_LOG_FILE };
 enum { NOLEAK_LOG_PATH_MAX = 1024 };
 extern enum noleak_log_to noleak_log_to;
 extern char noleak_log_path[NOLEAK_LOG_PATH_MAX];
+
+/* Set where nobody asked for lines on standard error (the library loaded
+ * host-wide, logging to syslog by default): a line syslog cannot take is
+ * dropped rather than written into the program's own stderr. */
+extern int noleak_log_no_stderr;
 
 /* Open the log file path to append to: created 0600, close-on-exec, and
  * never through a symbolic link; never waits (O_NONBLOCK), and only a

@@ -1048,3 +1048,85 @@ unsigned long long noleak_args_digest(char *const *argv)
 	}
 	return h ? h : 1;
 }
+
+/* ---- the configuration file ------------------------------------------ */
+
+/* [s, end) without the blanks around it. */
+static void trim(const char **s, const char **end)
+{
+	while (*s < *end && (**s == ' ' || **s == '\t'))
+		(*s)++;
+	while (*end > *s && ((*end)[-1] == ' ' || (*end)[-1] == '\t' ||
+			     (*end)[-1] == '\r'))
+		(*end)--;
+}
+
+/* A section line, "[PATH]": whether it is one, and whether it names exe
+ * (*mine).  *why is set when it is malformed. */
+static int conf_section(const char *s, const char *end, const char *exe,
+			int *mine, const char **why)
+{
+	if (*s != '[')
+		return 0;
+	*mine = 0;
+	if (end[-1] != ']' || end - s < 3 || s[1] != '/') {
+		*why = "a section is [/absolute/path/of/a/program]";
+		return 1;
+	}
+	*mine = exe && (size_t)(end - s - 2) == strlen(exe) &&
+		!memcmp(s + 1, exe, (size_t)(end - s - 2));
+	return 1;
+}
+
+/* One line: a comment, a blank, a section or "key = value". */
+static void conf_line(struct noleak_conf_line *l, const char *s, const char *end,
+		      const char *exe, int *mine, noleak_conf_fn *fn, void *ctx)
+{
+	const char *eq, *why = NULL, *key_end, *value;
+
+	trim(&s, &end);
+	if (s == end || *s == '#')
+		return;
+	l->key = s;
+	l->key_len = (size_t)(end - s);
+	l->value = end;
+	l->value_len = 0;
+	if (conf_section(s, end, exe, mine, &why)) {
+		if (why)
+			fn(ctx, l, why);
+		return;
+	}
+	eq = memchr(s, '=', (size_t)(end - s));
+	if (!eq) {
+		fn(ctx, l, "expected KEY = VALUE, [/path/of/a/program] or a # comment");
+		return;
+	}
+	if (!*mine)
+		return;
+	key_end = eq;
+	value = eq + 1;
+	trim(&s, &key_end);
+	trim(&value, &end);
+	l->key = s;
+	l->key_len = (size_t)(key_end - s);
+	l->value = value;
+	l->value_len = (size_t)(end - value);
+	fn(ctx, l, l->key_len ? NULL : "the key before '=' is empty");
+}
+
+void noleak_conf_walk(const char *text, size_t len, const char *exe,
+		      noleak_conf_fn *fn, void *ctx)
+{
+	const char *s = text, *end = text + len;
+	struct noleak_conf_line l = { 0, NULL, 0, NULL, 0 };
+	int mine = 1;	/* lines before the first section are everyone's */
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *stop = nl ? nl : end;
+
+		l.line++;
+		conf_line(&l, s, stop, exe, &mine, fn, ctx);
+		s = stop + 1;
+	}
+}

@@ -44,7 +44,7 @@
  * resource keep entries and reports look at the first REPORT_SCAN_CAP. */
 enum { LOOP_CAP = 1 << 20, REPORT_SCAN_CAP = 4096 };
 
-int noleak_have_close_range;
+int noleak_close_range_fails;
 static int warned_cap;
 
 int noleak_secure;
@@ -99,15 +99,6 @@ static int keepers_next(const struct keepers *k, int from, int *hi)
 	}
 	*hi = best_hi;
 	return best == INT_MAX && best_hi == INT_MAX ? -1 : best;
-}
-
-void noleak_sweep_probe(void)
-{
-	/* close_range(~0U, ~0U, CLOSE_RANGE_CLOEXEC) touches nothing; it fails
-	 * with ENOSYS before Linux 5.9, EINVAL before 5.11, and EPERM under
-	 * seccomp profiles older than the call. */
-	noleak_have_close_range = noleak_raw(SYS_close_range, ~0U, ~0U,
-					     CLOSE_RANGE_CLOEXEC, 0, 0) == 0;
 }
 
 static void mark_one(int fd)
@@ -418,8 +409,15 @@ enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 	struct keepers k = { keep, named };
 
 	unmark_named(keep, named);
-	if (noleak_have_close_range && sweep_close_range(&k) == 0)
-		return NOLEAK_SWEEP_CLOSE_RANGE;
+	/* close_range(CLOSE_RANGE_CLOEXEC) fails with ENOSYS before Linux 5.9,
+	 * EINVAL before 5.11, and EPERM under seccomp profiles older than the
+	 * call, the first time, before it marks anything: remembered, so the
+	 * next sweep goes straight to /proc. */
+	if (__atomic_load_n(&noleak_close_range_fails, __ATOMIC_RELAXED) == 0) {
+		if (sweep_close_range(&k) == 0)
+			return NOLEAK_SWEEP_CLOSE_RANGE;
+		__atomic_store_n(&noleak_close_range_fails, 1, __ATOMIC_RELAXED);
+	}
 	if (noleak_fds_from_proc(walk_mark, &k) == 0)
 		return NOLEAK_SWEEP_PROC;
 	sweep_loop(&k);
@@ -814,8 +812,14 @@ size_t noleak_sweep_audit(const struct noleak_keep *keep,
 	struct keepers k = { keep, named };
 	struct audit a = { &k, name, program, pid, enforce, 0 };
 
-	if (noleak_counts)
+	if (noleak_counts) {
+		long me = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+
 		__atomic_fetch_add(&noleak_counts->programs, 1, __ATOMIC_RELAXED);
+		/* A fork becoming another program is nobody's heir. */
+		__atomic_compare_exchange_n(&noleak_counts->heir, &me, 0, 0,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
 	noleak_fds_any_way(audit_one, &a, REPORT_SCAN_CAP);
 	audit_more(&a);
 	if (noleak_counts)

@@ -203,11 +203,14 @@ NOLEAK_EXPORT pid_t fork(void)
 
 	if (!next)
 		return fail_nosys();
+	noleak_init();		/* once, so that the child starts set up */
 	parent = my_pid();
 	pid = next();
 	if (pid == 0) {
 		system_after_fork();
 		noleak_forked(parent);
+	} else {
+		noleak_summary_forked(pid);
 	}
 	return pid;
 }
@@ -274,7 +277,7 @@ static void restore_in_child(struct noleak_spawn_attr *a)
 {
 	unsigned long reset;
 
-	if (noleak_dormant || !noleak_config.restore_signals)
+	if (noleak_asleep() || !noleak_config.restore_signals)
 		return;
 	reset = noleak_sig_ignored_since_start();
 	if (reset) {

@@ -185,7 +185,7 @@ NOLEAK_EXPORT int openpty(int *master, int *slave, char *name,
 		errno = ENOSYS;
 		return -1;
 	}
-	if (noleak_dormant)
+	if (noleak_asleep())
 		return next(master, slave, name, termp, winp);
 	ret = next(master, slave, name, termp, winp);
 	if (ret == 0) {
@@ -211,7 +211,7 @@ NOLEAK_EXPORT pid_t forkpty(int *master, char *name,
 		errno = ENOSYS;
 		return -1;
 	}
-	if (noleak_dormant)
+	if (noleak_asleep())
 		return next(master, name, termp, winp);
 	pid = next(master, name, termp, winp);
 	if (pid > 0) {

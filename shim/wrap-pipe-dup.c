@@ -50,7 +50,7 @@ static int do_fcntl(fcntl_fn *next, int fd, int cmd, void *arg)
 {
 	int ret;
 
-	if (cmd == F_DUPFD && !noleak_dormant) {
+	if (cmd == F_DUPFD && !noleak_asleep()) {
 		ret = next ? next(fd, F_DUPFD_CLOEXEC, arg)
 			   : (int)noleak_raw_result(noleak_raw(SYS_fcntl, fd,
 						F_DUPFD_CLOEXEC, (long)arg, 0, 0));
@@ -63,6 +63,9 @@ static int do_fcntl(fcntl_fn *next, int fd, int cmd, void *arg)
 		noleak_track_new(ret, 0);
 	else if (cmd == F_SETFD && ret == 0)
 		noleak_intent_said(fd, !((long)arg & FD_CLOEXEC));
+	else if (cmd == F_GETFD && ret > 0 && (ret & FD_CLOEXEC) &&
+		 noleak_added_test(fd))
+		ret &= ~FD_CLOEXEC;	/* the shim's flag: not the program's to see */
 	return ret;
 }
 

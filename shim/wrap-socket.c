@@ -101,6 +101,8 @@ NOLEAK_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ret = next ? next(fd, msg, flags)
 		   : noleak_raw_result(noleak_raw(SYS_recvmsg, fd, (long)msg,
 						  flags, 0, 0));
+	if (ret >= 0 && added)
+		msg->msg_flags &= ~MSG_CMSG_CLOEXEC;	/* Linux echoes it back */
 	if (ret >= 0 && msg->msg_controllen > 0)
 		received(msg, added);
 	return ret;
@@ -118,8 +120,11 @@ NOLEAK_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 	ret = next ? next(fd, vec, vlen, flags, timeout)
 		   : (int)noleak_raw_result(noleak_raw(SYS_recvmmsg, fd,
 				(long)vec, vlen, flags, (long)timeout));
-	for (int i = 0; i < ret; i++)
+	for (int i = 0; i < ret; i++) {
+		if (added)
+			vec[i].msg_hdr.msg_flags &= ~MSG_CMSG_CLOEXEC;
 		if (vec[i].msg_hdr.msg_controllen > 0)
 			received(&vec[i].msg_hdr, added);
+	}
 	return ret;
 }

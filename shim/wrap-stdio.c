@@ -41,7 +41,7 @@ static FILE *opened(FILE *f, int added)
  * program asked for close-on-exec: then the shim marks after creation. */
 static int mark_after(const char *mode, const char *m)
 {
-	return !noleak_dormant && m == mode && !noleak_mode_has_cloexec(mode);
+	return !noleak_asleep() && m == mode && !noleak_mode_has_cloexec(mode);
 }
 
 /* Mark the descriptor of f, just made without close-on-exec.  Returns f;
@@ -60,7 +60,7 @@ static FILE *marked(FILE *f)
 static FILE *do_fopen(fopen_fn *next, const char *path, const char *mode)
 {
 	char buf[MODE_MAX];
-	const char *m = noleak_dormant ? mode
+	const char *m = noleak_asleep() ? mode
 				       : noleak_mode_cloexec(mode, buf, sizeof(buf));
 
 	if (!next) {
@@ -85,7 +85,7 @@ static FILE *do_freopen(freopen_fn *next, const char *path, const char *mode,
 		errno = ENOSYS;
 		return NULL;
 	}
-	if (noleak_dormant || (old >= 0 && old <= 2))
+	if (noleak_asleep() || (old >= 0 && old <= 2))
 		return opened(next(path, mode, stream), 0);
 	m = noleak_mode_cloexec(mode, buf, sizeof(buf));
 	if (!mark_after(mode, m))
@@ -129,7 +129,7 @@ static FILE *do_tmpfile(__typeof__(tmpfile) *next)
 	int saved = errno, fd;
 	FILE *f;
 
-	if (noleak_dormant)
+	if (noleak_asleep())
 		return next ? next() : (errno = ENOSYS, NULL);
 	fd = (int)noleak_raw(SYS_openat, AT_FDCWD, (long)P_tmpdir,
 			     O_RDWR | O_TMPFILE | O_EXCL | O_CLOEXEC, 0600, 0);

@@ -307,7 +307,7 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 
-	if (noleak_dormant)
+	if (noleak_asleep())
 		return call(nr, a);
 	nr = upgrade(nr, a);
 	if (nr == SYS_openat2)	/* flags live in a struct of a given size */

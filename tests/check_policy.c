@@ -392,16 +392,16 @@ END_TEST
 START_TEST(sweep_fallbacks_agree)
 {
 	struct noleak_keep k = { 0 };
-	int fds[6], saved = noleak_have_close_range;
+	int fds[6], saved = noleak_close_range_fails;
 	enum noleak_sweep_how how;
 
 	for (int i = 0; i < 6; i++)
 		fds[i] = open("/dev/null", O_RDONLY);
 	dup2(fds[0], 200);
 	noleak_keep_parse("200", &k, NULL, NULL);
-	noleak_have_close_range = _i == 0;
+	noleak_close_range_fails = _i != 0;
 	how = noleak_sweep(&k, NULL);
-	noleak_have_close_range = saved;
+	noleak_close_range_fails = saved;
 	if (_i == 0)
 		ck_assert_int_eq(how, NOLEAK_SWEEP_CLOSE_RANGE);
 	else
@@ -461,7 +461,7 @@ static void *measure_sweep(void *arg)
 
 	for (i = STACK_SKIP; i < STACK_PAINT; i++)
 		top[-i] = 0xa5;
-	noleak_have_close_range = p->close_range;
+	noleak_close_range_fails = !p->close_range;
 	noleak_sweep(p->keep, p->named);
 	for (i = STACK_PAINT - 1; i >= STACK_SKIP && top[-i] == 0xa5; i--)
 		;
@@ -476,7 +476,7 @@ START_TEST(sweep_stack_is_small)
 	struct stack_probe p = { _i == 0, &k, &named, 0 };
 	pthread_attr_t attr;
 	pthread_t t;
-	int saved = noleak_have_close_range;
+	int saved = noleak_close_range_fails;
 	char spec[16];
 
 	for (int i = 0; i < NOLEAK_KEEP_MAX; i++) {
@@ -495,7 +495,7 @@ START_TEST(sweep_stack_is_small)
 	pthread_attr_setstacksize(&attr, 4 * STACK_PAINT);
 	ck_assert_int_eq(pthread_create(&t, &attr, measure_sweep, &p), 0);
 	pthread_join(t, NULL);
-	noleak_have_close_range = saved;
+	noleak_close_range_fails = saved;
 	fprintf(stderr, "# noleak_sweep (%s): %ld bytes of stack\n",
 		_i == 0 ? "close_range" : "/proc/self/fd", p.used);
 	ck_assert_int_le(p.used, SWEEP_STACK_MAX);

@@ -7,7 +7,7 @@
 . "$NOLEAK_SRCDIR/tests/tap.sh"
 
 replay=$NOLEAK_TESTS/../fuzz/replay
-for t in keep glob env args config; do
+for t in keep glob env args config conf; do
 	out=$("$replay" "$t" "$NOLEAK_SRCDIR/fuzz/corpus/$t" 2>&1)
 	st=$?
 	n=$(printf '%s\n' "$out" | sed -n "s/^$t: \([0-9]*\) inputs$/\1/p")

@@ -42,6 +42,21 @@ ok $r "the offset reported is the return address of a call to open in the progra
 printf '%s\n' "$out" | grep -Eq '^noleak\[[0-9]+\]: summary: probe started 1 program; 1 descriptor would have leaked into them$'
 ok $? "audit: the process ends with a summary of what it saw"
 
+# A daemon that forks into the background: the launcher returns from main
+# at once, the copy it leaves running starts the program; the summary is
+# the daemon's, when it ends, not the launcher's "started 0 programs".
+"$noleak" --audit -- "$NOLEAK_TESTS/probe" background open fork-execve >"$work/bg.out" 2>&1
+for i in $(seq 100); do
+	grep -q summary "$work/bg.out" && grep -q '^inherited' "$work/bg.out" && break
+	sleep 0.1
+done
+sleep 0.3
+out=$(cat "$work/bg.out")
+test "$(printf '%s\n' "$out" | grep -c 'summary:')" = 1 &&
+	printf '%s\n' "$out" | grep -Eq '^noleak\[[0-9]+\]: summary: probe started 1 program; 1 descriptor would have leaked into them$'
+ok $? "audit: a daemon that forks into the background says the summary when it ends, once" ||
+	diag "$out"
+
 start enforce "$noleak" --
 ! grep -q 'audit:' "$work/enforce.out" && "$noleak" check "$b" >/dev/null
 ok $? "enforce (the default): no report, and B holds nothing of A's"

@@ -17,6 +17,10 @@
  *   probe handover CONV SPAWN   a socket announced by LISTEN_FDS, NGINX or
  *                               MAKEFLAGS (CONV listen_fds, nginx,
  *                               makeflags), to fork-execve or exec
+ *   probe background CREATOR SPAWN  fork; the parent exits, the child
+ *                               does "run" once it has gone
+ *   probe looks                 msg_flags after recvmsg, F_GETFD of a
+ *                               descriptor opened without O_CLOEXEC, a child
  *   probe setlock FILE SECONDS  flock FILE, then exec sleep in place
  *   probe prefork               four forked workers serve a listener
  *   probe spawn-dup2 7|1        posix_spawn with adddup2 onto 7 or 1
@@ -108,8 +112,9 @@ static int unknown(const char *how)
 	exit(98);
 }
 
-/* A descriptor received over a unix socket (SCM_RIGHTS). */
-static int receive_fd(int many)
+/* A descriptor received over a unix socket (SCM_RIGHTS); the msg_flags
+ * the receiving call returned into *flags. */
+static int receive_fd(int many, int *flags)
 {
 	int sp[2], fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC), got = -1;
 	char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
@@ -136,6 +141,7 @@ static int receive_fd(int many)
 	} else if (recvmsg(sp[1], &msg, 0) != 1) {
 		die("recvmsg");
 	}
+	*flags = msg.msg_flags;
 	c = CMSG_FIRSTHDR(&msg);
 	if (c && c->cmsg_type == SCM_RIGHTS)
 		memcpy(&got, CMSG_DATA(c), sizeof(int));
@@ -180,6 +186,7 @@ static int create(const char *how, int fds[2])
 	/* Not a constant, so a fortified build calls __open_2 for open(). */
 	static volatile int rdonly = O_RDONLY;
 	char tmp[64];
+	int msg_flags;
 
 	fds[1] = -1;
 	if (!strcmp(how, "open"))
@@ -304,7 +311,7 @@ static int create(const char *how, int fds[2])
 	else if (!strcmp(how, "getpt"))
 		fds[0] = getpt();
 	else if (!strcmp(how, "recvmsg") || !strcmp(how, "recvmmsg"))
-		fds[0] = receive_fd(how[4] == 'm');
+		fds[0] = receive_fd(how[4] == 'm', &msg_flags);
 	else if (!strcmp(how, "open_by_handle_at")) {
 		fds[0] = by_handle(file);
 		if (fds[0] < 0 && errno == EPERM)
@@ -527,6 +534,44 @@ static int run(const char *creator, const char *how)
 	print_created(fds, fds[1] < 0 ? 1 : 2);
 	spawn(how, report_argv);
 	return 0;
+}
+
+/* What the program can see of the library: msg_flags after a recvmsg
+ * (flags 0) that brings a descriptor, and F_GETFD of a descriptor it
+ * opened without O_CLOEXEC, then after it set the flag itself; then a
+ * child, to show the descriptor is kept from it all the same. */
+static int looks(void)
+{
+	int flags, fd = open("/dev/null", O_RDONLY), got = receive_fd(0, &flags);
+
+	if (fd < 0 || got < 0)
+		die("looks");
+	printf("msg_flags %d\n", flags);
+	printf("getfd %d\n", fcntl(fd, F_GETFD));
+	printf("created %d\n", fd);
+	fflush(stdout);
+	spawn("fork-execve", report_argv);
+	fcntl(got, F_SETFD, FD_CLOEXEC);
+	printf("getfd-set %d\n", fcntl(got, F_GETFD));
+	return 0;
+}
+
+/* A daemon going to the background: fork, the parent returns from main
+ * (its exit handlers run), and the child, once its parent has gone, does
+ * what "run" does. */
+static int background(const char *creator, const char *how)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid > 0)
+		return 0;
+	setsid();
+	for (int i = 0; i < 1000 && getppid() == parent; i++)
+		usleep(10000);
+	return run(creator, how);
 }
 
 /* The child's side of "big": what arrived, besides descriptors. */
@@ -1044,6 +1089,11 @@ int main(int argc, char **argv)
 	self[n] = '\0';
 	report_argv[0] = self;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A call through the C library first, as every program makes one
+	 * before it reaches for a raw system call: the library sets itself
+	 * up, and takes what is open as inherited, at the first call it sees
+	 * (libnoleak(7), LIMITATIONS). */
+	close(open("/dev/null", O_RDONLY | O_CLOEXEC));
 
 	if (argc >= 2 && !strcmp(argv[1], "report")) {	/* extra words: ignored */
 		report();
@@ -1053,6 +1103,10 @@ int main(int argc, char **argv)
 		return puts(argv[2]) < 0;
 	if (argc == 4 && !strcmp(argv[1], "run"))
 		return run(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "background"))
+		return background(argv[2], argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "looks"))
+		return looks();
 	if (argc == 2 && !strcmp(argv[1], "stdio"))
 		return stdio_idiom();
 	if (argc >= 2 && !strcmp(argv[1], "report-env")) {

@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# config.sh: the configuration file (NOLEAK_CONFIG here, $sysconfdir/
+# noleak.conf on a host).  Its mode, keep entries and per-program sections
+# apply; the environment overrides it; a file others may write to, or a
+# bad line, is named in one message and changes nothing; and a process
+# reads it at most once, only when it needs the configuration: one that
+# creates no descriptor and starts no program does not even open it.
+. "$NOLEAK_SRCDIR/tests/tap.sh"
+
+probe=$NOLEAK_TESTS/probe
+lib=$NOLEAK_LIBRARY
+work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-config.XXXXXX") || exit 99
+trap 'rm -rf "$work"' EXIT
+conf=$work/noleak.conf
+exe=$(readlink -f "$probe")
+
+# under [VAR=VALUE...]: the probe opens /etc/hostname and starts a child,
+# with the library and the configuration file; its output and the
+# library's messages in $out.
+under() {
+	out=$(timeout 30 env NOLEAK_CONFIG="$conf" "$@" LD_PRELOAD="$lib" \
+		"$probe" run open fork-execve 2>&1)
+}
+
+# setup TEXT: the file's contents, mode 0644.
+setup() {
+	printf '%s\n' "$1" >"$conf"
+	chmod 0644 "$conf"
+}
+
+# ---- the leak, with and without a file --------------------------------------
+out=$(timeout 30 "$probe" run open fork-execve 2>&1)
+fd=$(printf '%s\n' "$out" | sed -n 's/^created //p')
+test "$(leaked "$out")" = " $fd"
+ok $? "without the library, the child inherits the probe's descriptor ($fd)" || diag "$out"
+
+setup '# nothing but a comment'
+under
+absent "$out"
+ok $? "with a file that says nothing, the library protects as by default" || diag "$out"
+
+# ---- what the file says applies ---------------------------------------------
+setup 'mode = off'
+under
+test "$(leaked "$out")" = " $fd" && ! printf '%s\n' "$out" | grep -q noleak
+ok $? "mode = off: the library changes nothing, and says nothing" || diag "$out"
+
+setup 'mode = audit'
+under
+test "$(leaked "$out")" = " $fd" &&
+	printf '%s\n' "$out" | grep -q "audit: probe\[[0-9]*\] would leak fd $fd (/etc/hostname)"
+ok $? "mode = audit: the leak is reported and left" || diag "$out"
+
+setup "keep = path:/etc/hostname"
+under
+test "$(leaked "$out")" = " $fd"
+ok $? "keep = path:/etc/hostname: the descriptor reaches the child" || diag "$out"
+
+# ---- sections: one program's rules ------------------------------------------
+setup "mode = enforce
+[$exe]
+keep = path:/etc/hostname"
+under
+test "$(leaked "$out")" = " $fd"
+ok $? "a section naming the probe's executable ($exe) applies to it" || diag "$out"
+
+setup "[$exe.other]
+mode = off
+[/usr/sbin/nothing-like-it]
+keep = path:/etc/hostname"
+under
+absent "$out"
+ok $? "sections naming other programs do not" || diag "$out"
+
+setup "[$exe]
+mode = off"
+under
+test "$(leaked "$out")" = " $fd"
+ok $? "mode = off in the probe's section: the library stays dormant in it" || diag "$out"
+
+# ---- the environment has the last word ----------------------------------------
+setup 'mode = off'
+under NOLEAK_MODE=enforce
+absent "$out"
+ok $? "NOLEAK_MODE=enforce overrides the file's mode = off" || diag "$out"
+
+setup 'mode = off'
+under NOLEAK_CONFIG=
+absent "$out"
+ok $? "an empty NOLEAK_CONFIG reads no file" || diag "$out"
+
+# ---- files and lines that are not used --------------------------------------
+setup 'mode = off'
+chmod 0666 "$conf"
+under
+absent "$out" &&
+	test "$(printf '%s\n' "$out" | grep -c noleak)" = 1 &&
+	printf '%s\n' "$out" | grep -q "noleak\[[0-9]*\]: $conf: ignored: group or others may write to it (mode 0666)$"
+ok $? "a file others may write to is ignored, with one message naming it and its mode" || diag "$out"
+
+setup 'mode = of
+keep = tcp:99999
+colour = blue
+just words
+[relative/path]'
+under
+absent "$out" &&
+	printf '%s\n' "$out" | grep -q "$conf:1: ignoring 'of': expected enforce, audit or off" &&
+	printf '%s\n' "$out" | grep -q "ignoring 'tcp:99999'" &&
+	printf '%s\n' "$out" | grep -q "$conf:3: ignoring 'colour': unknown key" &&
+	printf '%s\n' "$out" | grep -q "$conf:4: ignoring 'just words': expected KEY = VALUE" &&
+	printf '%s\n' "$out" | grep -q "$conf:5: ignoring '\[relative/path\]': a section is"
+ok $? "each bad line is named by file and line, and the library protects as by default" || diag "$out"
+
+under NOLEAK_CONFIG="$work/missing.conf"
+absent "$out" &&
+	printf '%s\n' "$out" | grep -q "NOLEAK_CONFIG: ignoring '$work/missing.conf': cannot open it (No such file or directory)"
+ok $? "a missing file named by NOLEAK_CONFIG is named, with why" || diag "$out"
+
+under NOLEAK_CONFIG=relative.conf
+printf '%s\n' "$out" | grep -q "NOLEAK_CONFIG: ignoring 'relative.conf': expected an absolute path"
+ok $? "a relative NOLEAK_CONFIG is refused by name" || diag "$out"
+
+# ---- read once, and only when needed ------------------------------------------
+if command -v strace >/dev/null 2>&1; then
+	setup 'mode = enforce'
+	timeout 30 strace -f -qq -e trace=open,openat -o "$work/trace" \
+		-E NOLEAK_CONFIG="$conf" -E LD_PRELOAD="$lib" "$probe" run open fork-execve >/dev/null 2>&1
+	n=$(grep -c "$conf" "$work/trace")
+	test "$n" = 1
+	ok $? "a process that opens a file and starts a child reads the file once ($n opens)" ||
+		diag "$(cat "$work/trace")"
+	timeout 30 strace -qq -o "$work/trace" \
+		-E NOLEAK_CONFIG="$conf" -E LD_PRELOAD="$lib" /bin/true
+	grep -q "$(basename "$lib")" "$work/trace" &&
+		! grep -Eq "$conf|/proc/self/fd|close_range" "$work/trace"
+	ok $? "/bin/true, which makes no descriptor and starts nothing, opens neither the file nor /proc/self/fd" ||
+		diag "$(cat "$work/trace")"
+else
+	skip "the file is read once" "strace is not installed"
+	skip "/bin/true reads nothing" "strace is not installed"
+fi
+
+done_testing
