@@ -269,7 +269,7 @@ static void file_value(struct file_settings *fs, const char *key, size_t key_len
 static void file_line(void *ctx, const struct noleak_conf_line *l, const char *why)
 {
 	struct file_settings *fs = ctx;
-	char value[CONF_VALUE_MAX];
+	static char value[CONF_VALUE_MAX];	/* once, under noleak_init's lock */
 
 	snprintf(fs->where, sizeof(fs->where), "%s:%d", fs->path, l->line);
 	if (why) {
@@ -374,8 +374,9 @@ static const char *exe_path(char *buf, size_t len)
  * once, at the first call that needs the configuration, never at start. */
 static void read_file(struct file_settings *fs)
 {
-	static char text[CONF_MAX];
-	char exe[PATH_MAX];
+	/* Static, not on the stack: set-up may come at a first call made on
+	 * a small thread stack or a signal stack; it runs once, alone. */
+	static char text[CONF_MAX], exe[PATH_MAX];
 	const char *named = getauxval(AT_SECURE) ? NULL : getenv("NOLEAK_CONFIG");
 	long n;
 
@@ -493,7 +494,7 @@ static void decide(long pid)
  * has the last word for the process it is set in. */
 static void read_settings(void)
 {
-	struct file_settings fs = { NULL, -1, -1, "", 0, "", "" };
+	static struct file_settings fs = { NULL, -1, -1, "", 0, "", "" };
 	const char *keep = getenv("NOLEAK_KEEP");
 	const char *owner = getenv("_NOLEAK_PID");
 	long pid = noleak_config.self;
