@@ -22,6 +22,18 @@ if [ "$(id -u)" != 0 ] || ! unshare -m --propagation private true 2>/dev/null; t
 fi
 confdir=$(dirname "${NOLEAK_CONFIG_FILE:-/etc/noleak.conf}")
 cp "$probe" "$work/other-probe"
+# The configuration file's directory may not exist yet (make distcheck's
+# prefix): made for the test, empty on the host (a tmpfs covers it in the
+# namespace), and taken away again.
+made=
+if [ ! -d "$confdir" ]; then
+	made=$confdir
+	while [ ! -d "$(dirname "$made")" ]; do
+		made=$(dirname "$made")
+	done
+	mkdir -p "$confdir" || exit 99
+fi
+trap 'rm -rf "$work"; [ -z "$made" ] || rm -r "$made"' EXIT
 
 # inside PRELOAD SCRIPT: run SCRIPT with sh in a private mount namespace
 # where /etc/ld.so.preload names the library (PRELOAD 1) or does not exist
