@@ -36,7 +36,8 @@ $p:reconfigure	dpkg-reconfigure -f noninteractive $p
 $p:reinstall-pty	script -qefc '$apt_get install --reinstall $p=$v' /dev/null
 $p:reconfigure-pty	script -qefc 'dpkg-reconfigure -f noninteractive $p' /dev/null"
 done
-# The state a step leaves behind, compared between the two runs.
+# The state a step leaves behind, compared between the two runs (all of
+# it goes to the .state file: the braces in the step's command line).
 state='cat /etc/timezone 2>/dev/null; readlink /etc/localtime; dpkg-query -W -f "\${Status}\n" '"$*"
 
 run=0 fail_without=0 fail_with=0 libonly=
@@ -46,7 +47,7 @@ while IFS='	' read -r name cmd; do
 	for m in without with; do
 		log=$out/${name//:/.}.$m.log
 		HOSTWIDE_SECONDS=$DEBCONF_SECONDS "$ns" "$m" "$NOLEAK_LIBRARY" \
-			env DEBIAN_FRONTEND=noninteractive sh -c "$cmd; st=\$?; $state >'$log.state'; exit \$st" \
+			env DEBIAN_FRONTEND=noninteractive sh -c "$cmd; st=\$?; { $state; } >'$log.state'; exit \$st" \
 			</dev/null >"$log" 2>&1
 		echo $? >"$log.status"
 	done
