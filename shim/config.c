@@ -227,6 +227,16 @@ static const char *const scopes[] = { "process", "tree", NULL };
 static const char *const signal_choices[] = { "restore", "keep", NULL };
 static const char *const modes[] = { "enforce", "audit", "off", NULL };
 
+/* A bad entry of a "keep" line, named by the file and line it is on; a
+ * few, then a count, as for bad lines. */
+static void complain_file_keep(void *ctx, const char *entry, size_t len, const char *why)
+{
+	struct file_settings *fs = ctx;
+
+	if (fs->bad++ < KEEP_COMPLAINTS_SHOWN)
+		complain(fs->where, entry, len, why);
+}
+
 /* A setting of the file: key and value, the value a copy ending in NUL. */
 static void file_value(struct file_settings *fs, const char *key, size_t key_len,
 		       const char *value)
@@ -249,10 +259,8 @@ static void file_value(struct file_settings *fs, const char *key, size_t key_len
 		return;
 	}
 	if (k == 3) {
-		struct keep_complaints kc = { 0 };
-
 		noleak_config.keep.no_numbers = 0;
-		noleak_keep_parse(value, &noleak_config.keep, complain_keep, &kc);
+		noleak_keep_parse(value, &noleak_config.keep, complain_file_keep, fs);
 		return;
 	}
 	names = k == 0 ? modes : signal_choices;
@@ -401,7 +409,7 @@ static void read_file(struct file_settings *fs)
 		noleak_line_str(&l, fs->path);
 		noleak_line_str(&l, ": ");
 		noleak_line_int(&l, (long)(fs->bad - KEEP_COMPLAINTS_SHOWN));
-		noleak_line_str(&l, " more bad lines ignored");
+		noleak_line_str(&l, " more bad lines or entries ignored");
 		noleak_line_emit(&l);
 	}
 }
@@ -589,6 +597,23 @@ static void record_library(void)
 	snprintf(noleak_config.libbase, sizeof(noleak_config.libbase), "%s", base);
 }
 
+static int starts_with(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return 0;
+	return 1;
+}
+
+/* Whether value has "noleak" in it, without strstr. */
+static int mentions_us(const char *value)
+{
+	for (const char *p = value; p && *p; p++)
+		if (starts_with(p, "noleak"))
+			return 1;
+	return 0;
+}
+
 /* Whether LD_PRELOAD names this library.  When it does not, the loader
  * found it in /etc/ld.so.preload: host-wide, every process is protected in
  * its own right, and nothing is passed down in the environment. */
@@ -601,7 +626,7 @@ static int named_in_preload(void)
 	 * exact answer costs a dladdr at every start: a file name without
 	 * "noleak" in it is not ours (a copy renamed to something else is
 	 * taken for loaded host-wide). */
-	if (!v || !strstr(v, "noleak"))
+	if (!mentions_us(v))
 		return 0;
 	record_library();
 	return noleak_env_has_lib(env, noleak_config.libbase);
@@ -714,14 +739,6 @@ struct at_start {
 				   _NOLEAK_REEXEC is set */
 };
 
-static int starts_with(const char *s, const char *prefix)
-{
-	while (*prefix)
-		if (*s++ != *prefix++)
-			return 0;
-	return 1;
-}
-
 static int all_digits(const char *s)
 {
 	const char *p = s;
@@ -746,15 +763,6 @@ static void scan_start(char **envp, struct at_start *st)
 			 starts_with(v, "_NOLEAK_REEXEC="))
 			st->now = 1;
 	}
-}
-
-/* Whether value has "noleak" in it, without strstr. */
-static int mentions_us(const char *value)
-{
-	for (const char *p = value; p && *p; p++)
-		if (starts_with(p, "noleak"))
-			return 1;
-	return 0;
 }
 
 /* The first process of a tree the environment put under the library

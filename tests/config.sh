@@ -107,7 +107,7 @@ just words
 under
 absent "$out" &&
 	printf '%s\n' "$out" | grep -q "$conf:1: ignoring 'of': expected enforce, audit or off" &&
-	printf '%s\n' "$out" | grep -q "ignoring 'tcp:99999'" &&
+	printf '%s\n' "$out" | grep -q "$conf:2: ignoring 'tcp:99999'" &&
 	printf '%s\n' "$out" | grep -q "$conf:3: ignoring 'colour': unknown key" &&
 	printf '%s\n' "$out" | grep -q "$conf:4: ignoring 'just words': expected KEY = VALUE" &&
 	printf '%s\n' "$out" | grep -q "$conf:5: ignoring '\[relative/path\]': a section is"
