@@ -17,7 +17,8 @@
  *
  * Environment: NOLEAK_LIBRARY (the library), BENCH_EMPTY_LIBRARY (a library
  * with nothing in it, for the floor of the load row), BENCH_ROUNDS (default 9),
- * BENCH_QUICK=1 (fewer iterations, for a smoke run). */
+ * BENCH_QUICK=1 (fewer iterations, for a smoke run), BENCH_ONLY=start (only
+ * the process-start rows, section 5). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -599,36 +600,80 @@ static void section_rlimit(void)
 	       per_fd, per_fd * 1048576 / 1e6);
 }
 
+/* Run the n workers args[0..n-1] (none under the shim: each names its
+ * library itself) in turn, rounds times; the median time of each in
+ * med[]; in ratio[j] the median over rounds of its time over args[0]'s in
+ * the same round, and in step[j] over args[j-1]'s, which a machine whose
+ * speed drifts between rounds (another job, a virtual machine's
+ * neighbours) disturbs least. */
+static void interleave(int n, char *const *const *args, int rounds_n, double *med,
+		       double *ratio, double *step)
+{
+	double v[3][64], r[64];
+
+	for (int i = 0; i < rounds_n; i++)
+		for (int j = 0; j < n; j++)
+			v[j][i] = worker(0, args[j]);
+	for (int j = 0; j < n; j++) {
+		for (int i = 0; i < rounds_n; i++)
+			r[i] = v[j][i] / v[0][i];
+		ratio[j] = median(r, rounds_n);
+		for (int i = 0; i < rounds_n; i++)
+			r[i] = v[j][i] / v[j ? j - 1 : 0][i];
+		step[j] = median(r, rounds_n);
+	}
+	for (int j = 0; j < n; j++)
+		med[j] = median(v[j], rounds_n);
+}
+
 static void section_load(void)
 {
-	char *k = fmt(0, quick ? 100 : 300);
+	/* Short batches, many rounds: a process start is a few milliseconds
+	 * and its time has a long tail. */
+	int r = rounds() * 3 > 63 ? 63 : rounds() * 3;
+	char *k = fmt(0, quick ? 30 : 100);
+	const char *shim_lib = getenv("NOLEAK_LIBRARY"), *empty_lib = getenv("BENCH_EMPTY_LIBRARY");
 	char *none[] = { "load", "-", k, NULL };
-	char *shim[] = { "load", getenv("NOLEAK_LIBRARY"), k, NULL };
-	char *empty[] = { "load", getenv("BENCH_EMPTY_LIBRARY"), k, NULL };
+	char *shim[] = { "load", (char *)shim_lib, k, NULL };
+	char *empty[] = { "load", (char *)empty_lib, k, NULL };
 	char *loop_none[] = { "shell-loop", "-", k, NULL };
-	char *loop_shim[] = { "shell-loop", getenv("NOLEAK_LIBRARY"), k, NULL };
+	char *loop_shim[] = { "shell-loop", (char *)shim_lib, k, NULL };
+	char *loop_empty[] = { "shell-loop", (char *)empty_lib, k, NULL };
+	char *const *starts[] = { none, empty, shim };
+	char *const *loops[] = { loop_none, loop_empty, loop_shim };
 	char *rss[] = { "rss", "all", NULL };
 	char *priv[] = { "rss", "private", NULL };
-	double a, b;
+	double a, b, med[3], ratio[3], step[3];
+	int n = empty_lib ? 3 : 2;
 
-	printf("5. Load and memory (fork+exec of /bin/true, the library in its LD_PRELOAD)\n");
-	side_by_side(0, none, 0, shim, &a, &b);
-	printf("   LD_PRELOAD=libnoleak.so /bin/true over /bin/true: %.1f us over %.1f us, ratio %.3f (target <= 1.05)\n",
-	       b / 1000, a / 1000, b / a);
-	if (empty[1]) {
+	if (!empty_lib) {
+		starts[1] = shim;
+		loops[1] = loop_shim;
+	}
+	printf("5. Process start (fork+exec of /bin/true, the library in its LD_PRELOAD),\n"
+	       "   %d rounds of %s starts, alternating; ratios are medians of each round's ratio\n", r, k);
+	interleave(n, starts, r, med, ratio, step);
+	printf("   /bin/true: %.1f us without a library", med[0] / 1000);
+	if (empty_lib)
+		printf(", %.1f us with an empty one (%.3f)", med[1] / 1000, ratio[1]);
+	printf(",\n     %.1f us with libnoleak.so (%.3f; target <= 1.05)\n", med[n - 1] / 1000,
+	       ratio[n - 1]);
+	if (empty_lib) {
 		/* The floor: any preloaded library, even one with nothing in
 		 * it, costs an open, a few mmaps and a relocation pass. */
-		side_by_side(0, none, 0, empty, &a, &b);
-		printf("   floor: an empty library preloaded instead: %.1f us over %.1f us, ratio %.3f\n",
-		       b / 1000, a / 1000, b / a);
-		side_by_side(0, empty, 0, shim, &a, &b);
-		printf("   libnoleak.so over the empty library: %.1f us over %.1f us, ratio %.3f (target <= 1.03)\n",
-		       b / 1000, a / 1000, b / a);
+		printf("   libnoleak.so over the empty library: ratio %.3f (target <= 1.03)\n",
+		       step[2]);
 	}
-	side_by_side(0, loop_none, 0, loop_shim, &a, &b);
-	printf("   a shell loop starting %s programs, every process under the library (tree scope)\n"
-	       "     over the same loop without it: %.1f us over %.1f us a program, ratio %.3f (target <= 1.05)\n",
-	       k, b / 1000, a / 1000, b / a);
+	interleave(n, loops, r, med, ratio, step);
+	printf("   a shell loop starting programs, every process under the library (tree scope):\n"
+	       "     %.1f us a program without a library", med[0] / 1000);
+	if (empty_lib)
+		printf(", %.1f us with the empty one in every process (%.3f)", med[1] / 1000,
+		       ratio[1]);
+	printf(",\n     %.1f us with libnoleak.so (%.3f; target <= 1.05)\n", med[n - 1] / 1000,
+	       ratio[n - 1]);
+	if (empty_lib)
+		printf("     libnoleak.so over the empty library: ratio %.3f\n", step[2]);
 	side_by_side(0, priv, 1, priv, &a, &b);
 	printf("   memory written (Private_Dirty, what no other process can share): %.0f KiB without,\n"
 	       "     %.0f KiB with: the shim adds %.0f KiB (target < 64)\n", a, b, b - a);
@@ -642,6 +687,7 @@ static void section_load(void)
 int main(int argc, char **argv)
 {
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *only = getenv("BENCH_ONLY");
 	struct rlimit rl;
 
 	if (n < 0)
@@ -697,11 +743,18 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	header();
-	section_percall();
-	section_spawn();
-	section_alternatives();
-	section_python();
-	section_rlimit();
+	if (only && strcmp(only, "start")) {
+		fprintf(stderr, "bench: BENCH_ONLY=%s: the one section that can run alone is \"start\"\n",
+			only);
+		return 2;
+	}
+	if (!only) {
+		section_percall();
+		section_spawn();
+		section_alternatives();
+		section_python();
+		section_rlimit();
+	}
 	section_load();
 	return 0;
 }

@@ -23,7 +23,8 @@
 /* How far start-up looks for inherited descriptors when /proc is missing. */
 enum { STARTUP_SCAN_CAP = 65536 };
 
-struct noleak_config noleak_config;
+/* Written by the constructor in every process. */
+struct noleak_config noleak_config NOLEAK_LOAD_DATA;
 int noleak_dormant;
 int noleak_audit;
 int noleak_log_set;
@@ -502,12 +503,15 @@ static void decide(long pid)
  * has the last word for the process it is set in. */
 static void read_settings(void)
 {
-	static struct file_settings fs = { NULL, -1, -1, "", 0, "", "" };
+	/* Static, for its size; set here, not by an initializer, which would
+	 * put its kilobytes among the data every process's start writes. */
+	static struct file_settings fs;
 	const char *keep = getenv("NOLEAK_KEEP");
 	const char *owner = getenv("_NOLEAK_PID");
 	long pid = noleak_config.self;
 	int file_mode;
 
+	fs.mode = fs.signals = -1;
 	noleak_config.rules = program_rules();
 	read_log();
 	/* A shell is left as it is whatever the file says (decide). */
@@ -655,6 +659,12 @@ static void after_fork_child(void)
 				 noleak_raw(SYS_getpid, 0, 0, 0, 0, 0), __ATOMIC_RELAXED);
 }
 
+/* The library is linked without the C runtime's start files (Makefile.am
+ * says why), which would define this handle: pthread_atfork names the
+ * object its handlers belong to with it (libc_nonshared.a).  The library
+ * is never unloaded (-z nodelete), so the handlers never outlive it. */
+__attribute__((visibility("hidden"))) void *__dso_handle = &__dso_handle;
+
 /* Counts shared by the process and every fork of it. */
 static void start_counting(void)
 {
@@ -683,11 +693,11 @@ void noleak_summary_forked(long child)
  * leaves by _exit). */
 static int speaks(void)
 {
-	long me = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
-	long heir, speaker;
+	long me, heir, speaker;
 
 	if (!noleak_counts)
 		return 0;
+	me = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
 	speaker = __atomic_load_n(&noleak_counts->speaker, __ATOMIC_RELAXED);
 	heir = __atomic_load_n(&noleak_counts->heir, __ATOMIC_RELAXED);
 	if (speaker != me)
@@ -750,32 +760,98 @@ static int all_digits(const char *s)
 
 static void scan_start(char **envp, struct at_start *st)
 {
-	for (char **e = envp; e && *e; e++) {
-		const char *v = *e;
+	/* Short arrays on the stack, which the compiler fills from
+	 * immediates: string literals would be read from .rodata, one page
+	 * more in every process. */
+	const char preload[] = "LD_PRELOAD=", ours[] = "NOLEAK_", pid[] = "PID=",
+		   mode[] = "MODE=", log[] = "LOG=", reexec[] = "REEXEC=";
 
-		if (*v != 'L' && *v != 'N' && *v != '_')
+	for (char **e = envp; e && *e; e++) {
+		const char *v = *e, *w = v + (*v == '_');
+
+		if (*v == 'L' && starts_with(v, preload)) {
+			st->preload = v + sizeof(preload) - 1;
 			continue;
-		if (starts_with(v, "LD_PRELOAD="))
-			st->preload = v + 11;
-		else if (starts_with(v, "_NOLEAK_PID="))
-			st->owner_named = all_digits(v + 12);
-		else if (starts_with(v, "NOLEAK_MODE=") || starts_with(v, "NOLEAK_LOG=") ||
-			 starts_with(v, "_NOLEAK_REEXEC="))
+		}
+		/* NOLEAK_* are the user's, _NOLEAK_* the library's own. */
+		if ((*v != 'N' && *v != '_') || !starts_with(w, ours))
+			continue;
+		w += sizeof(ours) - 1;
+		if (*v == '_' && starts_with(w, pid))
+			st->owner_named = all_digits(w + sizeof(pid) - 1);
+		else if (*v == '_' ? starts_with(w, reexec)
+				   : starts_with(w, mode) || starts_with(w, log))
 			st->now = 1;
 	}
 }
+
+/* Whether the LD_PRELOAD value preload has an entry whose file name is
+ * base, without the C library. */
+static int preload_names(const char *preload, const char *base)
+{
+	const char *name = preload;	/* the current entry's file name */
+
+	for (const char *p = preload; p; p++) {
+		if (*p == '/') {
+			name = p + 1;
+		} else if (!*p || *p == ' ' || *p == ':') {
+			const char *n = name, *b = base;
+
+			while (n < p && *b && *n == *b)
+				n++, b++;
+			if (n == p && !*b)
+				return 1;
+			if (!*p)
+				return 0;
+			name = p + 1;
+		}
+	}
+	return 0;
+}
+
+/* The owner's environment: what setenv("_NOLEAK_PID", pid) would make,
+ * without it.  setenv's first call sets malloc up, a few system calls and
+ * fresh pages in a process that may never allocate.  glibc's setenv,
+ * putenv and unsetenv take an environ they did not allocate as it is,
+ * copying the array when it grows (stdlib/setenv.c), as they would the
+ * one on the stack; and the variable goes last, where setenv would put
+ * it.  An environment with more entries than this goes by setenv. */
+enum { OWNER_ENV_SLOTS = 128 };
+static char *owner_env[OWNER_ENV_SLOTS];
+static char owner_var[32] = "_NOLEAK_PID=";
 
 /* The first process of a tree the environment put under the library
  * tells its descendants it is the owner (_NOLEAK_PID), here, where the
  * environment may still be changed safely. */
 static void record_owner(const struct at_start *st)
 {
-	char buf[24];
+	char digits[24], *d = digits + sizeof(digits), *v = owner_var + 12;
+	long pid = noleak_config.self;
+	size_t n = 0;
 
-	if (st->owner_named || !mentions_us(st->preload) || !named_in_preload())
+	if (st->owner_named || !mentions_us(st->preload))
 		return;
-	snprintf(buf, sizeof(buf), "%ld", noleak_config.self);
-	setenv("_NOLEAK_PID", buf, 1);
+	/* The library's own name is found by dladdr, whose first call costs
+	 * every owner some pages of libc: only a copy renamed needs it. */
+	if (!preload_names(st->preload, "libnoleak.so") && !named_in_preload())
+		return;
+	*--d = '\0';
+	do
+		*--d = (char)('0' + pid % 10);
+	while (pid /= 10);
+	while ((*v++ = *d++))
+		;
+	while (environ && environ[n])
+		n++;
+	if (n + 2 > OWNER_ENV_SLOTS) {
+		setenv("_NOLEAK_PID", owner_var + 12, 1);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		owner_env[i] = environ[i];
+	owner_env[n] = owner_var;
+	owner_env[n + 1] = NULL;
+	environ = owner_env;
 }
 
 /* At load, only what cannot be known later, all of it cheap: the

@@ -432,6 +432,33 @@ static int env_has_lib(char *const *envp)
 	return noleak_env_has_lib(envp, noleak_config.libbase);
 }
 
+/* argv and envp of an exec, and whether they can be read to their ends,
+ * found out at the first question that needs it: a dormant process asks
+ * none, and pays nothing for them. */
+struct exec_args {
+	char *const *argv, *const *envp;
+	int readable;		/* -1: not known yet */
+};
+
+static int args_ok(struct exec_args *a)
+{
+	if (a->readable < 0)
+		a->readable = noleak_args_readable(a->argv, a->envp);
+	return a->readable;
+}
+
+/* Whether the exec runs the daemon's own program (same_program). */
+static int runs_own(const struct noleak_target *t, struct exec_args *a)
+{
+	return args_ok(a) && same_program(t, a->argv);
+}
+
+/* Whether the new program's environment names the library. */
+static int has_lib(struct exec_args *a)
+{
+	return args_ok(a) && env_has_lib(a->envp);
+}
+
 /* How the exec of t by this process changes the new program's
  * environment (NOLEAK_ENV_*).  The rule of the process scope, in order:
  *  - an exec in place (by this process, or by a fork of it whose parent
@@ -448,8 +475,7 @@ static int env_has_lib(char *const *envp)
  * sockets again by looking through its descriptors; the new image marks
  * them again), and an exec of its own program gets the library's
  * variables back if the caller built the environment without them. */
-static unsigned exec_plan(const struct noleak_target *t, char *const argv[],
-			  char *const envp[])
+static unsigned exec_plan(const struct noleak_target *t, struct exec_args *a)
 {
 	long me = my_pid(), parent = 0;
 	int process = noleak_config.scope == NOLEAK_SCOPE_PROCESS;
@@ -463,7 +489,7 @@ static unsigned exec_plan(const struct noleak_target *t, char *const argv[],
 	 * the environment carries nothing of it: only the daemon's own
 	 * listeners are passed to its new image. */
 	if (noleak_config.hostwide)
-		return me == noleak_config.self && active && same_program(t, argv)
+		return me == noleak_config.self && active && runs_own(t, a)
 			? NOLEAK_ENV_REEXEC : 0;
 	if (me != noleak_config.self)
 		parent = noleak_forked_from();
@@ -473,9 +499,9 @@ static unsigned exec_plan(const struct noleak_target *t, char *const argv[],
 			return NOLEAK_ENV_STRIP;
 		if (me != noleak_config.self)
 			plan |= NOLEAK_ENV_OWNER;
-		if (active && same_program(t, argv))
+		if (active && runs_own(t, a))
 			plan |= NOLEAK_ENV_REEXEC |
-				(env_has_lib(envp) ? 0 : NOLEAK_ENV_CARRY);
+				(has_lib(a) ? 0 : NOLEAK_ENV_CARRY);
 		return plan;
 	}
 	if (process) {
@@ -483,12 +509,12 @@ static unsigned exec_plan(const struct noleak_target *t, char *const argv[],
 			return NOLEAK_ENV_STRIP;
 		if (passer)
 			return NOLEAK_ENV_OWNER;
-		if (active && same_program(t, argv))
+		if (active && runs_own(t, a))
 			return NOLEAK_ENV_OWNER |
-			       (env_has_lib(envp) ? 0 : NOLEAK_ENV_CARRY);
+			       (has_lib(a) ? 0 : NOLEAK_ENV_CARRY);
 		return NOLEAK_ENV_STRIP;
 	}
-	if (active && !env_has_lib(envp) && same_program(t, argv))
+	if (active && !has_lib(a) && runs_own(t, a))
 		return NOLEAK_ENV_OWNER | NOLEAK_ENV_CARRY;
 	return 0;
 }
@@ -543,7 +569,6 @@ void noleak_env_prepare(struct noleak_newenv *ne, unsigned plan, char *const env
 {
 	size_t ptrs, bytes, n;
 	char *area = stack, *list = NULL, *strings;
-	int may_map = my_pid() == noleak_config.self || noleak_forked_from();
 
 	ne->env = envp;
 	ne->map = NULL;
@@ -551,7 +576,7 @@ void noleak_env_prepare(struct noleak_newenv *ne, unsigned plan, char *const env
 	if (!plan || !env_room(envp, plan, &ptrs, &bytes))
 		return;
 	if (!stack) {
-		if (!may_map)
+		if (my_pid() != noleak_config.self && !noleak_forked_from())
 			return;
 		len = ptrs * sizeof(char *) + bytes + REEXEC_LIST;
 		len = (len + 4095) & ~(size_t)4095;
@@ -648,12 +673,14 @@ __attribute__((noinline))
 static int exec_after_sweep(const struct noleak_target *t, char *const argv[],
 			    char *const envp[])
 {
-	unsigned plan;
+	struct exec_args a = { argv, envp, -1 };
+	unsigned plan = exec_plan(t, &a);
 	size_t need;
 	int ret;
 
 	/* Arguments the kernel will refuse are passed on untouched. */
-	plan = noleak_args_readable(argv, envp) ? exec_plan(t, argv, envp) : 0;
+	if (plan && !args_ok(&a))
+		plan = 0;
 	if (plan == NOLEAK_ENV_STRIP && !env_has_lib(envp))
 		plan = 0;	/* nothing to take out: no copy */
 	need = noleak_env_stack(envp, plan);
@@ -712,7 +739,9 @@ static void sweep_aside(char *const argv[], char *const envp[], int fd_to_run)
 int noleak_exec_run(const struct noleak_target *t, char *const argv[],
 		    char *const envp[])
 {
-	sweep_aside(argv, envp, t->fd_to_run);
+	/* A dormant process maps no stack for a sweep it would not make. */
+	if (noleak_acts_at_exec())
+		sweep_aside(argv, envp, t->fd_to_run);
 	return exec_after_sweep(t, argv, envp);
 }
 

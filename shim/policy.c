@@ -1037,7 +1037,7 @@ size_t noleak_env_rewrite(char *const *envp, unsigned plan, const char *base,
 	return n;
 }
 
-unsigned long long noleak_args_digest(char *const *argv)
+NOLEAK_AT_LOAD unsigned long long noleak_args_digest(char *const *argv)
 {
 	unsigned long long h = 0xcbf29ce484222325ULL;
 

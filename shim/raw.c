@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-long noleak_raw(long nr, long a, long b, long c, long d, long e)
+NOLEAK_AT_LOAD long noleak_raw(long nr, long a, long b, long c, long d, long e)
 {
 #if defined(__x86_64__)
 	long ret;

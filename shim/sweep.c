@@ -271,9 +271,12 @@ unsigned long noleak_sig_ignored_since_start(void)
 
 long noleak_forked_from(void)
 {
-	long me = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+	long pid = __atomic_load_n(&own.pid, __ATOMIC_ACQUIRE);
 
-	return __atomic_load_n(&own.pid, __ATOMIC_ACQUIRE) == me ? own.parent : 0;
+	/* No fork through the library yet: no system call either. */
+	if (!pid)
+		return 0;
+	return pid == noleak_raw(SYS_getpid, 0, 0, 0, 0, 0) ? own.parent : 0;
 }
 
 void noleak_sig_inherited(unsigned long start_mask, unsigned long *reset,
@@ -733,7 +736,7 @@ static void put_module(struct noleak_line *l, unsigned long addr)
 
 /* Counters for the summary at exit, in memory that fork shares (a page
  * mapped at start when reports are on), so children's execs count too. */
-struct noleak_counts *noleak_counts;
+struct noleak_counts *noleak_counts NOLEAK_LOAD_DATA;	/* read at exit */
 
 struct audit {
 	const struct keepers *k;

@@ -51,6 +51,10 @@
  *   probe program-cloexec SPAWN an fd the program itself made close-on-exec
  *   probe spawn-compat FILE     posix_spawn@GLIBC_2.2.5 of FILE, which has no
  *                               #! line: the old version runs it with /bin/sh
+ *   probe heap                  before anything else: "arena N" (bytes malloc
+ *                               had taken before main), "owner V" and "pid N"
+ *   probe envops                setenv, putenv and unsetenv, then each entry
+ *                               of environ on a line of its own
  *
  * The exit status is 0 when the probe itself worked; what leaked is for the
  * caller to judge. */
@@ -59,6 +63,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -542,6 +547,32 @@ static int run(const char *creator, const char *how)
  * (flags 0) that brings a descriptor, and F_GETFD of a descriptor it
  * opened without O_CLOEXEC, then after it set the flag itself; then a
  * child, to show the descriptor is kept from it all the same. */
+/* What was allocated before main: nothing, with or without the library,
+ * whose set-up at load allocates nothing (libnoleak(7), LIMITATIONS). */
+static int heap(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	const char *owner = getenv("_NOLEAK_PID");
+
+	printf("arena %zu\nowner %s\npid %ld\n", mi.arena, owner ? owner : "-",
+	       (long)getpid());
+	return 0;
+}
+
+/* The environment functions on the environment the program started with. */
+static int envops(void)
+{
+	extern char **environ;
+	static char b[] = "NOLEAK_PROBE_B=2";
+
+	if (setenv("NOLEAK_PROBE_A", "1", 1) || putenv(b) || unsetenv("NOLEAK_PROBE_C") ||
+	    setenv("NOLEAK_PROBE_D", "4", 0))
+		die("the environment functions");
+	for (char **e = environ; *e; e++)
+		puts(*e);
+	return 0;
+}
+
 static int looks(void)
 {
 	int flags, fd = open("/dev/null", O_RDONLY), got = receive_fd(0, &flags);
@@ -1082,8 +1113,11 @@ static int spawn_compat(const char *file)
 
 int main(int argc, char **argv)
 {
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t n;
 
+	if (argc == 2 && !strcmp(argv[1], "heap"))	/* before any allocation */
+		return heap();
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0 && strchr(argv[0], '/'))	/* no /proc: trust the caller */
 		n = (ssize_t)snprintf(self, sizeof(self), "%s", argv[0]);
 	if (n < 0)
@@ -1109,6 +1143,8 @@ int main(int argc, char **argv)
 		return background(argv[2], argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "looks"))
 		return looks();
+	if (argc == 2 && !strcmp(argv[1], "envops"))
+		return envops();
 	if (argc == 2 && !strcmp(argv[1], "stdio"))
 		return stdio_idiom();
 	if (argc >= 2 && !strcmp(argv[1], "report-env")) {

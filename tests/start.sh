@@ -1,0 +1,119 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# start.sh: what the library costs a process that starts under it and
+# does nothing with it, which is most processes of a host-wide install.
+# It allocates nothing at load (the owner's _NOLEAK_PID goes into its
+# environment without setenv, and the environment functions work on after
+# it); it costs about the page faults of an empty preloaded library; and a
+# dormant shell's children start their programs without a mapping or a
+# memory probe of the library's.
+. "$NOLEAK_SRCDIR/tests/tap.sh"
+
+probe=$NOLEAK_TESTS/probe
+nothing=$NOLEAK_TESTS/.libs/libnothing.so
+work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-start.XXXXXX") || exit 99
+trap 'rm -rf "$work"' EXIT
+
+field() {
+	printf '%s\n' "$1" | sed -n "s/^$2 //p"
+}
+
+# ---- nothing allocated at load ---------------------------------------------
+without=$(timeout 30 env -i "$probe" heap 2>&1)
+with=$(timeout 30 env -i LD_PRELOAD="$NOLEAK_LIBRARY" "$probe" heap 2>&1)
+test "$(field "$without" arena)" = 0 && test "$(field "$without" owner)" = - &&
+	test "$(field "$with" arena)" = 0
+ok $? "a process under the library has allocated nothing when main starts, as without it" ||
+	diag "without: $without" "with: $with"
+
+test -n "$(field "$with" pid)" && test "$(field "$with" owner)" = "$(field "$with" pid)"
+ok $? "the first process still finds itself named the owner in its environment (_NOLEAK_PID)" ||
+	diag "with: $with"
+
+# More variables than the library's own copy of the array holds: setenv.
+big=$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "V%d=%d ", i, i }')
+# shellcheck disable=SC2086
+out=$(timeout 30 env -i $big LD_PRELOAD="$NOLEAK_LIBRARY" "$probe" heap 2>&1)
+test "$(field "$out" owner)" = "$(field "$out" pid)"
+ok $? "with 300 variables, too, the first process is named the owner" || diag "$out"
+
+# ---- the environment functions, after it ------------------------------------
+without=$(timeout 30 env -i NOLEAK_PROBE_C=3 X=1 "$probe" envops 2>&1)
+with=$(timeout 30 env -i NOLEAK_PROBE_C=3 X=1 LD_PRELOAD="$NOLEAK_LIBRARY" \
+	"$probe" envops 2>&1)
+expected=$(printf '%s\nLD_PRELOAD=%s\n' "$without" "$NOLEAK_LIBRARY" | sort)
+got=$(printf '%s\n' "$with" | grep -v '^_NOLEAK_PID=' | sort)
+test "$got" = "$expected" && printf '%s\n' "$with" | grep -q '^_NOLEAK_PID=[1-9]'
+ok $? "setenv, putenv and unsetenv work on the environment the library handed the program" ||
+	diag "without: $without" "with: $with"
+
+# ---- page faults of a start ---------------------------------------------
+# The mean minor faults of 60 starts of /bin/true (posix_spawn, so that
+# none of the spawner's pages are counted): without a library, with an
+# empty one (the floor of any preloaded library), and with this one as the
+# first process (the owner) and as a descendant.  Before this round the
+# owner took 10 more than the empty library (setenv's malloc, a first
+# page of .bss, .rodata) and a descendant 4.
+if ! command -v python3 >/dev/null 2>&1; then
+	skip "page faults of a start" "no python3"
+else
+	faults=$(timeout 120 python3 - "$NOLEAK_LIBRARY" "$nothing" <<'EOF'
+import os, sys
+lib, empty = sys.argv[1], sys.argv[2]
+def mean(env, n=60):
+    total = 0
+    for _ in range(n):
+        pid = os.posix_spawn('/bin/true', ['/bin/true'], env)
+        total += os.wait4(pid, 0)[2].ru_minflt
+    return total / n
+for name, env in (('none', {}), ('empty', {'LD_PRELOAD': empty}),
+                  ('owner', {'LD_PRELOAD': lib}),
+                  ('descendant', {'LD_PRELOAD': lib, '_NOLEAK_PID': '1',
+                                  'NOLEAK_SCOPE': 'tree'})):
+    print(name, mean(env))
+EOF
+)
+	echo "$faults" | sed 's/^/# /'
+	awk '{ v[$1] = $2 } END { exit !(v["empty"] > v["none"] + 1) }' <<EOF
+$faults
+EOF
+	ok $? "an empty preloaded library costs page faults (the measure sees a library)" ||
+		diag "$faults"
+	awk '{ v[$1] = $2 } END { exit !(v["owner"] != "" && v["owner"] <= v["empty"] + 4) }' <<EOF
+$faults
+EOF
+	ok $? "the first process under the library: at most 4 page faults more than under an empty library" ||
+		diag "$faults"
+	awk '{ v[$1] = $2 } END { exit !(v["descendant"] != "" && v["descendant"] <= v["empty"] + 2) }' <<EOF
+$faults
+EOF
+	ok $? "a descendant: at most 2 page faults more than under an empty library" ||
+		diag "$faults"
+fi
+
+# ---- a dormant shell's children ---------------------------------------------
+# dash starts each command from a vfork child; the shell is dormant, and in
+# the tree scope nothing changes in what its children run: their exec goes
+# straight on, with no stack mapped for a sweep and no probe of argv and
+# the environment (each a system call, and in a vfork child the mapping
+# lands in the parent's memory).
+if ! command -v strace >/dev/null 2>&1; then
+	skip "a dormant shell's children" "no strace"
+else
+	timeout 60 env -i PATH=/usr/bin:/bin NOLEAK_SCOPE=tree LD_PRELOAD="$NOLEAK_LIBRARY" \
+		strace -f -qq -o "$work/trace" -e trace=mmap,munmap,process_vm_readv,execve \
+		/bin/sh -c '/bin/true; /bin/true; echo done' >"$work/out" 2>&1
+	# The lines of each child (not the shell, the first pid) before its
+	# exec: what its exec cost in those calls.
+	before=$(awk 'NR == 1 { shell = $1 }
+		$1 != shell && !($1 in execd) {
+			if ($2 ~ /^execve\(/) execd[$1] = 1; else print
+		}' "$work/trace")
+	children=$(awk 'NR == 1 { shell = $1 } $1 != shell && $2 ~ /^execve\(/ { print $1 }' \
+		"$work/trace" | sort -u | wc -l)
+	test "$(cat "$work/out")" = done && test "$children" -ge 2 && test -z "$before"
+	ok $? "a dormant shell's children map nothing and probe nothing before their exec" ||
+		diag "children: $children" "$before" "$(head -20 "$work/trace")"
+fi
+
+done_testing
