@@ -53,7 +53,10 @@ ok $? "setenv, putenv and unsetenv work on the environment the library handed th
 # empty one (the floor of any preloaded library), and with this one as the
 # first process (the owner) and as a descendant.  Before this round the
 # owner took 10 more than the empty library (setenv's malloc, a first
-# page of .bss, .rodata) and a descendant 4.
+# page of .bss, .rodata) and a descendant 4; now 2 and 0, on a kernel that
+# maps 64 KiB around a read fault (fault_around_bytes): without that, each
+# page the loader reads of a library is a fault of its own, and a larger
+# one pays more of them.
 if ! command -v python3 >/dev/null 2>&1; then
 	skip "page faults of a start" "no python3"
 else
@@ -79,15 +82,15 @@ $faults
 EOF
 	ok $? "an empty preloaded library costs page faults (the measure sees a library)" ||
 		diag "$faults"
-	awk '{ v[$1] = $2 } END { exit !(v["owner"] != "" && v["owner"] <= v["empty"] + 4) }' <<EOF
+	awk '{ v[$1] = $2 } END { exit !(v["owner"] != "" && v["owner"] <= v["empty"] + 5) }' <<EOF
 $faults
 EOF
-	ok $? "the first process under the library: at most 4 page faults more than under an empty library" ||
+	ok $? "the first process under the library: at most 5 page faults more than under an empty library" ||
 		diag "$faults"
-	awk '{ v[$1] = $2 } END { exit !(v["descendant"] != "" && v["descendant"] <= v["empty"] + 2) }' <<EOF
+	awk '{ v[$1] = $2 } END { exit !(v["descendant"] != "" && v["descendant"] <= v["empty"] + 3) }' <<EOF
 $faults
 EOF
-	ok $? "a descendant: at most 2 page faults more than under an empty library" ||
+	ok $? "a descendant: at most 3 page faults more than under an empty library" ||
 		diag "$faults"
 fi
 
