@@ -815,7 +815,8 @@ static int preload_names(const char *preload, const char *base)
  * putenv and unsetenv take an environ they did not allocate as it is,
  * copying the array when it grows (stdlib/setenv.c), as they would the
  * one on the stack; and the variable goes last, where setenv would put
- * it.  An environment with more entries than this goes by setenv. */
+ * it.  An environment of more than OWNER_ENV_SLOTS - 2 entries (room
+ * for the variable and the NULL) goes by setenv. */
 enum { OWNER_ENV_SLOTS = 128 };
 static char *owner_env[OWNER_ENV_SLOTS];
 static char owner_var[32] = "_NOLEAK_PID=";
