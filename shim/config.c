@@ -817,16 +817,17 @@ static int preload_names(const char *preload, const char *base)
  * one on the stack; and the variable goes last, where setenv would put
  * it.  An environment of more than OWNER_ENV_SLOTS - 2 entries (room
  * for the variable and the NULL) goes by setenv. */
-enum { OWNER_ENV_SLOTS = 128 };
+#define OWNER_NAME "_NOLEAK_PID="
+enum { OWNER_ENV_SLOTS = 128, OWNER_NAME_LEN = sizeof(OWNER_NAME) - 1 };
 static char *owner_env[OWNER_ENV_SLOTS];
-static char owner_var[32] = "_NOLEAK_PID=";
+static char owner_var[32] = OWNER_NAME;
 
 /* The first process of a tree the environment put under the library
  * tells its descendants it is the owner (_NOLEAK_PID), here, where the
  * environment may still be changed safely. */
 static void record_owner(const struct at_start *st)
 {
-	char digits[24], *d = digits + sizeof(digits), *v = owner_var + 12;
+	char digits[24], *d = digits + sizeof(digits), *v = owner_var + OWNER_NAME_LEN;
 	long pid = noleak_config.self;
 	size_t n = 0;
 
@@ -845,7 +846,7 @@ static void record_owner(const struct at_start *st)
 	while (environ && environ[n])
 		n++;
 	if (n + 2 > OWNER_ENV_SLOTS) {
-		setenv("_NOLEAK_PID", owner_var + 12, 1);
+		setenv("_NOLEAK_PID", owner_var + OWNER_NAME_LEN, 1);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
