@@ -814,8 +814,8 @@ static int preload_names(const char *preload, const char *base)
  * fresh pages in a process that may never allocate.  glibc's setenv,
  * putenv and unsetenv take an environ they did not allocate as it is,
  * copying the array when it grows (stdlib/setenv.c), as they would the
- * one on the stack; and the variable goes last, where setenv would put
- * it.  An environment of more than OWNER_ENV_SLOTS - 2 entries (room
+ * one on the stack; and the variable goes where setenv would put it:
+ * last, or in place of one that is there.  An environment of more than OWNER_ENV_SLOTS - 2 entries (room
  * for the variable and the NULL) goes by setenv. */
 #define OWNER_NAME "_NOLEAK_PID="
 enum { OWNER_ENV_SLOTS = 128, OWNER_NAME_LEN = sizeof(OWNER_NAME) - 1 };
@@ -824,12 +824,15 @@ static char owner_var[32] = OWNER_NAME;
 
 /* The first process of a tree the environment put under the library
  * tells its descendants it is the owner (_NOLEAK_PID), here, where the
- * environment may still be changed safely. */
+ * environment may still be changed safely: at load no other thread runs.
+ * (A copy of the library opened later by dlopen, while LD_PRELOAD names a
+ * library of that name that was not preloaded, would change it without
+ * the lock setenv takes.) */
 static void record_owner(const struct at_start *st)
 {
 	char digits[24], *d = digits + sizeof(digits), *v = owner_var + OWNER_NAME_LEN;
 	long pid = noleak_config.self;
-	size_t n = 0;
+	size_t n = 0, at;
 
 	if (st->owner_named || !mentions_us(st->preload))
 		return;
@@ -845,14 +848,20 @@ static void record_owner(const struct at_start *st)
 		;
 	while (environ && environ[n])
 		n++;
+	at = n;		/* where the variable goes: last, unless it is there */
 	if (n + 2 > OWNER_ENV_SLOTS) {
 		setenv("_NOLEAK_PID", owner_var + OWNER_NAME_LEN, 1);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
+	/* A _NOLEAK_PID that is not a pid (empty, "007") is replaced where
+	 * it stands, as setenv replaces the first entry of a name. */
+	for (size_t i = 0; i < n; i++) {
 		owner_env[i] = environ[i];
-	owner_env[n] = owner_var;
-	owner_env[n + 1] = NULL;
+		if (at == n && starts_with(environ[i], OWNER_NAME))
+			at = i;
+	}
+	owner_env[at] = owner_var;
+	owner_env[at == n ? n + 1 : n] = NULL;
 	environ = owner_env;
 }
 

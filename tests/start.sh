@@ -37,6 +37,18 @@ out=$(timeout 30 env -i $big LD_PRELOAD="$NOLEAK_LIBRARY" "$probe" heap 2>&1)
 test "$(field "$out" owner)" = "$(field "$out" pid)"
 ok $? "with 300 variables, too, the first process is named the owner" || diag "$out"
 
+# A _NOLEAK_PID that is not a pid is replaced where it stands, as setenv
+# replaced it: one entry, the first process's pid ("007" would otherwise
+# name pid 7 the owner, and an empty one make every descendant an owner).
+for bad in "" 007; do
+	out=$(timeout 30 env -i _NOLEAK_PID="$bad" LD_PRELOAD="$NOLEAK_LIBRARY" "$probe" heap 2>&1)
+	entries=$(timeout 30 env -i _NOLEAK_PID="$bad" LD_PRELOAD="$NOLEAK_LIBRARY" \
+		"$probe" envops 2>&1 | grep -c '^_NOLEAK_PID=')
+	test "$(field "$out" owner)" = "$(field "$out" pid)" && test "$entries" = 1
+	ok $? "_NOLEAK_PID='$bad' is replaced by the first process's pid, not added beside it" ||
+		diag "$out" "entries: $entries"
+done
+
 # ---- the environment functions, after it ------------------------------------
 without=$(timeout 30 env -i NOLEAK_PROBE_C=3 X=1 "$probe" envops 2>&1)
 with=$(timeout 30 env -i NOLEAK_PROBE_C=3 X=1 LD_PRELOAD="$NOLEAK_LIBRARY" \
