@@ -87,6 +87,14 @@ int __openat64_2(int dirfd, const char *path, int flags);
  * dlsym from a wrapper that may run inside an allocator's initialisation. */
 #define NEXT(name) __atomic_load_n(&next_##name, __ATOMIC_ACQUIRE)
 
+/* The next symbol, for an exported wrapper, with the library set up first:
+ * a process's first call through the library then goes to the next
+ * definition like every later one, not to a wrapper's raw system call
+ * fallback (which is no cancellation point: a thread cancelled in its
+ * first open() of a FIFO never ended).  NULL only while the library is
+ * being set up (a wrapper entered again from dlsym's allocations). */
+#define NEXT_SET_UP(name) (noleak_asleep(), NEXT(name))
+
 /* The next symbol, looked up now if it is not bound yet: for lazy symbols,
  * and for wrappers that cannot fall back to a raw system call.  NULL only
  * when the symbol does not exist or this thread is inside start-up. */

@@ -71,7 +71,7 @@ NOLEAK_EXPORT int open(const char *path, int flags, ...)
 	mode_t mode = 0;
 
 	VA_MODE(flags, mode);
-	return do_open(NEXT(open), path, flags, mode);
+	return do_open(NEXT_SET_UP(open), path, flags, mode);
 }
 
 NOLEAK_EXPORT int open64(const char *path, int flags, ...)
@@ -80,7 +80,7 @@ NOLEAK_EXPORT int open64(const char *path, int flags, ...)
 	mode_t mode = 0;
 
 	VA_MODE(flags, mode);
-	return do_open(NEXT(open64), path, flags, mode);
+	return do_open(NEXT_SET_UP(open64), path, flags, mode);
 }
 
 NOLEAK_EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -89,7 +89,7 @@ NOLEAK_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	mode_t mode = 0;
 
 	VA_MODE(flags, mode);
-	return do_openat(NEXT(openat), dirfd, path, flags, mode);
+	return do_openat(NEXT_SET_UP(openat), dirfd, path, flags, mode);
 }
 
 NOLEAK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
@@ -98,7 +98,7 @@ NOLEAK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	mode_t mode = 0;
 
 	VA_MODE(flags, mode);
-	return do_openat(NEXT(openat64), dirfd, path, flags, mode);
+	return do_openat(NEXT_SET_UP(openat64), dirfd, path, flags, mode);
 }
 
 /* creat has no flags to add to: it is open with O_CREAT|O_WRONLY|O_TRUNC
@@ -106,13 +106,13 @@ NOLEAK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 NOLEAK_EXPORT int creat(const char *path, mode_t mode)
 {
 	NOLEAK_SITE(creat);
-	return do_open(NEXT(open), path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+	return do_open(NEXT_SET_UP(open), path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
 NOLEAK_EXPORT int creat64(const char *path, mode_t mode)
 {
 	NOLEAK_SITE(creat64);
-	return do_open(NEXT(open64), path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+	return do_open(NEXT_SET_UP(open64), path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
 /* The fortify entry points take no mode (they abort on O_CREAT without
@@ -142,25 +142,25 @@ static int do_openat2(openat2_fn *next, int dirfd, const char *path, int flags)
 NOLEAK_EXPORT int __open_2(const char *path, int flags)
 {
 	NOLEAK_SITE(__open_2);
-	return do_open2(NEXT(__open_2), path, flags);
+	return do_open2(NEXT_SET_UP(__open_2), path, flags);
 }
 
 NOLEAK_EXPORT int __open64_2(const char *path, int flags)
 {
 	NOLEAK_SITE(__open64_2);
-	return do_open2(NEXT(__open64_2), path, flags);
+	return do_open2(NEXT_SET_UP(__open64_2), path, flags);
 }
 
 NOLEAK_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	NOLEAK_SITE(__openat_2);
-	return do_openat2(NEXT(__openat_2), dirfd, path, flags);
+	return do_openat2(NEXT_SET_UP(__openat_2), dirfd, path, flags);
 }
 
 NOLEAK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
 	NOLEAK_SITE(__openat64_2);
-	return do_openat2(NEXT(__openat64_2), dirfd, path, flags);
+	return do_openat2(NEXT_SET_UP(__openat64_2), dirfd, path, flags);
 }
 
 NOLEAK_EXPORT int open_by_handle_at(int mountfd, struct file_handle *handle,

@@ -19,7 +19,7 @@ typedef int fcntl_fn(int, int, ...);
 
 static int do_pipe2(int fds[2], int flags)
 {
-	__typeof__(pipe2) *next = NEXT(pipe2);
+	__typeof__(pipe2) *next = NEXT_SET_UP(pipe2);
 	int added;
 	int ret;
 
@@ -80,7 +80,7 @@ NOLEAK_EXPORT int fcntl(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	return do_fcntl(NEXT(fcntl), fd, cmd, arg);
+	return do_fcntl(NEXT_SET_UP(fcntl), fd, cmd, arg);
 }
 
 NOLEAK_EXPORT int fcntl64(int fd, int cmd, ...)
@@ -92,19 +92,19 @@ NOLEAK_EXPORT int fcntl64(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	return do_fcntl(NEXT(fcntl64), fd, cmd, arg);
+	return do_fcntl(NEXT_SET_UP(fcntl64), fd, cmd, arg);
 }
 
 NOLEAK_EXPORT int dup(int fd)
 {
 	NOLEAK_SITE(dup);
-	return do_fcntl(NEXT(fcntl), fd, F_DUPFD, 0);
+	return do_fcntl(NEXT_SET_UP(fcntl), fd, F_DUPFD, 0);
 }
 
 NOLEAK_EXPORT int dup2(int oldfd, int newfd)
 {
 	NOLEAK_SITE(dup2);
-	__typeof__(dup2) *next = NEXT(dup2);
+	__typeof__(dup2) *next = NEXT_SET_UP(dup2);
 	int ret;
 
 	if (next)
@@ -123,7 +123,7 @@ NOLEAK_EXPORT int dup2(int oldfd, int newfd)
 NOLEAK_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	NOLEAK_SITE(dup3);
-	__typeof__(dup3) *next = NEXT(dup3);
+	__typeof__(dup3) *next = NEXT_SET_UP(dup3);
 	int ret;
 
 	ret = next ? next(oldfd, newfd, flags)
@@ -137,7 +137,7 @@ NOLEAK_EXPORT int dup3(int oldfd, int newfd, int flags)
 NOLEAK_EXPORT int ioctl(int fd, unsigned long request, ...)
 {
 	NOLEAK_SITE(ioctl);
-	__typeof__(ioctl) *next = NEXT(ioctl);
+	__typeof__(ioctl) *next = NEXT_SET_UP(ioctl);
 	va_list ap;
 	void *arg;
 	int ret;

@@ -27,7 +27,7 @@ extern __typeof__(sigaction) __sigaction;
 NOLEAK_EXPORT int sigaction(int sig, const struct sigaction *act,
 			    struct sigaction *old)
 {
-	__typeof__(sigaction) *next = NEXT(sigaction);
+	__typeof__(sigaction) *next = NEXT_SET_UP(sigaction);
 
 	if (act)
 		noleak_sig_touch(sig);

@@ -14,7 +14,7 @@
 NOLEAK_EXPORT int socket(int domain, int type, int protocol)
 {
 	NOLEAK_SITE(socket);
-	__typeof__(socket) *next = NEXT(socket);
+	__typeof__(socket) *next = NEXT_SET_UP(socket);
 	int added;
 	int fd;
 
@@ -28,7 +28,7 @@ NOLEAK_EXPORT int socket(int domain, int type, int protocol)
 NOLEAK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
 	NOLEAK_SITE(socketpair);
-	__typeof__(socketpair) *next = NEXT(socketpair);
+	__typeof__(socketpair) *next = NEXT_SET_UP(socketpair);
 	int added;
 	int ret;
 
@@ -46,7 +46,7 @@ NOLEAK_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 
 static int do_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	__typeof__(accept4) *next = NEXT(accept4);
+	__typeof__(accept4) *next = NEXT_SET_UP(accept4);
 	int added;
 	int ret;
 

@@ -154,7 +154,7 @@ static long upgrade(long nr, long a[6])
 /* The call itself, through the next syscall() when there is one. */
 static long call(long nr, const long a[6])
 {
-	__typeof__(syscall) *next = NEXT(syscall);
+	__typeof__(syscall) *next = NEXT_SET_UP(syscall);
 
 	if (next)
 		return next(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -55,6 +55,9 @@
  *                               had taken before main), "owner V" and "pid N"
  *   probe envops                setenv, putenv and unsetenv, then each entry
  *                               of environ on a line of its own
+ *   probe cancel-open DIR       as its first call through the library, a
+ *                               thread opens a FIFO in DIR (blocking) and
+ *                               is cancelled: "cancelled 1" when it ends so
  *
  * The exit status is 0 when the probe itself worked; what leaked is for the
  * caller to judge. */
@@ -570,6 +573,32 @@ static int envops(void)
 		die("the environment functions");
 	for (char **e = environ; *e; e++)
 		puts(*e);
+	return 0;
+}
+
+/* A thread blocked in open() is cancelled there, open being a
+ * cancellation point.  Nothing before it goes through the library. */
+static void *open_fifo(void *path)
+{
+	open(path, O_RDONLY);
+	return NULL;
+}
+
+static int cancel_open(const char *dir)
+{
+	static char path[4096];
+	pthread_t t;
+	void *ret = NULL;
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	if (mkfifo(path, 0600) && errno != EEXIST)
+		die("mkfifo");
+	if (pthread_create(&t, NULL, open_fifo, path))
+		die("pthread_create");
+	usleep(200000);
+	pthread_cancel(t);
+	pthread_join(t, &ret);
+	printf("cancelled %d\n", ret == PTHREAD_CANCELED);
 	return 0;
 }
 
@@ -1117,6 +1146,8 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "heap"))	/* before any allocation */
 		return heap();
+	if (argc == 3 && !strcmp(argv[1], "cancel-open"))	/* before any call */
+		return cancel_open(argv[2]);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0 && strchr(argv[0], '/'))	/* no /proc: trust the caller */
 		n = (ssize_t)snprintf(self, sizeof(self), "%s", argv[0]);

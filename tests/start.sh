@@ -4,7 +4,8 @@
 # does nothing with it, which is most processes of a host-wide install.
 # It allocates nothing at load (the owner's _NOLEAK_PID goes into its
 # environment without setenv, and the environment functions work on after
-# it); it costs about the page faults of an empty preloaded library; and a
+# it); its first call goes to the next definition as every later one does;
+# it costs about the page faults of an empty preloaded library; and a
 # dormant shell's children start their programs without a mapping or a
 # memory probe of the library's.
 . "$NOLEAK_SRCDIR/tests/tap.sh"
@@ -57,6 +58,18 @@ expected=$(printf '%s\nLD_PRELOAD=%s\n' "$without" "$NOLEAK_LIBRARY" | sort)
 got=$(printf '%s\n' "$with" | grep -v '^_NOLEAK_PID=' | sort)
 test "$got" = "$expected" && printf '%s\n' "$with" | grep -q '^_NOLEAK_PID=[1-9]'
 ok $? "setenv, putenv and unsetenv work on the environment the library handed the program" ||
+	diag "without: $without" "with: $with"
+
+# ---- the first call goes where every later one does ------------------------
+# Set up at its first call, the library bound its next symbols only after
+# that call had picked its path: the first open() went to a raw system
+# call, which is no cancellation point, and a thread cancelled there
+# never ended.
+mkdir "$work/fifo-without" "$work/fifo-with"
+without=$(timeout 20 "$probe" cancel-open "$work/fifo-without" 2>&1)
+with=$(timeout 20 env LD_PRELOAD="$NOLEAK_LIBRARY" "$probe" cancel-open "$work/fifo-with" 2>&1)
+test "$(field "$without" cancelled)" = 1 && test "$(field "$with" cancelled)" = 1
+ok $? "a thread cancelled in the process's first open() (of a FIFO) ends, as without the library" ||
 	diag "without: $without" "with: $with"
 
 # ---- page faults of a start ---------------------------------------------
