@@ -785,38 +785,15 @@ static void scan_start(char **envp, struct at_start *st)
 	}
 }
 
-/* Whether the LD_PRELOAD value preload has an entry whose file name is
- * base, without the C library. */
-static int preload_names(const char *preload, const char *base)
-{
-	const char *name = preload;	/* the current entry's file name */
-
-	for (const char *p = preload; p; p++) {
-		if (*p == '/') {
-			name = p + 1;
-		} else if (!*p || *p == ' ' || *p == ':') {
-			const char *n = name, *b = base;
-
-			while (n < p && *b && *n == *b)
-				n++, b++;
-			if (n == p && !*b)
-				return 1;
-			if (!*p)
-				return 0;
-			name = p + 1;
-		}
-	}
-	return 0;
-}
-
 /* The owner's environment: what setenv("_NOLEAK_PID", pid) would make,
  * without it.  setenv's first call sets malloc up, a few system calls and
  * fresh pages in a process that may never allocate.  glibc's setenv,
  * putenv and unsetenv take an environ they did not allocate as it is,
  * copying the array when it grows (stdlib/setenv.c), as they would the
  * one on the stack; and the variable goes where setenv would put it:
- * last, or in place of one that is there.  An environment of more than OWNER_ENV_SLOTS - 2 entries (room
- * for the variable and the NULL) goes by setenv. */
+ * last, or in place of one that is there.  An environment of more than
+ * OWNER_ENV_SLOTS - 2 entries (room for the variable and the NULL) goes
+ * by setenv. */
 #define OWNER_NAME "_NOLEAK_PID="
 enum { OWNER_ENV_SLOTS = 128, OWNER_NAME_LEN = sizeof(OWNER_NAME) - 1 };
 static char *owner_env[OWNER_ENV_SLOTS];
@@ -838,7 +815,7 @@ static void record_owner(const struct at_start *st)
 		return;
 	/* The library's own name is found by dladdr, whose first call costs
 	 * every owner some pages of libc: only a copy renamed needs it. */
-	if (!preload_names(st->preload, "libnoleak.so") && !named_in_preload())
+	if (!noleak_preload_names(st->preload, "libnoleak.so") && !named_in_preload())
 		return;
 	*--d = '\0';
 	do

@@ -321,9 +321,13 @@ size_t noleak_env_rewrite(char *const *envp, unsigned plan, const char *base,
  * program another way), never 0. */
 NOLEAK_AT_LOAD unsigned long long noleak_args_digest(char *const *argv);
 
-/* Whether envp's LD_PRELOAD has an entry whose file name is base (the
- * entries split as the loader splits them, on spaces and colons).
- * Allocates nothing. */
+/* Whether the LD_PRELOAD value value (NULL: none) has an entry whose file
+ * name is base (the entries split as the loader splits them, on spaces
+ * and colons).  Calls nothing, not even the C library's string functions:
+ * the constructor asks it. */
+int noleak_preload_names(const char *value, const char *base);
+
+/* The same of envp's LD_PRELOAD.  Allocates nothing. */
 int noleak_env_has_lib(char *const *envp, const char *base);
 
 /* One line of the configuration file (noleak.conf(5) in libnoleak(7)):

@@ -890,34 +890,46 @@ long noleak_pid_parse(const char *value)
 
 /* ---- the process scope: taking the shim out of a child's LD_PRELOAD --- */
 
-/* Whether the LD_PRELOAD entry [s, end) is the library called base. */
+/* The end of the LD_PRELOAD entry at s: the loader splits the value on
+ * spaces and colons. */
+static const char *entry_end(const char *s)
+{
+	while (*s && *s != ' ' && *s != ':')
+		s++;
+	return s;
+}
+
+/* Whether the LD_PRELOAD entry [s, end) is the library called base.
+ * Without the C library: the constructor asks it (noleak_preload_names). */
 static int is_lib(const char *s, const char *end, const char *base)
 {
-	const char *slash = s;
+	const char *name = s;
 
 	for (const char *p = s; p < end; p++)
 		if (*p == '/')
-			slash = p + 1;
-	return (size_t)(end - slash) == strlen(base) &&
-	       !memcmp(slash, base, (size_t)(end - slash));
+			name = p + 1;
+	while (name < end && *base && *name == *base)
+		name++, base++;
+	return name == end && !*base;
+}
+
+int noleak_preload_names(const char *value, const char *base)
+{
+	for (const char *s = value; s && *s;) {
+		const char *end = entry_end(s);
+
+		if (end > s && is_lib(s, end, base))
+			return 1;
+		s = *end ? end + 1 : end;
+	}
+	return 0;
 }
 
 int noleak_env_has_lib(char *const *envp, const char *base)
 {
-	for (size_t i = 0; envp && envp[i]; i++) {
-		const char *s = envp[i] + 11;
-
-		if (strncmp(envp[i], "LD_PRELOAD=", 11))
-			continue;
-		while (*s) {
-			const char *end = s + strcspn(s, " :");
-
-			if (end > s && is_lib(s, end, base))
-				return 1;
-			s = *end ? end + 1 : end;
-		}
-		return 0;
-	}
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11))
+			return noleak_preload_names(envp[i] + 11, base);
 	return 0;
 }
 
@@ -939,7 +951,7 @@ size_t noleak_env_strip(char *const *envp, const char *base, char **out,
 			}
 			memcpy(buf, "LD_PRELOAD=", 11);
 			while (*s) {
-				const char *end = s + strcspn(s, " :");
+				const char *end = entry_end(s);
 
 				if (end > s && !is_lib(s, end, base)) {
 					if (kept++)
