@@ -540,6 +540,15 @@ static int env_room(char *const envp[], unsigned plan, size_t *ptrs,
 	return 1;
 }
 
+/* Whether memory may be mapped for an exec's environment: only where the
+ * mapping cannot outlive the exec in a parent, an exec in place or the
+ * child of a real fork; never a vfork child, which shares its parent's
+ * memory. */
+static int may_map(void)
+{
+	return my_pid() == noleak_config.self || noleak_forked_from();
+}
+
 /* The stack the caller is to give env_prepare for plan: 0 where memory
  * can be mapped for it (an exec in place, the child of fork), so that the
  * caller's stack is spared; in a vfork child, the bytes of the rewrite
@@ -551,7 +560,7 @@ size_t noleak_env_stack(char *const envp[], unsigned plan)
 	if (!plan || (plan & NOLEAK_ENV_REEXEC) || !env_room(envp, plan, &ptrs, &bytes))
 		return 0;
 	/* Where memory can be mapped for it, the caller's stack is spared. */
-	if (my_pid() == noleak_config.self || noleak_forked_from())
+	if (may_map())
 		return 0;
 	need = ptrs * sizeof(char *) + bytes;
 	if (noleak_config.rules & NOLEAK_RULE(PROGRAM_SHELL))
@@ -576,7 +585,7 @@ void noleak_env_prepare(struct noleak_newenv *ne, unsigned plan, char *const env
 	if (!plan || !env_room(envp, plan, &ptrs, &bytes))
 		return;
 	if (!stack) {
-		if (my_pid() != noleak_config.self && !noleak_forked_from())
+		if (!may_map())
 			return;
 		len = ptrs * sizeof(char *) + bytes + REEXEC_LIST;
 		len = (len + 4095) & ~(size_t)4095;
