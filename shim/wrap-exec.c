@@ -775,7 +775,7 @@ NOLEAK_EXPORT int noleak_posix_spawn_compat(pid_t *pid, const char *path,
 	const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	noleak_next_bind();
-	return do_spawn(NEXT_SET_UP(posix_spawn_compat), NOLEAK_SPAWN_TRY_SHELL, pid,
+	return do_spawn(NEXT(posix_spawn_compat), NOLEAK_SPAWN_TRY_SHELL, pid,
 			path, actions, attr, argv, envp);
 }
 
@@ -784,7 +784,7 @@ NOLEAK_EXPORT int noleak_posix_spawnp_compat(pid_t *pid, const char *file,
 	const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	noleak_next_bind();
-	return do_spawn(NEXT_SET_UP(posix_spawnp_compat),
+	return do_spawn(NEXT(posix_spawnp_compat),
 			NOLEAK_SPAWN_USE_PATH | NOLEAK_SPAWN_TRY_SHELL, pid, file,
 			actions, attr, argv, envp);
 }
