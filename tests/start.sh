@@ -102,19 +102,24 @@ for name, env in (('none', {}), ('empty', {'LD_PRELOAD': empty}),
 EOF
 )
 	echo "$faults" | sed 's/^/# /'
-	awk '{ v[$1] = $2 } END { exit !(v["empty"] > v["none"] + 1) }' <<EOF
-$faults
-EOF
+	# compare NAME at-most|more-than BASE MORE: NAME's mean against
+	# BASE's plus MORE; false when either was not measured.
+	compare() {
+		printf '%s\n' "$faults" | awk -v n="$1" -v op="$2" -v b="$3" -v m="$4" '
+			{ v[$1] = $2 }
+			END {
+				if (v[n] == "" || v[b] == "") exit 1
+				d = v[n] - v[b] - m
+				exit !(op == "more-than" ? d > 0 : d <= 0)
+			}'
+	}
+	compare empty more-than none 1
 	ok $? "an empty preloaded library costs page faults (the measure sees a library)" ||
 		diag "$faults"
-	awk '{ v[$1] = $2 } END { exit !(v["owner"] != "" && v["owner"] <= v["empty"] + 5) }' <<EOF
-$faults
-EOF
+	compare owner at-most empty 5
 	ok $? "the first process under the library: at most 5 page faults more than under an empty library" ||
 		diag "$faults"
-	awk '{ v[$1] = $2 } END { exit !(v["descendant"] != "" && v["descendant"] <= v["empty"] + 3) }' <<EOF
-$faults
-EOF
+	compare descendant at-most empty 3
 	ok $? "a descendant: at most 3 page faults more than under an empty library" ||
 		diag "$faults"
 fi
