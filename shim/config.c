@@ -618,22 +618,28 @@ static int mentions_us(const char *value)
 	return 0;
 }
 
-/* Whether LD_PRELOAD names this library.  When it does not, the loader
- * found it in /etc/ld.so.preload: host-wide, every process is protected in
- * its own right, and nothing is passed down in the environment. */
-static int named_in_preload(void)
+/* Whether LD_PRELOAD's value preload names this library.  When it does
+ * not, the loader found it in /etc/ld.so.preload: host-wide, every process
+ * is protected in its own right, and nothing is passed down in the
+ * environment.  Where another library is preloaded (a sanitizer,
+ * valgrind's), the exact answer costs a dladdr: a file name without
+ * "noleak" in it is not ours (a copy renamed to something else is taken
+ * for loaded host-wide, as libnoleak(7) says).  Called by the constructor
+ * only: dladdr takes the loader's lock, which a set-up must never wait
+ * for. */
+static int preload_is_ours(const char *preload)
 {
-	char *const *env = environ;
-	const char *v = getenv("LD_PRELOAD");
+	const char ours[] = "libnoleak.so";
 
-	/* Where another library is preloaded (a sanitizer, valgrind's), the
-	 * exact answer costs a dladdr at every start: a file name without
-	 * "noleak" in it is not ours (a copy renamed to something else is
-	 * taken for loaded host-wide). */
-	if (!mentions_us(v))
+	if (!mentions_us(preload))
 		return 0;
+	if (noleak_preload_names(preload, ours)) {
+		for (size_t i = 0; i < sizeof(ours); i++)
+			noleak_config.libbase[i] = ours[i];
+		return 1;
+	}
 	record_library();
-	return noleak_env_has_lib(env, noleak_config.libbase);
+	return noleak_preload_names(preload, noleak_config.libbase);
 }
 
 int noleak_ready;
@@ -710,31 +716,60 @@ static int speaks(void)
 	return 1;
 }
 
-/* Everything the wrappers need, at the first call that needs it, not at
- * load: most processes (a /bin/true, a shell's short commands) never
- * create a descriptor through the library or start a program, and pay
- * nothing for what they would not use.  A process left dormant reads the
- * configuration and nothing more: what it inherited does not matter.
- * Audit needs only what it inherited, to tell it from a leak. */
-void noleak_init(void)
+/* The configuration, from nothing: what the set-up writes is reset first,
+ * so that a set-up run again (in the child of a fork that caught another
+ * thread's set-up half done) never builds on half of one. */
+static void set_up(void *unused)
 {
-	static struct noleak_once ready;
-
-	if (!noleak_once_enter(&ready))
-		return;
-	if (!noleak_config.self)	/* a wrapper before our constructor */
-		noleak_config.self = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
-	record_library();
-	noleak_next_bind();
+	(void)unused;
+	memset(&noleak_config.keep, 0, sizeof(noleak_config.keep));
+	noleak_dormant = noleak_audit = noleak_log_set = noleak_reporting = 0;
 	noleak_log_note_stderr();
-	noleak_config.hostwide = !named_in_preload();
 	read_settings();
 	if (!noleak_secure && !noleak_config.hostwide)
 		record_carry();
-	if (!noleak_dormant || noleak_audit)
-		noleak_inherited_record(STARTUP_SCAN_CAP);
-	if (noleak_reporting && !noleak_config.hostwide)
+	if (noleak_reporting && !noleak_config.hostwide && !noleak_counts)
 		start_counting();
+}
+
+/* Set-up runs on a stack of its own: the first call may come from a
+ * small thread stack, a signal handler's sigaltstack or a vfork child on
+ * a 4 KiB clone stack, and reading the configuration takes a few
+ * kilobytes.  In a vfork child the mapping lands in the parent and is
+ * gone before the parent resumes.  Where nothing can be mapped, the
+ * caller's stack it is. */
+enum { SET_UP_STACK = 64 * 1024 };
+
+/* Everything the wrappers need that may wait, at the first call that needs
+ * it, not at load: most processes (a /bin/true, a shell's short commands)
+ * never create a descriptor through the library or start a program, and
+ * pay nothing for what they would not use.  What cannot wait (the census
+ * of inherited descriptors, the pid, the blocked mask, whether the library
+ * is host-wide) the constructor has recorded.
+ *
+ * Nothing here takes the loader's lock (no dlsym, no dladdr: binding is
+ * next.c's, and never waits), so a thread that waits here for another's
+ * set-up never waits for a dlopen that waits for it.  A caller that
+ * re-enters from inside the set-up (a signal handler) finds the library
+ * not ready and is left as without it (noleak_asleep); the child of a
+ * fork made while another thread set up sets up again itself. */
+void noleak_init(void)
+{
+	static struct noleak_once ready;
+	long stack;
+
+	if (!noleak_once_enter(&ready, 1))
+		return;
+	if (!noleak_config.self)	/* a wrapper before our constructor */
+		noleak_config.self = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+	stack = noleak_raw(SYS_mmap, 0, SET_UP_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
+	if (stack < 0 && stack > -4096) {
+		set_up(NULL);
+	} else {
+		noleak_call_on_stack(set_up, NULL, (void *)(stack + SET_UP_STACK));
+		noleak_raw(SYS_munmap, stack, SET_UP_STACK, 0, 0, 0);
+	}
 	__atomic_store_n(&noleak_ready, 1, __ATOMIC_RELEASE);
 	noleak_once_leave(&ready);
 }
@@ -745,6 +780,9 @@ void noleak_init(void)
 struct at_start {
 	const char *preload;	/* LD_PRELOAD's value */
 	int owner_named;	/* _NOLEAK_PID is a pid */
+	long owner;		/* that pid */
+	int tree;		/* NOLEAK_SCOPE is set, to anything but
+				   "process" */
 	int now;		/* set up at once: NOLEAK_MODE, NOLEAK_LOG or
 				   _NOLEAK_REEXEC is set */
 };
@@ -764,7 +802,8 @@ static void scan_start(char **envp, struct at_start *st)
 	 * immediates: string literals would be read from .rodata, one page
 	 * more in every process. */
 	const char preload[] = "LD_PRELOAD=", ours[] = "NOLEAK_", pid[] = "PID=",
-		   mode[] = "MODE=", log[] = "LOG=", reexec[] = "REEXEC=";
+		   mode[] = "MODE=", log[] = "LOG=", reexec[] = "REEXEC=",
+		   scope[] = "SCOPE=", process[] = "process";
 
 	for (char **e = envp; e && *e; e++) {
 		const char *v = *e, *w = v + (*v == '_');
@@ -777,8 +816,15 @@ static void scan_start(char **envp, struct at_start *st)
 		if ((*v != 'N' && *v != '_') || !starts_with(w, ours))
 			continue;
 		w += sizeof(ours) - 1;
-		if (*v == '_' && starts_with(w, pid))
+		if (*v == '_' && starts_with(w, pid)) {
 			st->owner_named = all_digits(w + sizeof(pid) - 1);
+			st->owner = 0;
+			for (const char *d = w + sizeof(pid) - 1;
+			     st->owner_named && *d && st->owner < (1L << 40); d++)
+				st->owner = st->owner * 10 + (*d - '0');
+		} else if (*v == 'N' && starts_with(w, scope))
+			st->tree = !starts_with(w + sizeof(scope) - 1, process) ||
+				   w[sizeof(scope) - 1 + sizeof(process) - 1] != '\0';
 		else if (*v == '_' ? starts_with(w, reexec)
 				   : starts_with(w, mode) || starts_with(w, log))
 			st->now = 1;
@@ -811,11 +857,7 @@ static void record_owner(const struct at_start *st)
 	long pid = noleak_config.self;
 	size_t n = 0, at;
 
-	if (st->owner_named || !mentions_us(st->preload))
-		return;
-	/* The library's own name is found by dladdr, whose first call costs
-	 * every owner some pages of libc: only a copy renamed needs it. */
-	if (!noleak_preload_names(st->preload, "libnoleak.so") && !named_in_preload())
+	if (st->owner_named || noleak_config.hostwide)
 		return;
 	*--d = '\0';
 	do
@@ -857,7 +899,7 @@ static void record_owner(const struct at_start *st)
 __attribute__((constructor)) static void noleak_constructor(int argc, char **argv,
 							    char **envp)
 {
-	struct at_start st = { NULL, 0, 0 };
+	struct at_start st = { NULL, 0, 0, 0, 0 };
 
 	if (argc > 0 && argv)
 		noleak_config.args_digest = noleak_args_digest(argv);
@@ -865,8 +907,14 @@ __attribute__((constructor)) static void noleak_constructor(int argc, char **arg
 		noleak_config.self = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
 	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0,
 		   (long)&noleak_config.mask_at_start, 8, 0);
+	noleak_table_own(noleak_config.self);
 	scan_start(envp, &st);
+	noleak_config.hostwide = !preload_is_ours(st.preload);
 	record_owner(&st);
+	/* A descendant the process scope leaves dormant needs no census. */
+	if (noleak_config.hostwide || !st.owner_named || st.owner == noleak_config.self ||
+	    st.tree)
+		noleak_census(STARTUP_SCAN_CAP);
 	if (st.now || getauxval(AT_SECURE)) {
 		noleak_init();
 		remark_reexec();

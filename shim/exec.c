@@ -67,7 +67,8 @@ static long my_pid(void)
 
 int noleak_acts_at_exec(void)
 {
-	return !noleak_dormant || noleak_audit;
+	return __atomic_load_n(&noleak_ready, __ATOMIC_ACQUIRE) &&
+	       (!noleak_dormant || noleak_audit);
 }
 
 /* A report describes each descriptor and where it was made, which takes

@@ -1,469 +1,386 @@
 /* SPDX-License-Identifier: MIT */
-/* intent.c: what the program said about inheritance.
+/* intent.c: what the program said about inheritance, and what the shim
+ * added itself.
  *
- * The kernel's close-on-exec bit is the record of intent.  Four things are
- * kept beside it; nothing here allocates after start-up, and nothing the
- * shim writes grows with RLIMIT_NOFILE beyond the fixed bounds below:
+ * The kernel's close-on-exec bit is the record of intent.  Beside it the
+ * shim keeps, per descriptor number, one bit in each of two maps, and
+ * nothing else; no system call is made to keep them:
  *
- *  - the inherited list: descriptors open and inheritable when the process
- *    started, each with its file's identity (st_dev, st_ino).  Made once,
- *    at start-up, in memory mapped for exactly that many (24 bytes each),
- *    sorted by number, and only read afterwards.  Any number of them.
- *  - the intent table: descriptors the program made inheritable on purpose
- *    later (F_SETFD without FD_CLOEXEC, FIONCLEX, dup2/dup3 onto them),
- *    NOLEAK_INTENT_MAX of them, each with its file's identity, because
- *    closes the shim cannot see (fclose, closedir, glibc internals) can free
- *    a number and something unrelated can take it.
- *  - when that table is full, the overflow map: one bit per number below
- *    NOLEAK_ADDED_MAX, intent kept by number only (no identity), so that
- *    the sweep goes on marking everything else.  Intent on a number above
- *    that is lost: the sweep then leaves alone every number from the lowest
- *    such one up (and says so once).
- *  - the "added" table: for each number below NOLEAK_ADDED_MAX on which the
- *    shim, not the program, put close-on-exec, a 32-bit digest of the file's
- *    identity; 0 for none.  The shim may take its flag off only while the
- *    descriptor still holds that very file: a later opendir or a glibc NSS
- *    lookup that takes the number back with its own O_CLOEXEC does not
- *    match.  256 KiB of address space, zero until written, and written only
- *    for numbers a wrapper created (a page per 1024 numbers); one fstat per
- *    descriptor the shim marks.
+ *  - "meant": the number is to reach a new program as it is: open and
+ *    inheritable when the process started (the census of noleak_census,
+ *    taken by the constructor, before any code of the program runs), or
+ *    made inheritable on purpose later (F_SETFD without FD_CLOEXEC,
+ *    FIONCLEX, dup2/dup3 onto it).
+ *  - "added": the shim, not the program, put close-on-exec on the
+ *    descriptor that holds the number now.  Only such a flag may ever be
+ *    taken off by the shim (a hand-over by name, a keep-list entry), and
+ *    only such a flag is hidden from fcntl(F_GETFD).
  *
- * Writers are ordinary threads, and sometimes a vfork child: CPython's child
- * calls ioctl(FIONCLEX) and dup2 on the descriptors it passes, and its
- * execve must then keep them.  Such a write lands in the parent's table with
- * the child's file identity, which the parent sees as stale and reuses.  So
- * slots are claimed and published with atomics, and the reader (the sweep)
- * only loads. */
+ * Both bits belong to the descriptor, not to the number: every way of
+ * closing or replacing a descriptor that goes through the library (close,
+ * close_range, closefrom, fclose, closedir, freopen, dup2/dup3 onto the
+ * number, their syscall() forms) forgets them, and every creation through a
+ * wrapper sets them anew.  A close the library cannot see (an io_uring
+ * IORING_OP_CLOSE, a raw system call instruction, glibc closing inside
+ * itself) leaves them stale until the number is made again through a
+ * wrapper: a stale "added" bit on a number glibc reopened with its own
+ * O_CLOEXEC would let the shim take that flag off; libnoleak(7),
+ * LIMITATIONS, says so.
+ *
+ * The maps cover the numbers below NOLEAK_ADDED_MAX (8 KiB each, zero
+ * until written: a page is touched only for numbers recorded there).
+ * Intent on a number above is kept as "lost_from": the sweep then leaves
+ * every number from the lowest such one up alone, and says so once.
+ *
+ * Writers are ordinary threads and sometimes a vfork child, which shares
+ * this memory with its parent.  Setting a bit there is taken as the
+ * parent's (CPython's child clears close-on-exec on the descriptors it
+ * passes: the same files in both tables); clearing a "meant" bit is done
+ * only by the process that owns the maps (noleak_table_mine), so that a
+ * vfork child closing what it does not need never costs its parent an
+ * inherited descriptor.  Updates are atomic, the sweep only loads. */
 #include "noleak.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-
-enum { SLOT_FREE = 0, SLOT_BUSY = -1 };	/* otherwise fd + 1 */
-
-struct intent {
-	int key;
-	dev_t dev;
-	ino_t ino;
-};
+#include <sys/time.h>
 
 #define WORD_BITS (8 * sizeof(unsigned long))
+enum { WORDS = NOLEAK_ADDED_MAX / WORD_BITS };
 
-static struct intent table[NOLEAK_INTENT_MAX];
-static int table_used;		/* slots at or above this were never used */
-static int table_overflow;	/* the table was full once */
-static unsigned long overflow_map[NOLEAK_ADDED_MAX / WORD_BITS];
-static int lost_from = INT_MAX;	/* intent lost at and above this number */
+static unsigned long meant[WORDS], added[WORDS];
+/* Their first words (numbers 0-63, where most descriptors are) live in
+ * .data, beside what the loader writes anyway: a census that finds an
+ * inherited descriptor there touches no page of its own. */
+static unsigned long low[2] NOLEAK_LOAD_DATA;
 
-/* The inherited list: written once, before anything can read it. */
-struct inherited {
-	int fd;
-	dev_t dev;
-	ino_t ino;
-};
-static const struct inherited *inherited;
-static size_t inherited_n;
-
-static unsigned int added[NOLEAK_ADDED_MAX];
-static int added_top;		/* numbers at or above this were never added */
-
-/* fstat without libc (the caller may be in the async-signal-safe zone). */
-static int identify(int fd, dev_t *dev, ino_t *ino)
+/* Word w of map. */
+static inline unsigned long *word(unsigned long *map, size_t w)
 {
-	struct stat st;
+	return w ? &map[w] : &low[map == added];
+}
+/* One past the highest number either map ever had a bit for, so that a
+ * close or a scan above it reads nothing (and faults in no page). */
+static int top NOLEAK_LOAD_DATA;
+static int lost_from NOLEAK_LOAD_DATA = INT_MAX;	/* intent lost from here */
+static int warned_lost;
 
-	if (noleak_raw(SYS_fstat, fd, (long)&st, 0, 0, 0) < 0)
-		return -1;
-	*dev = st.st_dev;
-	*ino = st.st_ino;
-	return 0;
+static inline unsigned long bit_of(int fd)
+{
+	return 1UL << ((unsigned)fd % WORD_BITS);
 }
 
-/* A digest of the identity of the file open at fd, never 0; 0 when fd is
- * not open. */
-static unsigned int digest(int fd)
+static int test_bit(unsigned long *map, int fd)
 {
-	dev_t dev;
-	ino_t ino;
-	unsigned long long h;
-
-	if (identify(fd, &dev, &ino) < 0)
-		return 0;
-	h = ((unsigned long long)dev * 0x9e3779b97f4a7c15ULL) ^ (unsigned long long)ino;
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 29;
-	h = (h ^ (h >> 32)) & 0xffffffffU;
-	return h ? (unsigned int)h : 1;
+	return fd >= 0 && fd < __atomic_load_n(&top, __ATOMIC_ACQUIRE) &&
+	       (__atomic_load_n(word(map, fd / WORD_BITS), __ATOMIC_ACQUIRE) & bit_of(fd));
 }
 
-/* Whether slot i still describes the file open at its number. */
-static int slot_live(size_t i, int key)
+static void raise_top(int fd)
 {
-	dev_t dev;
-	ino_t ino;
+	int t = __atomic_load_n(&top, __ATOMIC_RELAXED);
 
-	return identify(key - 1, &dev, &ino) == 0 && dev == table[i].dev &&
-	       ino == table[i].ino;
+	while (fd >= t && !__atomic_compare_exchange_n(&top, &t, fd + 1, 0,
+						       __ATOMIC_ACQ_REL,
+						       __ATOMIC_RELAXED))
+		;
 }
 
-/* Claim a slot for a new entry: a free one, or one whose file is gone. */
-static struct intent *claim(void)
+static void set_bit(unsigned long *map, int fd)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < NOLEAK_INTENT_MAX; i++) {
-			int key = __atomic_load_n(&table[i].key, __ATOMIC_ACQUIRE);
-
-			if (key == SLOT_BUSY || (key != SLOT_FREE &&
-						 (pass == 0 || slot_live(i, key))))
-				continue;
-			if (__atomic_compare_exchange_n(&table[i].key, &key,
-							SLOT_BUSY, 0,
-							__ATOMIC_ACQ_REL,
-							__ATOMIC_ACQUIRE)) {
-				int used = __atomic_load_n(&table_used, __ATOMIC_RELAXED);
-
-				while ((int)i >= used &&
-				       !__atomic_compare_exchange_n(&table_used, &used,
-								    (int)i + 1, 0,
-								    __ATOMIC_ACQ_REL,
-								    __ATOMIC_RELAXED))
-					;
-				return &table[i];
-			}
-		}
-	}
-	return NULL;
+	if (fd < 0 || fd >= NOLEAK_ADDED_MAX)
+		return;
+	raise_top(fd);
+	if (!(__atomic_load_n(word(map, fd / WORD_BITS), __ATOMIC_RELAXED) & bit_of(fd)))
+		__atomic_fetch_or(word(map, fd / WORD_BITS), bit_of(fd), __ATOMIC_RELEASE);
 }
 
-/* The table is full: keep fd's intent by number in the overflow map, or,
- * above the map, give up on intent from fd up.  Says so once. */
-static void overflow(int fd)
+/* Clearing looks first: pages of numbers never recorded stay untouched. */
+static void clear_bit(unsigned long *map, int fd)
+{
+	if (test_bit(map, fd))
+		__atomic_fetch_and(word(map, fd / WORD_BITS), ~bit_of(fd), __ATOMIC_RELEASE);
+}
+
+/* Intent on fd, which no map can hold: kept from the lowest such number
+ * up, said once. */
+static void lose_from(int fd)
 {
 	struct noleak_line l;
-	int lost;
+	int lost = __atomic_load_n(&lost_from, __ATOMIC_RELAXED);
 
-	if (fd < NOLEAK_ADDED_MAX) {
-		__atomic_fetch_or(&overflow_map[fd / WORD_BITS],
-				  1UL << (fd % WORD_BITS), __ATOMIC_RELAXED);
-	} else {
-		lost = __atomic_load_n(&lost_from, __ATOMIC_RELAXED);
-		while (fd < lost &&
-		       !__atomic_compare_exchange_n(&lost_from, &lost, fd, 0,
-						    __ATOMIC_ACQ_REL,
-						    __ATOMIC_RELAXED))
-			;
-	}
-	if (__atomic_exchange_n(&table_overflow, 1, __ATOMIC_ACQ_REL) &&
-	    fd < NOLEAK_ADDED_MAX)
+	while (fd < lost && !__atomic_compare_exchange_n(&lost_from, &lost, fd, 0,
+							 __ATOMIC_ACQ_REL,
+							 __ATOMIC_RELAXED))
+		;
+	if (__atomic_exchange_n(&warned_lost, 1, __ATOMIC_ACQ_REL))
 		return;
 	noleak_line_begin(&l);
-	if (fd < NOLEAK_ADDED_MAX) {
-		noleak_line_str(&l, "more than ");
-		noleak_line_int(&l, NOLEAK_INTENT_MAX);
-		noleak_line_str(&l, " descriptors were made inheritable; "
-				"further ones are kept by number only");
-	} else {
-		noleak_line_str(&l, "descriptor ");
-		noleak_line_int(&l, fd);
-		noleak_line_str(&l, " was made inheritable beyond what the "
-				"shim can record; the exec sweep leaves "
-				"descriptors from there up alone");
-	}
+	noleak_line_str(&l, "descriptor ");
+	noleak_line_int(&l, fd);
+	noleak_line_str(&l, " is meant to be inherited beyond what the "
+			"shim can record; the exec sweep leaves "
+			"descriptors from there up alone");
 	noleak_line_emit(&l);
+}
+
+/* ---- where descriptors were made, for reports ---------------------- */
+
+int noleak_reporting;
+__thread struct noleak_site noleak_pending __attribute__((tls_model("initial-exec")));
+
+/* Where each descriptor below NOLEAK_SITE_MAX was made; written only when
+ * reports are on, so its pages stay untouched otherwise. */
+static struct noleak_site sites[NOLEAK_SITE_MAX];
+
+/* Take the pending site for fd: the call that made it, or, when no
+ * wrapper noted one (made by a call the library does not see), none. */
+static void site_take(int fd)
+{
+	const char *call;
+
+	if (!noleak_reporting || fd < 0 || fd >= NOLEAK_SITE_MAX)
+		return;
+	call = noleak_pending.call;
+	noleak_pending.call = NULL;	/* one creation, one site */
+	__atomic_store_n(&sites[fd].caller, call ? noleak_pending.caller : NULL,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&sites[fd].call, call, __ATOMIC_RELEASE);
+}
+
+static void site_forget(int fd)
+{
+	if (noleak_reporting && fd >= 0 && fd < NOLEAK_SITE_MAX &&
+	    __atomic_load_n(&sites[fd].call, __ATOMIC_RELAXED))
+		__atomic_store_n(&sites[fd].call, NULL, __ATOMIC_RELEASE);
+}
+
+int noleak_site_get(int fd, struct noleak_site *site)
+{
+	if (fd < 0 || fd >= NOLEAK_SITE_MAX)
+		return -1;
+	site->call = __atomic_load_n(&sites[fd].call, __ATOMIC_ACQUIRE);
+	site->caller = __atomic_load_n(&sites[fd].caller, __ATOMIC_RELAXED);
+	return site->call ? 0 : -1;
+}
+
+/* ---- the census at start ---------------------------------------------- */
+
+/* The descriptors open when the process started are inherited: whatever
+ * runs later (a raw system call, io_uring, before or after the program's
+ * first call through the library) cannot pass for one of them.  So the
+ * constructor takes the census, before any code of the program runs.
+ *
+ * poll(2) says which of many numbers are open (POLLNVAL for a closed
+ * one) in one call: the first CENSUS_CHUNK numbers and one more, on 520
+ * bytes of the loader's stack.  Whether the table goes further is the
+ * last of those: open, or, closed, whether select(2) on it fails with
+ * EBADF (a closed number inside the table) or looks at nothing (a number
+ * outside it: fs/select.c, core_sys_select, cuts the set at the table's
+ * size).  A new program's table holds 64 unless its parent's was larger,
+ * so most processes make two calls; a larger table is polled a chunk at
+ * a time up to CENSUS_POLL_MAX numbers, and read beyond that from
+ * /proc/self/fd (or, without /proc, by the bounded loop).  Each open
+ * number is inheritable unless another library's constructor made it
+ * close-on-exec: asked only of the open ones. */
+enum { CENSUS_CHUNK = 64, CENSUS_POLL_MAX = 1024 };
+
+/* Set once the census found an inherited descriptor. */
+static int inherited_any NOLEAK_LOAD_DATA;
+
+static void census_note(int fd, void *ctx)
+{
+	int flags;
+
+	(void)ctx;
+	if (fd < 3)
+		return;
+	flags = noleak_raw_getfd(fd);
+	if (flags < 0 || (flags & FD_CLOEXEC))
+		return;
+	inherited_any = 1;
+	if (fd < NOLEAK_ADDED_MAX)
+		set_bit(meant, fd);
+	else if (fd < __atomic_load_n(&lost_from, __ATOMIC_RELAXED))
+		__atomic_store_n(&lost_from, fd, __ATOMIC_RELAXED);
+}
+
+static void census_high(int fd, void *ctx)
+{
+	if (fd >= CENSUS_POLL_MAX)
+		census_note(fd, ctx);
+}
+
+/* Whether the table holds the number fd, which poll found closed. */
+static int table_has(int fd)
+{
+	unsigned long set[CENSUS_POLL_MAX / WORD_BITS + 1];
+	struct timeval zero = { 0, 0 };
+
+	for (size_t i = 0; i <= (size_t)fd / WORD_BITS; i++)
+		set[i] = 0;
+	set[fd / WORD_BITS] = bit_of(fd);
+	return noleak_raw(SYS_select, fd + 1, (long)set, 0, 0, (long)&zero) != 0;
+}
+
+void noleak_census(long cap)
+{
+	struct pollfd p[CENSUS_CHUNK + 1];
+
+	for (int base = 0; base < CENSUS_POLL_MAX; base += CENSUS_CHUNK) {
+		for (int i = 0; i <= CENSUS_CHUNK; i++) {
+			p[i].fd = base + i;
+			p[i].events = 0;
+			p[i].revents = 0;
+		}
+		if (noleak_raw(SYS_poll, (long)p, CENSUS_CHUNK + 1, 0, 0, 0) < 0) {
+			noleak_fds_any_way(census_note, NULL, cap);
+			return;
+		}
+		for (int i = 0; i < CENSUS_CHUNK; i++)
+			if (!(p[i].revents & POLLNVAL))
+				census_note(base + i, NULL);
+		if ((p[CENSUS_CHUNK].revents & POLLNVAL) &&
+		    (!inherited_any || !table_has(base + CENSUS_CHUNK)))
+			return;
+	}
+	noleak_fds_any_way(census_high, NULL, cap);
+}
+
+/* ---- what the program says -------------------------------------------- */
+
+/* Whether this process owns the maps: not a vfork child of the process
+ * that does, which shares them.  A system call, made only where a bit
+ * would be cleared. */
+static long table_pid NOLEAK_LOAD_DATA;
+
+void noleak_table_own(long pid)
+{
+	__atomic_store_n(&table_pid, pid, __ATOMIC_RELEASE);
+}
+
+static int table_mine(void)
+{
+	return noleak_raw(SYS_getpid, 0, 0, 0, 0, 0) ==
+	       __atomic_load_n(&table_pid, __ATOMIC_ACQUIRE);
 }
 
 void noleak_intent_keep(int fd)
 {
-	int saved = errno;
-	struct intent *slot = NULL;
-	dev_t dev;
-	ino_t ino;
-
-	size_t used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
-
-	if (fd < 3 || identify(fd, &dev, &ino) < 0)
-		goto out;
-	for (size_t i = 0; i < used && !slot; i++) {
-		int key = fd + 1;
-
-		if (__atomic_load_n(&table[i].key, __ATOMIC_RELAXED) == key &&
-		    __atomic_compare_exchange_n(&table[i].key, &key, SLOT_BUSY,
-						0, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
-			slot = &table[i];
-	}
-	if (!slot)
-		slot = claim();
-	if (!slot) {
-		overflow(fd);
-		goto out;
-	}
-	slot->dev = dev;
-	slot->ino = ino;
-	__atomic_store_n(&slot->key, fd + 1, __ATOMIC_RELEASE);
-out:
-	errno = saved;
+	if (fd < 3)
+		return;
+	if (fd < NOLEAK_ADDED_MAX)
+		set_bit(meant, fd);
+	else
+		lose_from(fd);
 }
 
 void noleak_intent_drop(int fd)
 {
-	size_t used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
-
-	for (size_t i = 0; i < used; i++) {
-		int key = fd + 1;
-
-		if (__atomic_load_n(&table[i].key, __ATOMIC_RELAXED) == key)
-			__atomic_compare_exchange_n(&table[i].key, &key,
-						    SLOT_FREE, 0,
-						    __ATOMIC_ACQ_REL,
-						    __ATOMIC_ACQUIRE);
-	}
-	if (fd >= 0 && fd < NOLEAK_ADDED_MAX &&
-	    (__atomic_load_n(&overflow_map[fd / WORD_BITS], __ATOMIC_RELAXED) >>
-	     (fd % WORD_BITS)) & 1)
-		__atomic_fetch_and(&overflow_map[fd / WORD_BITS],
-				   ~(1UL << (fd % WORD_BITS)), __ATOMIC_RELAXED);
+	if (test_bit(meant, fd) && table_mine())
+		clear_bit(meant, fd);
 }
 
 void noleak_intent_said(int fd, int inherit)
 {
-	noleak_added_set(fd, 0);
+	clear_bit(added, fd);
 	if (inherit)
 		noleak_intent_keep(fd);
 	else
 		noleak_intent_drop(fd);
 }
 
+void noleak_dup_onto(int fd, int inherit)
+{
+	site_take(fd);
+	noleak_intent_said(fd, inherit);
+}
+
+/* Clear map's bits from lo to hi, a word at a time. */
+static void clear_range(unsigned long *map, unsigned int lo, unsigned int hi)
+{
+	unsigned int t = (unsigned int)__atomic_load_n(&top, __ATOMIC_ACQUIRE);
+
+	if (hi >= t)
+		hi = t ? t - 1 : 0;
+	for (unsigned int fd = lo; fd <= hi && fd < t; ) {
+		unsigned int w = fd / WORD_BITS, first = fd % WORD_BITS;
+		unsigned int last = hi / WORD_BITS == w ? hi % WORD_BITS : WORD_BITS - 1;
+		unsigned long mask = (~0UL << first) &
+				     (~0UL >> (WORD_BITS - 1 - last));
+
+		if (__atomic_load_n(word(map, w), __ATOMIC_RELAXED) & mask)
+			__atomic_fetch_and(word(map, w), ~mask, __ATOMIC_RELEASE);
+		fd = (w + 1) * WORD_BITS;
+	}
+}
+
 void noleak_intent_drop_range(unsigned int lo, unsigned int hi)
 {
-	size_t used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
-	unsigned int top = (unsigned int)__atomic_load_n(&added_top, __ATOMIC_RELAXED);
-
-	for (size_t i = 0; i < used; i++) {
-		int key = __atomic_load_n(&table[i].key, __ATOMIC_RELAXED);
-
-		if (key > 0 && (unsigned int)(key - 1) >= lo &&
-		    (unsigned int)(key - 1) <= hi)
-			__atomic_compare_exchange_n(&table[i].key, &key,
-						    SLOT_FREE, 0,
-						    __ATOMIC_ACQ_REL,
-						    __ATOMIC_ACQUIRE);
+	clear_range(added, lo, hi);
+	for (unsigned int w = lo / WORD_BITS; ; w++) {
+		/* Only a process that owns the maps forgets intent. */
+		if (w * WORD_BITS > hi || w >= WORDS ||
+		    (int)(w * WORD_BITS) >= __atomic_load_n(&top, __ATOMIC_ACQUIRE))
+			return;
+		if (__atomic_load_n(word(meant, (size_t)w), __ATOMIC_RELAXED))
+			break;
 	}
-	/* Only numbers ever recorded: the overflow map and the added
-	 * digests stop at added_top or the map's end. */
-	for (unsigned long fd = lo; fd <= hi && fd < NOLEAK_ADDED_MAX; fd++) {
-		if ((__atomic_load_n(&overflow_map[fd / WORD_BITS], __ATOMIC_RELAXED) >>
-		     (fd % WORD_BITS)) & 1)
-			__atomic_fetch_and(&overflow_map[fd / WORD_BITS],
-					   ~(1UL << (fd % WORD_BITS)), __ATOMIC_RELAXED);
-		if (fd < top)
-			noleak_added_set((int)fd, 0);
-		else if (fd % WORD_BITS == 0 && !__atomic_load_n(
-				 &overflow_map[fd / WORD_BITS], __ATOMIC_RELAXED))
-			fd += WORD_BITS - 1;	/* nothing recorded in this word */
-	}
+	if (table_mine())
+		clear_range(meant, lo, hi);
 }
 
-size_t noleak_intent_collect(int *fds, size_t max, int *lost)
+void noleak_fd_closed(int fd)
 {
-	size_t n = 0, used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
-
-	for (size_t i = 0; i < used && n < max; i++) {
-		int key = __atomic_load_n(&table[i].key, __ATOMIC_ACQUIRE);
-
-		if (key > 0 && slot_live(i, key))
-			fds[n++] = key - 1;
-	}
-	*lost = __atomic_load_n(&lost_from, __ATOMIC_ACQUIRE) != INT_MAX;
-	return n;
-}
-
-/* ---- the inherited list ------------------------------------------------ */
-
-struct census {
-	struct inherited *list;
-	size_t n, max;
-};
-
-static void count_inherited(int fd, void *ctx)
-{
-	struct census *c = ctx;
-	int flags = fd >= 3 ? noleak_raw_getfd(fd) : -1;
-
-	if (flags < 0 || (flags & FD_CLOEXEC))
+	if (fd < 0)
 		return;
-	if (c->list) {
-		if (c->n < c->max && identify(fd, &c->list[c->n].dev,
-					      &c->list[c->n].ino) == 0)
-			c->list[c->n++].fd = fd;
-	} else {
-		c->n++;
-	}
+	site_forget(fd);
+	clear_bit(added, fd);
+	noleak_intent_drop(fd);
 }
 
-void noleak_inherited_record(long cap)
+void noleak_fds_closed(unsigned int lo, unsigned int hi)
 {
-	struct census c = { NULL, 0, 0 };
-	void *map;
-
-	if (__atomic_load_n(&inherited, __ATOMIC_ACQUIRE))
-		return;
-	noleak_fds_any_way(count_inherited, &c, cap);
-	if (!c.n)
-		return;
-	map = mmap(NULL, c.n * sizeof(struct inherited), PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED) {
-		struct noleak_line l;
-
-		noleak_line_begin(&l);
-		noleak_line_str(&l, "no memory for the list of inherited "
-				"descriptors; they are kept by the intent table");
-		noleak_line_emit(&l);
-		return;
-	}
-	c.list = map;
-	c.max = c.n;
-	c.n = 0;
-	noleak_fds_any_way(count_inherited, &c, cap);
-	/* /proc/self/fd lists in order already; insertion sort, in case. */
-	for (size_t i = 1; i < c.n; i++) {
-		struct inherited e = c.list[i];
-		size_t j = i;
-
-		for (; j > 0 && c.list[j - 1].fd > e.fd; j--)
-			c.list[j] = c.list[j - 1];
-		c.list[j] = e;
-	}
-	mprotect(map, c.max * sizeof(struct inherited), PROT_READ);
-	__atomic_store_n(&inherited_n, c.n, __ATOMIC_RELAXED);
-	__atomic_store_n(&inherited, c.list, __ATOMIC_RELEASE);
-}
-
-/* The index of the first inherited entry numbered fd or above. */
-static size_t inherited_at(const struct inherited *list, size_t n, int fd)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (list[mid].fd < fd)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static int inherited_live(const struct inherited *e)
-{
-	dev_t dev;
-	ino_t ino;
-
-	return identify(e->fd, &dev, &ino) == 0 && dev == e->dev && ino == e->ino;
+	if (noleak_reporting)
+		for (unsigned int fd = lo; fd <= hi && fd < NOLEAK_SITE_MAX; fd++)
+			site_forget((int)fd);
+	noleak_intent_drop_range(lo, hi);
 }
 
 /* ---- what the sweep asks ------------------------------------------------ */
 
 int noleak_intent_has(int fd)
 {
-	const struct inherited *list = __atomic_load_n(&inherited, __ATOMIC_ACQUIRE);
-	size_t used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
-
 	if (fd < 3)
 		return 0;
 	if (fd >= __atomic_load_n(&lost_from, __ATOMIC_ACQUIRE))
 		return 1;
-	if (fd < NOLEAK_ADDED_MAX &&
-	    (__atomic_load_n(&overflow_map[fd / WORD_BITS], __ATOMIC_RELAXED) >>
-	     (fd % WORD_BITS)) & 1)
-		return 1;
-	for (size_t i = 0; i < used; i++)
-		if (__atomic_load_n(&table[i].key, __ATOMIC_ACQUIRE) == fd + 1 &&
-		    slot_live(i, fd + 1))
-			return 1;
-	if (list) {
-		size_t n = __atomic_load_n(&inherited_n, __ATOMIC_RELAXED);
-		size_t i = inherited_at(list, n, fd);
-
-		if (i < n && list[i].fd == fd && inherited_live(&list[i]))
-			return 1;
-	}
-	return 0;
-}
-
-/* The first number at or above from with a live entry in the table. */
-static int table_next(int from)
-{
-	size_t used = (size_t)__atomic_load_n(&table_used, __ATOMIC_ACQUIRE);
-
-	for (;;) {
-		int best = INT_MAX;
-
-		for (size_t i = 0; i < used; i++) {
-			int key = __atomic_load_n(&table[i].key, __ATOMIC_ACQUIRE);
-
-			if (key > 0 && key - 1 >= from && key - 1 < best)
-				best = key - 1;
-		}
-		if (best == INT_MAX)
-			return INT_MAX;
-		for (size_t i = 0; i < used; i++)
-			if (__atomic_load_n(&table[i].key, __ATOMIC_ACQUIRE) == best + 1 &&
-			    slot_live(i, best + 1))
-				return best;
-		from = best + 1;	/* stale: look further */
-	}
-}
-
-/* The first number at or above from set in the overflow map. */
-static int map_next(int from)
-{
-	if (!__atomic_load_n(&table_overflow, __ATOMIC_ACQUIRE))
-		return INT_MAX;
-	for (size_t w = (size_t)from / WORD_BITS;
-	     from < NOLEAK_ADDED_MAX && w < NOLEAK_ADDED_MAX / WORD_BITS; w++) {
-		unsigned long bits = __atomic_load_n(&overflow_map[w], __ATOMIC_RELAXED);
-
-		if (w == (size_t)from / WORD_BITS)
-			bits &= ~0UL << (from % WORD_BITS);
-		if (bits)
-			return (int)(w * WORD_BITS) + __builtin_ctzl(bits);
-	}
-	return INT_MAX;
+	return test_bit(meant, fd);
 }
 
 int noleak_intent_next(int from, int *hi)
 {
-	const struct inherited *list = __atomic_load_n(&inherited, __ATOMIC_ACQUIRE);
 	int lost = __atomic_load_n(&lost_from, __ATOMIC_ACQUIRE);
-	int best = INT_MAX, next;
+	int t = __atomic_load_n(&top, __ATOMIC_ACQUIRE);
+	int best = INT_MAX;
 
 	if (from < 3)
 		from = 3;
-	if (list) {
-		size_t n = __atomic_load_n(&inherited_n, __ATOMIC_RELAXED);
+	for (int w = from / (int)WORD_BITS; w * (int)WORD_BITS < t; w++) {
+		unsigned long bits = __atomic_load_n(word(meant, (size_t)w), __ATOMIC_ACQUIRE);
 
-		for (size_t i = inherited_at(list, n, from); i < n; i++)
-			if (inherited_live(&list[i])) {
-				best = list[i].fd;
-				break;
-			}
+		if (w == from / (int)WORD_BITS)
+			bits &= ~0UL << (from % WORD_BITS);
+		if (bits) {
+			best = w * (int)WORD_BITS + __builtin_ctzl(bits);
+			break;
+		}
 	}
-	next = table_next(from);
-	if (next < best)
-		best = next;
-	next = map_next(from);
-	if (next < best)
-		best = next;
 	if (lost != INT_MAX && lost <= best) {
 		*hi = INT_MAX;
 		return lost < from ? from : lost;
@@ -476,59 +393,15 @@ int noleak_intent_next(int from, int *hi)
 
 void noleak_added_set(int fd, int on)
 {
-	unsigned int id = 0;
-	int top;
-
-	if (fd < 0 || fd >= NOLEAK_ADDED_MAX)
-		return;
 	if (on)
-		id = digest(fd);
-	/* Most creations find the slot as they leave it: look before
-	 * writing, so that pages of numbers never marked stay untouched. */
-	if (__atomic_load_n(&added[fd], __ATOMIC_RELAXED) != id)
-		__atomic_store_n(&added[fd], id, __ATOMIC_RELAXED);
-	top = __atomic_load_n(&added_top, __ATOMIC_RELAXED);
-	while (id && fd >= top &&
-	       !__atomic_compare_exchange_n(&added_top, &top, fd + 1, 0,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
+		set_bit(added, fd);
+	else
+		clear_bit(added, fd);
 }
 
 int noleak_added_test(int fd)
 {
-	unsigned int id;
-
-	if (fd < 0 || fd >= NOLEAK_ADDED_MAX)
-		return 0;
-	id = __atomic_load_n(&added[fd], __ATOMIC_RELAXED);
-	return id && digest(fd) == id;
-}
-
-int noleak_reporting;
-__thread struct noleak_site noleak_pending __attribute__((tls_model("initial-exec")));
-
-/* Where each descriptor below NOLEAK_SITE_MAX was made; written only when
- * reports are on, so its pages stay untouched otherwise. */
-static struct noleak_site sites[NOLEAK_SITE_MAX];
-
-/* Take the pending site for fd. */
-static void site_take(int fd)
-{
-	if (!noleak_reporting || !noleak_pending.call)
-		return;
-	if (fd >= 0 && fd < NOLEAK_SITE_MAX) {
-		__atomic_store_n(&sites[fd].caller, noleak_pending.caller, __ATOMIC_RELAXED);
-		__atomic_store_n(&sites[fd].call, noleak_pending.call, __ATOMIC_RELEASE);
-	}
-}
-
-int noleak_site_get(int fd, struct noleak_site *site)
-{
-	if (fd < 0 || fd >= NOLEAK_SITE_MAX)
-		return -1;
-	site->call = __atomic_load_n(&sites[fd].call, __ATOMIC_ACQUIRE);
-	site->caller = __atomic_load_n(&sites[fd].caller, __ATOMIC_RELAXED);
-	return site->call ? 0 : -1;
+	return test_bit(added, fd);
 }
 
 int noleak_track_new(int fd, int shim_added)
@@ -541,6 +414,8 @@ int noleak_track_new(int fd, int shim_added)
 			noleak_raw_setfd(fd, 0);
 		return fd;
 	}
+	/* A new descriptor: whatever the number meant before is gone. */
+	clear_bit(meant, fd);
 	noleak_added_set(fd, shim_added);
 	return fd;
 }
@@ -552,21 +427,24 @@ void noleak_mark_new(int fd)
 	if (fd < 3)
 		return;
 	site_take(fd);
+	clear_bit(meant, fd);
 	flags = noleak_raw_getfd(fd);
 	if (flags >= 0 && !(flags & FD_CLOEXEC)) {
 		noleak_raw_setfd(fd, flags | FD_CLOEXEC);
 		noleak_added_set(fd, 1);
+	} else {
+		noleak_added_set(fd, 0);
 	}
 }
 
 void noleak_added_clear_range(int lo, int hi)
 {
-	int top = __atomic_load_n(&added_top, __ATOMIC_RELAXED);
+	int t = __atomic_load_n(&top, __ATOMIC_ACQUIRE);
 
 	if (lo < 3)
 		lo = 3;
-	if (hi >= top)
-		hi = top - 1;	/* nothing was ever added above */
+	if (hi >= t)
+		hi = t - 1;	/* nothing was ever added above */
 	for (int fd = lo; fd <= hi; fd++) {
 		int flags;
 
@@ -624,13 +502,13 @@ static int listening(int fd)
 
 size_t noleak_added_clear_listeners(char *buf, size_t len)
 {
-	int top = __atomic_load_n(&added_top, __ATOMIC_RELAXED);
+	int t = __atomic_load_n(&top, __ATOMIC_ACQUIRE);
 	int lo = -1, last = -1;
 	size_t used = 0;
 
 	if (len)
 		buf[0] = '\0';
-	for (int fd = 3; fd < top; fd++) {
+	for (int fd = 3; fd < t; fd++) {
 		int flags;
 
 		if (!noleak_added_test(fd) || !listening(fd))
@@ -670,6 +548,7 @@ void noleak_added_mark_list(const char *list)
 
 			if (fd >= 3 && flags >= 0 && !(flags & FD_CLOEXEC)) {
 				noleak_raw_setfd((int)fd, flags | FD_CLOEXEC);
+				clear_bit(meant, (int)fd);
 				noleak_added_set((int)fd, 1);
 			}
 		}

@@ -18,6 +18,7 @@
 #include "noleak.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -36,34 +37,56 @@
 #undef NOLEAK_LAZY
 #undef NOLEAK_COMPAT
 
-enum { UNDONE, RUNNING, DONE };
+/* The state of a once: UNDONE, DONE, or the thread id of the thread
+ * running it, in one word, so that a fork caught between two stores can
+ * never find "running" without knowing by whom. */
+enum { UNDONE = 0, DONE = -1 };
 
 static struct noleak_once bound;
 
-int noleak_once_enter(struct noleak_once *once)
+/* Whether thread tid is a thread of this process: not after a fork, which
+ * keeps only the thread that forked (a signal handler's fork, _Fork,
+ * daemon(3), a raw fork system call: none goes through the library). */
+static int alive(pid_t tid)
 {
-	int expected = UNDONE;
+	long pid = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+
+	return noleak_raw(SYS_tgkill, pid, tid, 0, 0, 0) != -ESRCH;
+}
+
+int noleak_once_enter(struct noleak_once *once, int wait)
+{
+	int state = __atomic_load_n(&once->state, __ATOMIC_ACQUIRE);
 	pid_t tid;
 
-	if (__atomic_load_n(&once->state, __ATOMIC_ACQUIRE) == DONE)
+	if (state == DONE)
 		return 0;
 	tid = (pid_t)noleak_raw(SYS_gettid, 0, 0, 0, 0, 0);
-	if (__atomic_compare_exchange_n(&once->state, &expected, RUNNING, 0,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&once->tid, tid, __ATOMIC_RELEASE);
-		return 1;
-	}
-	/* Someone is running it: wait, unless that someone is us. */
-	if (__atomic_load_n(&once->tid, __ATOMIC_ACQUIRE) == tid)
-		return 0;
-	while (__atomic_load_n(&once->state, __ATOMIC_ACQUIRE) != DONE)
+	for (;;) {
+		if (state == UNDONE &&
+		    __atomic_compare_exchange_n(&once->state, &state, tid, 0,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return 1;
+		if (state == DONE || state == tid)
+			return 0;	/* done, or re-entered from inside it */
+		/* Its runner is not in this process: a fork caught it half
+		 * done.  Run it again, from the start. */
+		if (state != UNDONE && !alive(state)) {
+			if (__atomic_compare_exchange_n(&once->state, &state, tid, 0,
+							__ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE))
+				return 1;
+			continue;
+		}
+		if (!wait)
+			return 0;
 		sched_yield();
-	return 0;
+		state = __atomic_load_n(&once->state, __ATOMIC_ACQUIRE);
+	}
 }
 
 void noleak_once_leave(struct noleak_once *once)
 {
-	__atomic_store_n(&once->tid, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&once->state, DONE, __ATOMIC_RELEASE);
 }
 
@@ -83,23 +106,37 @@ static void *lookup(const char *name, const char *version)
 	return (const char *)p >= __ehdr_start && (const char *)p < _end ? NULL : p;
 }
 
+/* Set while this thread is inside dlsym for the library: a wrapper it
+ * re-enters (an allocator's initialisation opening a file) must not call
+ * dlsym again, and falls back to the raw system call. */
+static __thread int looking_up __attribute__((tls_model("initial-exec")));
+
 void *noleak_next_lookup(void **slot, const char *name)
 {
 	void *p;
 
-	/* Still binding on this thread (dlsym re-entered us): not now. */
 	noleak_next_bind();
-	if (__atomic_load_n(&bound.state, __ATOMIC_ACQUIRE) != DONE)
-		return NULL;
+	p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (p || looking_up)
+		return p;
+	/* Another thread is binding (it may be waiting for the loader's
+	 * lock, held by a dlopen whose constructor called us): look this
+	 * one up alone rather than wait for it. */
+	looking_up = 1;
 	p = lookup(name, NULL);
-	__atomic_store_n(slot, p, __ATOMIC_RELEASE);
+	looking_up = 0;
+	if (p)
+		__atomic_store_n(slot, p, __ATOMIC_RELEASE);
 	return p;
 }
 
 void noleak_next_bind(void)
 {
-	if (!noleak_once_enter(&bound))
+	/* Never waits: a thread that finds another binding goes on with
+	 * what is bound, or looks its own symbol up (noleak_next_lookup). */
+	if (looking_up || !noleak_once_enter(&bound, 0))
 		return;
+	looking_up = 1;
 
 #define NOLEAK_EAGER(name) \
 	__atomic_store_n(&next_##name, \
@@ -117,5 +154,6 @@ void noleak_next_bind(void)
 #undef NOLEAK_LAZY
 #undef NOLEAK_COMPAT
 
+	looking_up = 0;
 	noleak_once_leave(&bound);
 }

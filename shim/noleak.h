@@ -14,6 +14,7 @@
 #undef _FILE_OFFSET_BITS
 
 /* Everything that declares a wrapped function (symbols.def needs them). */
+#include <dirent.h>
 #include <fcntl.h>
 #include <pty.h>
 #include <signal.h>
@@ -93,7 +94,7 @@ int __openat64_2(int dirfd, const char *path, int flags);
  * fallback (which is no cancellation point: a thread cancelled in its
  * first open() of a FIFO never ended).  NULL only while the library is
  * being set up (a wrapper entered again from dlsym's allocations). */
-#define NEXT_SET_UP(name) (noleak_asleep(), NEXT(name))
+#define NEXT_SET_UP(name) (noleak_asleep(), NEXT_BOUND(name))
 
 /* The next symbol, looked up now if it is not bound yet: for lazy symbols,
  * and for wrappers that cannot fall back to a raw system call.  NULL only
@@ -109,16 +110,18 @@ int __openat64_2(int dirfd, const char *path, int flags);
 /* Bind *slot to the next definition of name (not ours) and return it. */
 void *noleak_next_lookup(void **slot, const char *name);
 
-/* A once-only initialisation that tolerates re-entry: noleak_once_enter
- * returns 1 to the one caller that must run it (which then calls
- * noleak_once_leave), and 0 to everyone else once it is done, or at once to
- * a caller re-entering from inside it (dlsym can allocate, and an
- * allocator's initialisation can call a wrapper). */
+/* A once-only initialisation that tolerates re-entry and forks:
+ * noleak_once_enter returns 1 to the one caller that must run it (which
+ * then calls noleak_once_leave), and 0 to everyone else once it is done,
+ * or at once to a caller re-entering from inside it (a signal handler, an
+ * allocator's initialisation under dlsym); with wait 0, also at once to a
+ * caller that finds another thread running it.  A runner that is not in
+ * the process (the child of a fork made while it ran) is replaced: the
+ * caller runs it again. */
 struct noleak_once {
-	int state;
-	pid_t tid;
+	int state;	/* 0 undone, -1 done, else the runner's thread id */
 };
-int noleak_once_enter(struct noleak_once *once);
+int noleak_once_enter(struct noleak_once *once, int wait);
 void noleak_once_leave(struct noleak_once *once);
 
 /* Bind every next symbol once.  Safe to call from any thread, many times;
@@ -427,8 +430,14 @@ extern int noleak_ready;
  * first if need be: what every wrapper asks before it adds anything. */
 static inline int noleak_asleep(void)
 {
-	if (__builtin_expect(!__atomic_load_n(&noleak_ready, __ATOMIC_ACQUIRE), 0))
+	if (__builtin_expect(!__atomic_load_n(&noleak_ready, __ATOMIC_ACQUIRE), 0)) {
 		noleak_init();
+		/* Still not: a signal handler that interrupted the set-up.
+		 * Left as without the library, which loses nothing: the
+		 * census was taken at load. */
+		if (!__atomic_load_n(&noleak_ready, __ATOMIC_ACQUIRE))
+			return 1;
+	}
 	return noleak_dormant;
 }
 
@@ -441,10 +450,8 @@ static inline int noleak_want(int flags, int bit, int *added)
 /* ---- intent.c: what the program said about inheritance --------------- */
 
 /* The program made fd inheritable on purpose (F_SETFD without FD_CLOEXEC,
- * FIONCLEX, dup2 or dup3 onto it).  Remembers the file's identity so that a
- * later, invisible close and reuse of the number is not mistaken for the
- * same intent.  Past NOLEAK_INTENT_MAX live entries, intent is kept by
- * number only (below NOLEAK_ADDED_MAX), then lost from that number up. */
+ * FIONCLEX, dup2 or dup3 onto it).  Numbers at or above NOLEAK_ADDED_MAX
+ * are kept from the lowest such one up. */
 void noleak_intent_keep(int fd);
 
 /* The program set close-on-exec on fd itself: forget any intent. */
@@ -455,35 +462,47 @@ void noleak_intent_drop(int fd);
  * the flag is the program's from now on, and intent is kept or dropped. */
 void noleak_intent_said(int fd, int inherit);
 
+/* dup2 or dup3 put a new descriptor on fd: where it was made, and
+ * noleak_intent_said. */
+void noleak_dup_onto(int fd, int inherit);
+
 /* The program set close-on-exec on every descriptor from lo to hi itself
  * (close_range with CLOSE_RANGE_CLOEXEC): forget their intent, and that
  * the shim ever added the flag to any of them. */
 void noleak_intent_drop_range(unsigned int lo, unsigned int hi);
 
-/* Record, once, every descriptor open and inheritable now (at start-up),
- * with its file's identity, in memory mapped for exactly that many; cap
- * bounds the numbers tried when /proc is missing.  Not async-signal-safe. */
-void noleak_inherited_record(long cap);
+/* The descriptor at fd, or every one from lo to hi, is being closed (or
+ * replaced) through the library: forget what the shim added there, where
+ * it was made, and any intent.  No system call unless intent was recorded
+ * there (then one getpid: a vfork child never clears its parent's). */
+void noleak_fd_closed(int fd);
+void noleak_fds_closed(unsigned int lo, unsigned int hi);
 
-/* Fill fds (capacity max) with the numbers whose entry in the intent table
- * (not the inherited list) still matches the open file; returns how many.
- * Sets *lost when intent was lost for numbers beyond any record. */
-NOLEAK_ASYNC_SAFE size_t noleak_intent_collect(int *fds, size_t max, int *lost);
+/* The census of the descriptors open and inheritable now, at start-up,
+ * by the constructor: they are what the process inherited.  One poll(2)
+ * for the first 64 numbers and one select(2) to learn whether the
+ * table goes further; beyond, /proc/self/fd, or the numbers below cap. */
+void noleak_census(long cap);
+
+/* The process whose descriptor table the records describe: the one the
+ * library started in, or the child of a fork made through the library.
+ * Clearing intent is left to it (a vfork child shares the records). */
+void noleak_table_own(long pid);
 
 /* Whether fd (>= 3) is inheritable by intent: inherited at start-up or made
- * so by the program, and still the same file. */
+ * so by the program, and not closed through the library since. */
 NOLEAK_ASYNC_SAFE int noleak_intent_has(int fd);
 
 /* The lowest number >= from kept by intent, or -1; *hi gets the last number
  * of the run it starts (itself, or INT_MAX where intent was lost).  Stack
- * only; one fstat per candidate checked. */
+ * only, no system call. */
 NOLEAK_ASYNC_SAFE int noleak_intent_next(int from, int *hi);
 
-enum { NOLEAK_INTENT_MAX = 256, NOLEAK_ADDED_MAX = 65536 };
+enum { NOLEAK_ADDED_MAX = 65536 };
 
-/* Record whether the shim, not the program, put close-on-exec on a new fd
- * (with the identity of its file): only such a flag may ever be undone by
- * the shim, and only while fd still holds that file. */
+/* Record whether the shim, not the program, put close-on-exec on the
+ * descriptor fd holds now: only such a flag may ever be undone by the
+ * shim.  A bit per number, forgotten when the descriptor is closed. */
 void noleak_added_set(int fd, int added);
 NOLEAK_ASYNC_SAFE int noleak_added_test(int fd);
 

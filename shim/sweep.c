@@ -230,6 +230,7 @@ static void own_note(unsigned long bit)
 
 void noleak_forked(long parent)
 {
+	noleak_table_own(noleak_raw(SYS_getpid, 0, 0, 0, 0, 0));
 	own.parent = parent;
 	own.touched = 0;
 	own.mask_known = noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0,

@@ -61,6 +61,7 @@ static int do_execve(const char *path, char *const argv[], char *const envp[])
 	struct noleak_target t = { NOLEAK_EXEC_VE, AT_FDCWD, UNTRUSTED(path), 0, -1 };
 
 	noleak_init();
+	NEXT_BOUND(execve);	/* exec.c, in the zone, never binds */
 	return noleak_exec_run(&t, argv, envp);
 }
 
@@ -69,6 +70,7 @@ static int do_execvpe(const char *file, char *const argv[], char *const envp[])
 	struct noleak_target t = { NOLEAK_EXEC_VPE, AT_FDCWD, UNTRUSTED(file), 0, -1 };
 
 	noleak_init();
+	NEXT_BOUND(execvpe);
 	return noleak_exec_run(&t, argv, envp);
 }
 
@@ -172,6 +174,7 @@ NOLEAK_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	struct noleak_target t = { NOLEAK_EXEC_FD, fd, NULL, 0, fd };
 
 	noleak_init();
+	NEXT_BOUND(fexecve);
 	return noleak_exec_run(&t, argv, envp);
 }
 
@@ -185,6 +188,7 @@ NOLEAK_EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 				   empty ? dirfd : -1 };
 
 	noleak_init();
+	NEXT_BOUND(execveat);
 	return noleak_exec_run(&t, argv, envp);
 }
 
@@ -557,6 +561,21 @@ static int popen_spawn(const char *command, int theirs, int std,
 	if (err)
 		return err;
 	err = posix_spawn_file_actions_adddup2(&fa, theirs, std);
+	/* POSIX: the streams of earlier popen calls still open here are
+	 * closed in the new child, as glibc's popen does (libio/iopopen.c,
+	 * spawn_process).  Their descriptors are close-on-exec, but a child
+	 * that named one, or a shell that kept it, would hold its reader's
+	 * pipe open: pclose of the earlier stream would wait for this one. */
+	for (int i = 0; i < POPEN_MAX && !err; i++) {
+		FILE *other = __atomic_load_n(&popened[i].stream, __ATOMIC_ACQUIRE);
+		int fd;
+
+		if (!other || other == POPEN_CLAIMED)
+			continue;
+		fd = fileno(other);
+		if (fd >= 0 && fd != std && fd != theirs)
+			err = posix_spawn_file_actions_addclose(&fa, fd);
+	}
 	restore_in_child(&a);
 	if (!err)
 		err = noleak_spawn(pid, "/bin/sh", 0, &fa, &a, argv, environ,
@@ -656,15 +675,43 @@ static int close_stream(FILE *f)
 	return _IO_fclose(f);
 }
 
+/* The status pclose and fclose return for a stream of the shim's popen:
+ * glibc's (libio/fileops.c, _IO_new_file_close_it): the child's status
+ * (the stream's close), or, when that is 0, the failure of the stream's
+ * last flush (EPIPE from a child that has gone), with its errno. */
+static int popen_close(FILE *f, pid_t pid)
+{
+	int ret, err, status;
+
+	ret = close_stream(f);
+	err = errno;
+	status = wait_child(pid);
+	if (status == 0 && ret != 0) {
+		errno = err;
+		return ret;
+	}
+	return status;
+}
+
+/* fileno of a stream about to be closed: what the shim recorded of its
+ * descriptor goes with it. */
+static void stream_closing(FILE *f)
+{
+	int saved = errno;
+
+	if (f)
+		noleak_fd_closed(fileno(f));
+	errno = saved;
+}
+
 NOLEAK_EXPORT int pclose(FILE *f)
 {
 	__typeof__(pclose) *next;
 	pid_t pid = popen_take(f);
 
-	if (pid > 0) {
-		close_stream(f);
-		return wait_child(pid);
-	}
+	stream_closing(f);
+	if (pid > 0)
+		return popen_close(f, pid);
 	next = NEXT_BOUND(pclose);
 	if (!next)
 		return fail_nosys();
@@ -676,13 +723,13 @@ NOLEAK_EXPORT int pclose(FILE *f)
 NOLEAK_EXPORT int fclose(FILE *f)
 {
 	pid_t pid = popen_take(f);
-	int ret = close_stream(f);
 
+	stream_closing(f);
 	/* glibc's fclose of a popen stream returns the child's status
 	 * (_IO_new_proc_close), as pclose does. */
 	if (pid > 0)
-		return wait_child(pid);
-	return ret;
+		return popen_close(f, pid);
+	return close_stream(f);
 }
 
 /* ---- posix_spawn ----------------------------------------------------- */

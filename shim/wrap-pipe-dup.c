@@ -50,17 +50,19 @@ static int do_fcntl(fcntl_fn *next, int fd, int cmd, void *arg)
 {
 	int ret;
 
+	int added = 0;
+
 	if (cmd == F_DUPFD && !noleak_asleep()) {
-		ret = next ? next(fd, F_DUPFD_CLOEXEC, arg)
-			   : (int)noleak_raw_result(noleak_raw(SYS_fcntl, fd,
-						F_DUPFD_CLOEXEC, (long)arg, 0, 0));
-		return noleak_track_new(ret, 1);
+		cmd = F_DUPFD_CLOEXEC;
+		added = 1;
 	}
 	ret = next ? next(fd, cmd, arg)
 		   : (int)noleak_raw_result(noleak_raw(SYS_fcntl, fd, cmd,
 						       (long)arg, 0, 0));
-	if (cmd == F_DUPFD_CLOEXEC)
-		noleak_track_new(ret, 0);
+	/* Every new descriptor is recorded, the shim's flag or not: where
+	 * it was made, and that nothing older holds its number now. */
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		noleak_track_new(ret, added);
 	else if (cmd == F_SETFD && ret == 0)
 		noleak_intent_said(fd, !((long)arg & FD_CLOEXEC));
 	else if (cmd == F_GETFD && ret > 0 && (ret & FD_CLOEXEC) &&
@@ -116,7 +118,7 @@ NOLEAK_EXPORT int dup2(int oldfd, int newfd)
 							0, 0, 0));
 	/* dup2(fd, fd) changes nothing, close-on-exec included. */
 	if (ret >= 0 && oldfd != newfd)
-		noleak_intent_said(newfd, 1);
+		noleak_dup_onto(newfd, 1);
 	return ret;
 }
 
@@ -130,7 +132,7 @@ NOLEAK_EXPORT int dup3(int oldfd, int newfd, int flags)
 		   : (int)noleak_raw_result(noleak_raw(SYS_dup3, oldfd, newfd,
 						       flags, 0, 0));
 	if (ret >= 0)
-		noleak_intent_said(newfd, !(flags & O_CLOEXEC));
+		noleak_dup_onto(newfd, !(flags & O_CLOEXEC));
 	return ret;
 }
 

@@ -85,6 +85,9 @@ static FILE *do_freopen(freopen_fn *next, const char *path, const char *mode,
 		errno = ENOSYS;
 		return NULL;
 	}
+	/* freopen closes the stream's descriptor (libio/freopen.c): what the
+	 * shim recorded of it goes with it. */
+	noleak_fd_closed(old);
 	if (noleak_asleep() || (old >= 0 && old <= 2))
 		return opened(next(path, mode, stream), 0);
 	m = noleak_mode_cloexec(mode, buf, sizeof(buf));

@@ -10,6 +10,7 @@
  * syscall instruction issued without libc cannot be seen at all; the
  * exec-time sweep catches what it makes. */
 #include "noleak.h"
+#include "exec.h"
 
 #include <errno.h>
 #include <linux/openat2.h>
@@ -205,11 +206,11 @@ static void said(long nr, const long a[6], long ret)
 #ifdef SYS_dup2
 	case SYS_dup2:		/* dup2(fd, fd) changes nothing */
 		if ((int)a[0] != (int)a[1])
-			noleak_intent_said((int)a[1], 1);
+			noleak_dup_onto((int)a[1], 1);
 		break;
 #endif
 	case SYS_dup3:
-		noleak_intent_said((int)a[1], !(a[2] & O_CLOEXEC));
+		noleak_dup_onto((int)a[1], !(a[2] & O_CLOEXEC));
 		break;
 	case SYS_fcntl:
 		if ((int)a[1] == F_SETFD)
@@ -280,19 +281,50 @@ static long make_pair(long nr, long a[6])
 	return ret;
 }
 
-/* execve and execveat through syscall(): the sweep, as for the libc
- * calls (in place: nothing else of exec.c's work applies). */
-static void exec_sweep(long nr, const long a[6])
+/* execve and execveat through syscall() are the exec family's own path
+ * (exec.c): the same decision of what reaches the new program, the same
+ * environment and signals, and the kernel's answer to bad arguments. */
+static long exec_call(long nr, const long a[6])
 {
-	long pid = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
+	struct noleak_target t = { NOLEAK_EXEC_VE, AT_FDCWD,
+				   UNTRUSTED((const char *)a[0]), 0, -1 };
+	char *const *argv = (char *const *)a[1], *const *envp = (char *const *)a[2];
 
 	noleak_init();
-	if (nr == SYS_execve)
-		noleak_exec_sweep((char *const *)a[1], (char *const *)a[2], -1, pid);
-	else
-		noleak_exec_sweep((char *const *)a[2], (char *const *)a[3],
-				  (a[4] & AT_EMPTY_PATH) && !*(const char *)a[1]
-					  ? (int)a[0] : -1, pid);
+	if (nr == SYS_execveat) {
+		t.kind = NOLEAK_EXEC_AT;
+		t.dirfd = (int)a[0];
+		t.path = UNTRUSTED((const char *)a[1]);
+		t.flags = (int)a[4];
+		if ((t.flags & AT_EMPTY_PATH) && noleak_path_empty(t.path))
+			t.fd_to_run = t.dirfd;
+		argv = (char *const *)a[2];
+		envp = (char *const *)a[3];
+		NEXT_BOUND(execveat);
+	} else {
+		NEXT_BOUND(execve);
+	}
+	return noleak_exec_run(&t, argv, envp);
+}
+
+/* A descriptor closed through syscall() is forgotten as through close()
+ * and close_range() (wrap-close.c). */
+static void closing(long nr, const long a[6])
+{
+	if (nr == SYS_close)
+		noleak_fd_closed((int)a[0]);
+	else if (nr == SYS_close_range && !((unsigned int)a[2] & CLOSE_RANGE_CLOEXEC))
+		noleak_fds_closed((unsigned int)a[0], (unsigned int)a[1]);
+}
+
+/* F_GETFD through syscall() answers as through fcntl() (wrap-pipe-dup.c):
+ * the shim's own flag is not the program's to see. */
+static long shown(long nr, const long a[6], long ret)
+{
+	if (nr == SYS_fcntl && (int)a[1] == F_GETFD && ret > 0 &&
+	    (ret & FD_CLOEXEC) && noleak_added_test((int)a[0]))
+		ret &= ~FD_CLOEXEC;
+	return ret;
 }
 
 NOLEAK_EXPORT long syscall(long nr, ...)
@@ -307,20 +339,21 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 
+	if (nr == SYS_execve || nr == SYS_execveat)
+		return exec_call(nr, a);
+	closing(nr, a);
 	if (noleak_asleep())
-		return call(nr, a);
+		return shown(nr, a, call(nr, a));
 	nr = upgrade(nr, a);
 	if (nr == SYS_openat2)	/* flags live in a struct of a given size */
 		return openat2_cloexec(a);
 	if (nr == SYS_pipe2 || nr == SYS_socketpair)
 		return make_pair(nr, a);
-	if (nr == SYS_execve || nr == SYS_execveat)
-		exec_sweep(nr, a);
 	added = ask_cloexec(nr, a);
 	ret = call(nr, a);
 	if (added >= 0 && ret >= 0)
 		noleak_track_new((int)ret, added);
 	else
 		said(nr, a, ret);
-	return ret;
+	return shown(nr, a, ret);
 }

@@ -248,52 +248,51 @@ START_TEST(mode_keeps_glibc_flags)
 }
 END_TEST
 
-/* Intent is tied to the file, not just the number: after the number is
- * reused for another file, the old intent no longer applies. */
-START_TEST(intent_follows_the_file)
+/* Intent belongs to the descriptor, not to its number: a close through
+ * the library, or a new descriptor made on the number, forgets it. */
+START_TEST(intent_follows_the_descriptor)
 {
-	int fds[NOLEAK_INTENT_MAX], overflow, n, fd;
+	int fd = open("/dev/null", O_RDONLY);
 
-	fd = open("/dev/null", O_RDONLY);
 	ck_assert_int_ge(fd, 3);
+	noleak_table_own(getpid());
+	ck_assert(!noleak_intent_has(fd));
 	noleak_intent_keep(fd);
-	n = (int)noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
-	ck_assert_int_eq(n, 1);
-	ck_assert_int_eq(fds[0], fd);
-	ck_assert_int_eq(overflow, 0);
-
+	ck_assert(noleak_intent_has(fd));
+	noleak_fd_closed(fd);
 	close(fd);
-	ck_assert_int_eq(open("/etc/hostname", O_RDONLY), fd);
-	n = (int)noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
-	ck_assert_int_eq(n, 0);
+	ck_assert(!noleak_intent_has(fd));
 
+	noleak_intent_keep(fd);
+	noleak_track_new(fd, 1);		/* made anew on the number */
+	ck_assert(!noleak_intent_has(fd));
+	ck_assert(noleak_added_test(fd));
 	noleak_intent_keep(fd);
 	noleak_intent_drop(fd);
-	n = (int)noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
-	ck_assert_int_eq(n, 0);
-	close(fd);
+	ck_assert(!noleak_intent_has(fd));
+	noleak_fd_closed(fd);
+	ck_assert(!noleak_added_test(fd));
 }
 END_TEST
 
-START_TEST(intent_table_reuses_stale_slots)
+/* A process that does not own the records (a vfork child shares them)
+ * never forgets its owner's intent. */
+START_TEST(intent_kept_from_a_vfork_child)
 {
-	int fds[NOLEAK_INTENT_MAX], overflow, fd = open("/dev/null", O_RDONLY);
+	int fd = 40;
 
-	/* Far more keeps than slots, each for a file that is then closed:
-	 * the table must recycle them rather than overflow. */
-	for (int i = 0; i < 4 * NOLEAK_INTENT_MAX; i++) {
-		int tmp = dup(fd);
-
-		noleak_intent_keep(tmp);
-		close(tmp);
-	}
-	noleak_intent_collect(fds, NOLEAK_INTENT_MAX, &overflow);
-	ck_assert_int_eq(overflow, 0);
-	close(fd);
+	noleak_table_own(getpid() + 1);		/* not us */
+	noleak_intent_keep(fd);
+	noleak_fd_closed(fd);
+	noleak_intent_drop_range(30, 50);
+	ck_assert(noleak_intent_has(fd));
+	noleak_table_own(getpid());
+	noleak_fds_closed(30, 50);
+	ck_assert(!noleak_intent_has(fd));
 }
 END_TEST
 
-/* What the shim added holds for the file it added it on, not the number. */
+/* What the shim added holds for the descriptor it added it on. */
 START_TEST(added_bits)
 {
 	int fd = open("/dev/null", O_RDONLY), other;
@@ -306,6 +305,7 @@ START_TEST(added_bits)
 	noleak_added_set(fd, 0);
 	ck_assert(!noleak_added_test(fd));
 	noleak_added_set(fd, 1);
+	noleak_fd_closed(fd);
 	close(fd);
 	ck_assert(!noleak_added_test(fd));		/* closed */
 	other = open("/etc/hostname", O_RDONLY);	/* the number, reused */
@@ -315,16 +315,20 @@ START_TEST(added_bits)
 	noleak_added_set(NOLEAK_ADDED_MAX + 5, 1);	/* out of range: ignored */
 	ck_assert(!noleak_added_test(NOLEAK_ADDED_MAX + 5));
 	ck_assert(!noleak_added_test(-1));
+	noleak_intent_drop_range(0, 10);		/* the program's own flags */
+	noleak_added_set(7, 1);
+	noleak_intent_drop_range(5, 9);
+	ck_assert(!noleak_added_test(7));
 }
 END_TEST
 
-/* A full intent table keeps further intent by number and goes on sweeping
- * the rest: a stray made afterwards is still marked. */
-START_TEST(intent_overflow_keeps_sweeping)
+/* Much intent, and a sweep still marks everything else. */
+START_TEST(intent_many_keeps_sweeping)
 {
-	enum { N = NOLEAK_INTENT_MAX + 20 };
-	int fds[N], stray, lost;
+	enum { N = 300 };
+	int fds[N], stray;
 
+	noleak_table_own(getpid());
 	for (int i = 0; i < N; i++) {
 		fds[i] = open("/dev/null", O_RDONLY);
 		ck_assert_int_ge(fds[i], 3);
@@ -335,8 +339,12 @@ START_TEST(intent_overflow_keeps_sweeping)
 	for (int i = 0; i < N; i++)
 		ck_assert_int_eq(fcntl(fds[i], F_GETFD), 0);
 	ck_assert_int_eq(fcntl(stray, F_GETFD), FD_CLOEXEC);
-	noleak_intent_collect(fds, 0, &lost);
-	ck_assert_int_eq(lost, 0);
+	for (int i = 0; i < N; i++) {
+		noleak_fd_closed(fds[i]);
+		close(fds[i]);
+	}
+	noleak_fd_closed(stray);
+	close(stray);
 }
 END_TEST
 
@@ -811,10 +819,10 @@ static Suite *suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("intent");
-	tcase_add_test(tc, intent_follows_the_file);
-	tcase_add_test(tc, intent_table_reuses_stale_slots);
+	tcase_add_test(tc, intent_follows_the_descriptor);
+	tcase_add_test(tc, intent_kept_from_a_vfork_child);
 	tcase_add_test(tc, added_bits);
-	tcase_add_test(tc, intent_overflow_keeps_sweeping);
+	tcase_add_test(tc, intent_many_keeps_sweeping);
 	tcase_add_test(tc, handover_inherited_is_ignored);
 	suite_add_tcase(s, tc);
 
