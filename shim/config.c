@@ -511,6 +511,7 @@ static void read_settings(void)
 	long pid = noleak_config.self;
 	int file_mode;
 
+	memset(&fs, 0, sizeof(fs));	/* a set-up may run again (noleak_init) */
 	fs.mode = fs.signals = -1;
 	noleak_config.rules = program_rules();
 	read_log();

@@ -107,18 +107,50 @@ NOLEAK_ASYNC_SAFE static void report(const struct noleak_fdset *named,
 	noleak_raw(SYS_munmap, stack, REPORT_STACK, 0, 0, 0);
 }
 
-/* The rest of what every way of starting a program keeps, after what it
- * names itself: the jobserver of envp (when it is a pipe) and the keep
- * list's resources.  Then the report (audit, or a log set) and the sweep
- * (unless audit).  program is what the report says is being started. */
-void noleak_sweep_named(struct noleak_fdset *named, char *const envp[],
-			const char *program)
-{
-	size_t from = named->n;
+/* ---- the one decision -------------------------------------------------- */
 
-	noleak_fds_in_makeflags(envp, named);
+/* What reaches a program this process is about to start, decided the same
+ * way for every path: the exec family, syscall(SYS_execve) and
+ * syscall(SYS_execveat), wordexp's shell (noleak_exec_sweep), and the
+ * library's own system, popen and posix_spawn (wrap-exec.c, whose child
+ * sweeps).  The steps carry the numbers of libnoleak(7), WHAT SURVIVES
+ * EXEC; rules 1, 2, 3 and 6 (0-2, the program's own flags, its intent,
+ * what it inherited) are the sweep's, read from intent.c, and rule 8 (the
+ * JDK's helper) is the spawned child's.  named gets what the new program
+ * is told about or must keep by number; s says what is starting. */
+void noleak_decide(struct noleak_fdset *named, const struct noleak_start *s)
+{
+	size_t from;
+
+	/* 4. Named by the new program's command line (or a shell command's
+	 * words), or by a hand-over convention of its environment; the file
+	 * of fexecve. */
+	if (s->argv)
+		noleak_fds_in_args(s->argv, named);
+	else if (s->command)
+		noleak_fds_in_command(s->command, named);
+	noleak_fds_in_env(s->envp, s->pid, named);
+	if (s->fd_to_run >= 3 && named->n < NOLEAK_FDSET_MAX)
+		named->fd[named->n++] = s->fd_to_run;
+	/* 4. The jobserver of MAKEFLAGS, when its numbers are pipes. */
+	from = named->n;
+	noleak_fds_in_makeflags(s->envp, named);
 	noleak_keep_pipes(named, from);
+	/* 5. The keep-list's resources (its numbers are the sweep's). */
 	noleak_keep_resources(&noleak_config.keep, named);
+	/* 7. An exec in place is still the same process: the file locks it
+	 * holds stay held, as setlock-style programs expect; and flock(1)
+	 * runs its command in a child to hold its lock. */
+	if (s->pid == noleak_config.self ||
+	    (noleak_config.rules & NOLEAK_RULE(PROGRAM_LOCKS)))
+		noleak_locked_fds(named);
+}
+
+/* After the decision: the report (audit, or a log set) and the sweep of
+ * this process's table (9: everything else is marked; not in audit).
+ * program is what the report says is being started. */
+void noleak_sweep_named(const struct noleak_fdset *named, const char *program)
+{
 	if (noleak_audit || noleak_log_set)
 		report(named, program);
 	if (!noleak_audit)
@@ -235,26 +267,17 @@ void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 		       long pid)
 {
 	struct noleak_fdset named = { 0 };
+	struct noleak_start s = { UNTRUSTED(argv), NULL, UNTRUSTED(envp), pid,
+				  fd_to_run };
 
 	if (!noleak_acts_at_exec())
 		return;
 	/* The kernel will answer EFAULT and nothing starts: nothing to
 	 * protect, and nothing the shim could read. */
-	argv = UNTRUSTED(argv);
-	envp = UNTRUSTED(envp);
-	if (!noleak_args_readable(argv, envp))
+	if (!noleak_args_readable(s.argv, s.envp))
 		return;
-	noleak_fds_in_args(argv, &named);
-	noleak_fds_in_env(envp, pid, &named);
-	if (fd_to_run >= 3 && named.n < NOLEAK_FDSET_MAX)
-		named.fd[named.n++] = fd_to_run;
-	/* An exec in place (not in a child) is still the same process: the
-	 * file locks it holds stay held, as setlock-style programs expect;
-	 * and flock(1) forks its command to hold its lock. */
-	if (pid == noleak_config.self ||
-	    (noleak_config.rules & NOLEAK_RULE(PROGRAM_LOCKS)))
-		noleak_locked_fds(&named);
-	noleak_sweep_named(&named, envp, argv && argv[0] ? argv[0] : "a program");
+	noleak_decide(&named, &s);
+	noleak_sweep_named(&named, s.argv && s.argv[0] ? s.argv[0] : "a program");
 }
 
 /* ---- signals --------------------------------------------------------- */

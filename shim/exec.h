@@ -48,12 +48,27 @@ NOLEAK_ASYNC_SAFE int noleak_text_readable(const char *s);
 /* Whether path is readable and empty (execveat's AT_EMPTY_PATH). */
 NOLEAK_ASYNC_SAFE int noleak_path_empty(const char *path);
 
-/* The rest of what every way of starting a program keeps, after what it
- * names itself (the jobserver of envp when it is a pipe, the keep-list's
- * resources), then the report (audit, or a log set) and the sweep (unless
- * audit).  program is what the report says is being started. */
-NOLEAK_ASYNC_SAFE void noleak_sweep_named(struct noleak_fdset *named,
-					  char *const envp[], const char *program);
+/* What is starting, for noleak_decide: argv, or for a shell command
+ * (system, popen) command; the new program's environment; pid, the pid it
+ * will have (0 when not known; -pid when it is known only not to be pid,
+ * for LISTEN_PID); the file of fexecve, or -1. */
+struct noleak_start {
+	char *const *argv;
+	const char *command;
+	char *const *envp;
+	long pid;
+	int fd_to_run;
+};
+
+/* The one decision of what reaches a new program (libnoleak(7), WHAT
+ * SURVIVES EXEC, rules 4, 5 and 7): adds to named what the new program is
+ * told about or must keep by number.  argv, command and envp are readable. */
+NOLEAK_ASYNC_SAFE void noleak_decide(struct noleak_fdset *named,
+				     const struct noleak_start *s);
+
+/* Then the report (audit, or a log set) and the sweep (not in audit). */
+NOLEAK_ASYNC_SAFE void noleak_sweep_named(const struct noleak_fdset *named,
+					  const char *program);
 
 /* The exec of t: sweep, environment, signals, the next exec; on failure,
  * everything put back.  Returns what the exec returned. */

@@ -246,26 +246,15 @@ static int prepare_child(struct noleak_fdset *named, char *const argv[],
 			 const posix_spawn_file_actions_t *actions,
 			 const posix_spawnattr_t *attr)
 {
-	int usable;
-
-	if (argv)
-		noleak_fds_in_args(argv, named);
-	else
-		noleak_fds_in_command(command, named);
 	/* The child's pid is not known yet, but it is not this process's:
 	 * sockets LISTEN_PID says are for this process stay here. */
-	noleak_fds_in_env(envp, -my_pid(), named);
-	usable = !noleak_audit && noleak_spawn_usable(actions, attr);
-	if (usable) {
-		size_t from = named->n;
+	struct noleak_start s = { argv, argv ? NULL : command, envp, -my_pid(), -1 };
 
-		noleak_fds_in_makeflags(envp, named);
-		noleak_keep_pipes(named, from);
-		noleak_keep_resources(&noleak_config.keep, named);
-	} else {
-		noleak_sweep_named(named, envp, program);
-	}
-	return usable;
+	noleak_decide(named, &s);
+	if (!noleak_audit && noleak_spawn_usable(actions, attr))
+		return 1;
+	noleak_sweep_named(named, program);
+	return 0;
 }
 
 /* What the child's report names, when a log is set (enforce only: audit
