@@ -1,16 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # system.sh: noleak system enable, disable and status.  On a tree of the
-# test's own (--root): the file written whole and by rename, other
-# entries and comments kept in order, idempotence, an old path replaced
-# in place, every refusal (a missing, relative, writable, foreign,
-# unloadable library) leaving the file as it was, disable with the
-# library gone, status and its exit statuses, /etc/noleak.conf's owner
-# and mode, and a reader that never sees the file half written.  Then,
-# as root in a private mount namespace, the real /etc/ld.so.preload: a
-# program started after enable maps the library, one after disable does
-# not, a library that loads only through LD_PRELOAD is refused, and the
-# host's own file is as it was.
+# test's own (--root): the file written whole and by rename, in the
+# loader's grammar only (other entries kept in order, comments quoted in
+# a warning and dropped), idempotence, an old path replaced in place,
+# every refusal (a missing, relative, writable, foreign, unloadable
+# library, a path the loader would read otherwise) leaving the file as
+# it was, disable with the library gone, status and its exit statuses,
+# /etc/noleak.conf's owner and mode, and a reader that never sees the
+# file half written.  Then, as root in a private mount namespace,
+# the real /etc/ld.so.preload: a program started after enable maps the
+# library, one after disable does not, a library that loads only through
+# LD_PRELOAD is refused, the host's own file is as it was; and the
+# loader itself: after every step of enable, disable, enable (from no
+# file, a stale entry of ours, a foreign entry, a file with comments)
+# /bin/true starts with nothing on its standard error.
 . "$NOLEAK_SRCDIR/tests/tap.sh"
 
 noleak=$NOLEAK_WRAPPER
@@ -93,9 +97,14 @@ cp "$preload" "$work/others"
 ino=$(stat -c %i "$preload")
 sys enable --library "$L"
 expect 0 "enable beside other entries: exit 0"
-same "$preload" "$others
+same "$preload" "/opt/first.so$tab/opt/second.so
+/opt/third.so:/opt/fourth.so
 $L"
-ok $? "every other line stays as it was, in order; the library comes last"
+ok $? "every other entry stays, in order, with its separators; the comments and blank lines go; the library comes last"
+printf '%s\n' "$err" | grep -qF "warning: the comments of '$preload' are not kept" &&
+	printf '%s\n' "$err" | grep -qxF "  # site preloads, loaded in this order" &&
+	printf '%s\n' "$err" | grep -qxF "  # a trailing comment"
+ok $? "enable quotes the comments it drops on standard error" || diag "$err"
 test "$(stat -c %i "$preload")" != "$ino"
 ok $? "the file was replaced by a rename (a new inode)"
 no_temp
@@ -106,13 +115,26 @@ printf '%s\n' "$out" | grep -qx "other entries: /opt/first.so /opt/second.so /op
 ok $? "status lists the other entries, in order" || diag "$out"
 sys disable
 expect 0 "disable beside other entries: exit 0"
-cmp -s "$preload" "$work/others"
-ok $? "disable gives back the file exactly as it was" || diag "$(cat "$preload")"
+same "$preload" "/opt/first.so$tab/opt/second.so
+/opt/third.so:/opt/fourth.so"
+ok $? "disable gives back the other entries as they were, in order"
 
-printf '# only a comment\n' >"$preload"
+printf '# only a comment\n%s\n' "$L" >"$preload"
+sys status
+printf '%s\n' "$err" | grep -qF "warning: '$preload' has comments"
+ok $? "status warns of comments in the file" || diag "$err"
+sys disable
+expect 0 "disable, the library and a comment: exit 0" "  # only a comment"
+test ! -e "$preload"
+ok $? "disable removes a file left with nothing but its comment" || diag "$(cat "$preload")"
+
+# Another entry with a backslash is kept byte for byte (an awk -v would
+# read it as an escape).
+printf '%s\n' '/opt/we\tird\\.so' >"$preload"
+cp "$preload" "$work/bs"
 sys enable --library "$L" && sys disable
-same "$preload" "# only a comment"
-ok $? "a file with only a comment is kept, with its comment, after enable and disable"
+cmp -s "$preload" "$work/bs"
+ok $? "an entry with backslashes is kept as it was through enable and disable" || diag "$(cat "$preload")"
 
 # ---- an older path, in place ------------------------------------------------
 printf '/opt/first.so\n/usr/local/lib/noleak/libnoleak.so /opt/second.so\n' >"$preload"
@@ -158,8 +180,14 @@ refused "a library that does not exist" \
 	--library /usr/lib/noleak/nothere.so
 refused "a relative path" "refused: the library 'usr/lib/noleak/libnoleak.so' is not an absolute path" \
 	--library usr/lib/noleak/libnoleak.so
-refused "a path with a colon" "'/usr/lib/noleak/a:b.so' contains a blank, a colon" \
+refused "a path with a colon" "the library path '/usr/lib/noleak/a:b.so' contains a colon, which the loader reads as the end of a path" \
 	--library /usr/lib/noleak/a:b.so
+refused "a path with a blank" "the library path '/usr/lib/noleak/a b.so' contains a blank" \
+	--library '/usr/lib/noleak/a b.so'
+refused "a path with a '#'" "the library path '/usr/lib/noleak/a#b.so' contains a '#'" \
+	--library '/usr/lib/noleak/a#b.so'
+refused "a path with a backslash" "the library path '/usr/lib/noleak/a\\\\tb.so' contains a backslash" \
+	--library '/usr/lib/noleak/a\tb.so'
 
 mkdir -p "$root/usr/lib/ww" "$root/usr/lib/gw" "$root/usr/lib/other"
 cp "$root$L" "$root/usr/lib/ww/libnoleak.so" && chmod 666 "$root/usr/lib/ww/libnoleak.so"
@@ -316,11 +344,12 @@ if [ "$uid" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 		host_before=absent
 	fi
 	timeout -k 5 300 unshare -m --propagation private sh -c '
-		work=$1 noleak=$2 library=$3 picky=$4
+		work=$1 noleak=$2 library=$3 picky=$4 nothing=$5
 		cp -a /etc "$work/etc-copy" && mount --bind "$work/etc-copy" /etc || exit 99
 		mkdir -p /etc/noleak-test && cp "$library" /etc/noleak-test/libnoleak.so &&
-			cp "$picky" /etc/noleak-test/libpicky.so || exit 99
-		echo "# the host'"'"'s own entries" >>/etc/ld.so.preload
+			cp "$picky" /etc/noleak-test/libpicky.so &&
+			cp "$nothing" /etc/noleak-test/libnothing.so || exit 99
+		echo /etc/noleak-test/libnothing.so >>/etc/ld.so.preload
 		cp /etc/ld.so.preload "$work/real-before"
 		"$noleak" system enable --library /etc/noleak-test/libnoleak.so >"$work/real-enable" 2>&1
 		echo "enable $?" >>"$work/real-status"
@@ -338,13 +367,13 @@ if [ "$uid" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 		echo "picky $?" >>"$work/real-status"
 		test ! -e /etc/ld.so.preload
 		echo "picky-file $?" >>"$work/real-status"
-	' system "$work" "$noleak" "$NOLEAK_LIBRARY" "$picky"
+	' system "$work" "$noleak" "$NOLEAK_LIBRARY" "$picky" "$NOLEAK_TESTS/.libs/libnothing.so"
 	st=$?
 	[ $st -eq 0 ]
 	ok $? "the namespace ran (exit $st)" || diag "$(cat "$work/real-status" 2>&1)"
 	grep -qx 'enable 0' "$work/real-status" && grep -q "^enabled: /etc/ld.so.preload names /etc/noleak-test/libnoleak.so" "$work/real-enable" &&
-		! grep -q 'warning' "$work/real-enable"
-	ok $? "enable on the real /etc/ld.so.preload: exit 0, tried in a namespace of its own (no warning)" ||
+		! grep -q 'could not try' "$work/real-enable"
+	ok $? "enable on the real /etc/ld.so.preload: exit 0, tried in a namespace of its own (no warning that it could not)" ||
 		diag "$(cat "$work/real-enable" "$work/real-status" 2>&1)"
 	test "$(cat "$work/real-maps-on" 2>&1)" = mapped
 	ok $? "a program started after enable has the library in /proc/self/maps" ||
@@ -371,6 +400,92 @@ if [ "$uid" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 	ok $? "the host's own /etc/ld.so.preload is untouched ($host_after), nothing left in its /etc"
 else
 	skip "enable on the real /etc/ld.so.preload" "needs root and unshare -m"
+fi
+
+# ---- the loader itself: nothing on any program's standard error ---------------------
+# In a private mount namespace, with a copy of /etc as above: from each
+# starting file, enable, disable, enable, and after each step /bin/true
+# started by the real loader must print nothing (the loader says
+# "ERROR: ld.so: object ... cannot be preloaded" for each word of the
+# file it cannot load).  The starting files: none; a stale entry of ours
+# (an older path that no longer exists); a foreign library; the same
+# with a comment after another, which glibc reads as libraries (so the
+# start itself is noisy: the check can fail); a foreign library and a
+# stale entry of ours on one line, by a colon.
+if [ "$uid" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	cat >"$work/loader.sh" <<'LOADER'
+work=$1 noleak=$2 library=$3 nothing=$4
+cp -a /etc "$work/etc-loader" && mount --bind "$work/etc-loader" /etc || exit 99
+mkdir -p /etc/noleak-test && cp "$library" /etc/noleak-test/libnoleak.so &&
+	cp "$nothing" /etc/noleak-test/libnothing.so || exit 99
+lib=/etc/noleak-test/libnoleak.so
+# look CASE STEP: /bin/true's stderr in $work/true-CASE-STEP, and a line
+# "CASE STEP BYTES NOLEAK NOTHING" (what a new program maps) in results.
+look() {
+	env -i /bin/true 2>"$work/true-$1-$2"
+	maps=$(env -i /bin/cat /proc/self/maps 2>/dev/null)
+	n=absent t=absent
+	case $maps in *"$lib"*) n=mapped ;; esac
+	case $maps in */etc/noleak-test/libnothing.so*) t=mapped ;; esac
+	echo "$1 $2 $(wc -c <"$work/true-$1-$2") $n $t" >>"$work/results"
+}
+# sequence CASE CONTENT: the file starts as CONTENT (none: no file).
+sequence() {
+	rm -f /etc/ld.so.preload
+	[ "$2" = none ] || printf '%s\n' "$2" >/etc/ld.so.preload
+	look "$1" start
+	for step in enable disable enable2; do
+		"$noleak" system "${step%2}" --library "$lib" >"$work/out-$1-$step" 2>&1
+		echo "$1 $step exit $?" >>"$work/exits"
+		look "$1" "$step"
+	done
+}
+sequence none none
+sequence stale /usr/lib/noleak-old/libnoleak.so
+sequence foreign /etc/noleak-test/libnothing.so
+sequence comments "# the site's preloads, first of all
+/etc/noleak-test/libnothing.so     # a library of the site's own, in use"
+sequence colon /etc/noleak-test/libnothing.so:/usr/lib/noleak-old/libnoleak.so
+LOADER
+	timeout -k 5 300 unshare -m --propagation private \
+		sh "$work/loader.sh" "$work" "$noleak" "$NOLEAK_LIBRARY" "$NOLEAK_TESTS/.libs/libnothing.so" \
+		>"$work/loader-out" 2>&1
+	st=$?
+	[ $st -eq 0 ] && [ "$(wc -l <"$work/results")" = 20 ]
+	ok $? "the loader's namespace ran (exit $st), 5 cases of 4 steps" ||
+		diag "$(cat "$work/results" "$work/loader-out" 2>&1)"
+	for case in none stale foreign comments colon; do
+		grep -qx "$case enable exit 0" "$work/exits" && grep -qx "$case disable exit 0" "$work/exits" &&
+			grep -qx "$case enable2 exit 0" "$work/exits"
+		ok $? "from $case: enable, disable, enable all exit 0" ||
+			diag "$(grep "^$case " "$work/exits")" "$(cat "$work/out-$case-"* 2>&1)"
+		quiet=0
+		for step in enable disable enable2; do
+			[ -s "$work/true-$case-$step" ] && quiet=1
+		done
+		[ $quiet -eq 0 ]
+		ok $? "from $case: after each of enable, disable, enable, /bin/true's standard error is empty" ||
+			for step in enable disable enable2; do
+				diag "after $step:" "$(cat "$work/true-$case-$step")"
+			done
+		want_t=absent
+		[ "$case" = foreign ] || [ "$case" = comments ] || [ "$case" = colon ] && want_t=mapped
+		want="$case enable 0 mapped $want_t
+$case disable 0 absent $want_t
+$case enable2 0 mapped $want_t"
+		test "$(grep "^$case [a-z2]* " "$work/results" | grep -v " start ")" = "$want"
+		ok $? "from $case: a new program maps libnoleak after enable, not after disable; $want_t the foreign library" ||
+			diag "$(grep "^$case " "$work/results")"
+	done
+	# The checks above can fail: the starting files with a stale entry or
+	# a later comment make the loader complain in every program.
+	grep -q "ERROR: ld.so: object '/usr/lib/noleak-old/libnoleak.so' from /etc/ld.so.preload" \
+		"$work/true-stale-start" &&
+		grep -q "ERROR: ld.so: object 'library' from /etc/ld.so.preload" "$work/true-comments-start"
+	ok $? "the loader does complain of a stale entry, and of a comment after another (glibc reads its words)" ||
+		diag "$(cat "$work/true-stale-start" "$work/true-comments-start")"
+else
+	skip "the loader's namespace" "needs root and unshare -m"
 fi
 
 done_testing
