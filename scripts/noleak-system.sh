@@ -278,8 +278,18 @@ system_write() {
 	system_die 1 "cannot write '$preload'"
 }
 
-# system_conf: what the library will make of /etc/noleak.conf, on
-# standard output; a warning, and status 1, when it ignores the file.
+# system_conf_file LIBRARY: the configuration file LIBRARY (a path
+# inside $root) reads, $sysconfdir/noleak.conf of its own build: the
+# path compiled into it, read from the file; this wrapper's build's
+# when the file does not say.
+system_conf_file() {
+	c=$(LC_ALL=C grep -a -o '/[!-~]*/noleak\.conf' "$root$1" 2>/dev/null | head -n 1)
+	printf '%s\n' "${c:-$config_file}"
+}
+
+# system_conf: what the library will make of $conf (its configuration
+# file, system_conf_file), on standard output; a warning, and status 1,
+# when it ignores the file.
 system_conf() {
 	if [ -L "$conf" ]; then
 		echo "configuration: $conf is a symbolic link"
@@ -400,6 +410,11 @@ system_status() {
 		: >"$work/list"
 	fi
 	ours=$(awk '$1 == "ours" { print $2 }' "$work/list")
+	# The configuration file of the library named, or of the one given.
+	for entry in $ours; do
+		[ -f "$root$entry" ] && conf=$root$(system_conf_file "$entry")
+		break
+	done
 	others=$(awk '$1 == "other" { print $2 }' "$work/list" | tr '\n' ' ' | sed 's/ $//')
 	if [ -n "$ours" ]; then
 		echo "enabled: $preload names $(echo $ours)"
@@ -471,7 +486,7 @@ system_main() {
 	fi
 	etc=$root/etc
 	preload=$etc/ld.so.preload
-	conf=$etc/noleak.conf
+	conf=$root$(system_conf_file "$lib")
 	[ -d "$etc" ] || system_die 1 "'$etc' is not a directory"
 	uid=$(id -u)
 	umask 022

@@ -7,8 +7,9 @@
 # every refusal (a missing, relative, writable, foreign, unloadable
 # library, a path the loader would read otherwise) leaving the file as
 # it was, disable with the library gone, status and its exit statuses,
-# /etc/noleak.conf's owner and mode, and a reader that never sees the
-# file half written.  Then, as root in a private mount namespace,
+# the owner and mode of the configuration file the library reads
+# ($sysconfdir/noleak.conf of its build), and a reader that never sees
+# the file half written.  Then, as root in a private mount namespace,
 # the real /etc/ld.so.preload: a program started after enable maps the
 # library, one after disable does not, a library that loads only through
 # LD_PRELOAD is refused, the host's own file is as it was; and the
@@ -28,6 +29,10 @@ L=/usr/lib/noleak/libnoleak.so
 mkdir -p "$etc" "$root/usr/lib/noleak"
 cp "$NOLEAK_LIBRARY" "$root$L"
 uid=$(id -u)
+# The configuration file the library reads: $sysconfdir/noleak.conf of
+# its build (the build's own tests name it), inside the tree.
+conf=$root$NOLEAK_CONFIG_FILE
+mkdir -p "${conf%/*}"
 
 # sys ARGS...: noleak system ARGS... --root $root, as run does.
 sys() {
@@ -72,8 +77,8 @@ expect 0 "status, enabled and sound: exit 0"
 printf '%s\n' "$out" | grep -qx "enabled: $preload names $L" &&
 	printf '%s\n' "$out" | grep -qx "other entries: none" &&
 	printf '%s\n' "$out" | grep -qx "library: $root$L loads (checked with /bin/true)" &&
-	printf '%s\n' "$out" | grep -q "^configuration: $etc/noleak.conf does not exist"
-ok $? "status says enabled, no other entries, the library loads, no noleak.conf" || diag "$out"
+	printf '%s\n' "$out" | grep -q "^configuration: $conf does not exist"
+ok $? "status says enabled, no other entries, the library loads, no $NOLEAK_CONFIG_FILE" || diag "$out"
 
 sys disable
 expect 0 "disable: exit 0"
@@ -257,26 +262,41 @@ same "$preload" "/opt/x.so"
 ok $? "disable with the library gone removes its entry, keeps the rest"
 mv "$work/saved.so" "$root$L"
 
-# ---- /etc/noleak.conf -----------------------------------------------------------
-printf 'mode = enforce\n' >"$etc/noleak.conf"
-chmod 644 "$etc/noleak.conf"
+# ---- the configuration file ------------------------------------------------------
+# $sysconfdir/noleak.conf of the library's build ($conf here), which is
+# what the library reads: status judges that one, read from the library.
+printf 'mode = enforce\n' >"$conf"
+chmod 644 "$conf"
 sys status
-expect 3 "status with a sound noleak.conf, not enabled: exit 3"
-printf '%s\n' "$out" | grep -qx "configuration: $etc/noleak.conf"
-ok $? "status names noleak.conf" || diag "$out"
-chmod 664 "$etc/noleak.conf"
-sys status
-expect 1 "status, noleak.conf writable by its group: exit 1" \
-	"'$etc/noleak.conf' is writable by group or others: the library ignores it"
-if [ "$uid" = 0 ]; then
-	chmod 644 "$etc/noleak.conf" && chown 65534 "$etc/noleak.conf"
+expect 3 "status with a sound configuration file, not enabled: exit 3"
+printf '%s\n' "$out" | grep -qx "configuration: $conf"
+ok $? "status names the library's configuration file, $NOLEAK_CONFIG_FILE" || diag "$out"
+if [ "$NOLEAK_CONFIG_FILE" != /etc/noleak.conf ]; then
+	printf 'mode = enforce\n' >"$etc/noleak.conf"
+	chmod 666 "$etc/noleak.conf"
 	sys status
-	expect 1 "status, noleak.conf owned by another user: exit 1" \
-		"'$etc/noleak.conf' belongs to user 65534, not root: the library ignores it"
+	expect 3 "status, a bad /etc/noleak.conf the library does not read: exit 3"
+	! printf '%s\n%s\n' "$out" "$err" | grep -q "$etc/noleak.conf"
+	ok $? "status does not judge /etc/noleak.conf, which a library built for $NOLEAK_CONFIG_FILE never reads" ||
+		diag "$out" "$err"
+	rm -f "$etc/noleak.conf"
 else
-	skip "status, noleak.conf owned by another user" "needs root to chown"
+	skip "status, a bad /etc/noleak.conf the library does not read" "this build reads /etc/noleak.conf"
+	skip "status does not judge /etc/noleak.conf" "this build reads /etc/noleak.conf"
 fi
-rm -f "$etc/noleak.conf"
+chmod 664 "$conf"
+sys status
+expect 1 "status, the configuration file writable by its group: exit 1" \
+	"'$conf' is writable by group or others: the library ignores it"
+if [ "$uid" = 0 ]; then
+	chmod 644 "$conf" && chown 65534 "$conf"
+	sys status
+	expect 1 "status, the configuration file owned by another user: exit 1" \
+		"'$conf' belongs to user 65534, not root: the library ignores it"
+else
+	skip "status, the configuration file owned by another user" "needs root to chown"
+fi
+rm -f "$conf"
 
 # ---- the command line ---------------------------------------------------------
 run system
