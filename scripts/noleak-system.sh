@@ -33,7 +33,9 @@ of this host's architecture, and /bin/true runs with it preloaded);
 disable takes it out again; status says which, and what is wrong.
 Other entries in the file are kept, in order; comments are not (the
 loader would read them as libraries), and the file is replaced in one
-rename.  Programs already running are unchanged.
+rename.  Programs already running are unchanged.  Programs built with
+GCC's -fsanitize=address stop at start while it is enabled; run them
+with ASAN_OPTIONS=verify_asan_link_order=0.
 
       --library=PATH  the library (default: $library);
                       disable and status also match any */libnoleak.so
@@ -367,6 +369,7 @@ system_enable() {
 		echo "enabled: $preload names $lib"
 	fi
 	echo "Programs started from now on load it; running ones are unchanged."
+	system_warn "programs built with GCC's -fsanitize=address (AddressSanitizer's shared runtime) now stop at start (\"ASan runtime does not come first in initial library list\"); run them with ASAN_OPTIONS=verify_asan_link_order=0"
 	system_conf >/dev/null
 	return 0
 }

@@ -6,16 +6,18 @@
 # a warning and dropped), idempotence, an old path replaced in place,
 # every refusal (a missing, relative, writable, foreign, unloadable
 # library, a path the loader would read otherwise) leaving the file as
-# it was, disable with the library gone, status and its exit statuses,
-# the owner and mode of the configuration file the library reads
-# ($sysconfdir/noleak.conf of its build), and a reader that never sees
-# the file half written.  Then, as root in a private mount namespace,
-# the real /etc/ld.so.preload: a program started after enable maps the
-# library, one after disable does not, a library that loads only through
-# LD_PRELOAD is refused, the host's own file is as it was; and the
-# loader itself: after every step of enable, disable, enable (from no
-# file, a stale entry of ours, a foreign entry, a file with comments)
-# /bin/true starts with nothing on its standard error.
+# it was, the warning about ASan-built programs, disable with the
+# library gone, status and its exit statuses, the owner and mode of the
+# configuration file the library reads ($sysconfdir/noleak.conf of its
+# build), and a reader that never sees the file half written.  Then, as
+# root in a private mount namespace, the real /etc/ld.so.preload: a
+# program started after enable maps the library, one after disable does
+# not, a library that loads only through LD_PRELOAD is refused, the
+# host's own file is as it was; and the loader itself: after every step
+# of enable, disable, enable (from no file, a stale entry of ours, a
+# foreign entry, a file with comments) /bin/true starts with nothing on
+# its standard error, and a GCC ASan program stops host-wide unless
+# ASAN_OPTIONS=verify_asan_link_order=0.
 . "$NOLEAK_SRCDIR/tests/tap.sh"
 
 noleak=$NOLEAK_WRAPPER
@@ -140,6 +142,13 @@ cp "$preload" "$work/bs"
 sys enable --library "$L" && sys disable
 cmp -s "$preload" "$work/bs"
 ok $? "an entry with backslashes is kept as it was through enable and disable" || diag "$(cat "$preload")"
+
+# Whoever enables is told what happens to ASan-built programs.
+rm -f "$preload"
+sys enable --library "$L"
+expect 0 "enable: exit 0, with the sanitizer warning" \
+	"warning: programs built with GCC's -fsanitize=address .*ASAN_OPTIONS=verify_asan_link_order=0"
+sys disable
 
 # ---- an older path, in place ------------------------------------------------
 printf '/opt/first.so\n/usr/local/lib/noleak/libnoleak.so /opt/second.so\n' >"$preload"
@@ -431,10 +440,13 @@ fi
 # (an older path that no longer exists); a foreign library; the same
 # with a comment after another, which glibc reads as libraries (so the
 # start itself is noisy: the check can fail); a foreign library and a
-# stale entry of ours on one line, by a colon.
+# stale entry of ours on one line, by a colon.  And a GCC ASan program:
+# it runs before enable, stops after it, runs with the option set.
+asan=$NOLEAK_TESTS/asan
+[ -x "$asan" ] || asan=
 if [ "$uid" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 	cat >"$work/loader.sh" <<'LOADER'
-work=$1 noleak=$2 library=$3 nothing=$4
+work=$1 noleak=$2 library=$3 nothing=$4 asan=$5
 cp -a /etc "$work/etc-loader" && mount --bind "$work/etc-loader" /etc || exit 99
 mkdir -p /etc/noleak-test && cp "$library" /etc/noleak-test/libnoleak.so &&
 	cp "$nothing" /etc/noleak-test/libnothing.so || exit 99
@@ -466,9 +478,19 @@ sequence foreign /etc/noleak-test/libnothing.so
 sequence comments "# the site's preloads, first of all
 /etc/noleak-test/libnothing.so     # a library of the site's own, in use"
 sequence colon /etc/noleak-test/libnothing.so:/usr/lib/noleak-old/libnoleak.so
+if [ -n "$asan" ]; then
+	rm -f /etc/ld.so.preload
+	env -i "$asan" >"$work/asan-off" 2>&1
+	echo "asan-off $?" >>"$work/exits"
+	"$noleak" system enable --library "$lib" >/dev/null 2>&1
+	env -i "$asan" >"$work/asan-on" 2>&1
+	echo "asan-on $?" >>"$work/exits"
+	env -i ASAN_OPTIONS=verify_asan_link_order=0 "$asan" >"$work/asan-option" 2>&1
+	echo "asan-option $?" >>"$work/exits"
+fi
 LOADER
 	timeout -k 5 300 unshare -m --propagation private \
-		sh "$work/loader.sh" "$work" "$noleak" "$NOLEAK_LIBRARY" "$NOLEAK_TESTS/.libs/libnothing.so" \
+		sh "$work/loader.sh" "$work" "$noleak" "$NOLEAK_LIBRARY" "$NOLEAK_TESTS/.libs/libnothing.so" "$asan" \
 		>"$work/loader-out" 2>&1
 	st=$?
 	[ $st -eq 0 ] && [ "$(wc -l <"$work/results")" = 20 ]
@@ -504,6 +526,19 @@ $case enable2 0 mapped $want_t"
 		grep -q "ERROR: ld.so: object 'library' from /etc/ld.so.preload" "$work/true-comments-start"
 	ok $? "the loader does complain of a stale entry, and of a comment after another (glibc reads its words)" ||
 		diag "$(cat "$work/true-stale-start" "$work/true-comments-start")"
+	if [ -n "$asan" ]; then
+		grep -qx 'asan-off 0' "$work/exits" && grep -qx 'asan program ran' "$work/asan-off"
+		ok $? "an ASan program runs when the library is not enabled" || diag "$(cat "$work/asan-off")"
+		! grep -qx 'asan-on 0' "$work/exits" &&
+			grep -q 'ASan runtime does not come first in initial library list' "$work/asan-on"
+		ok $? "host-wide, the ASan program stops at start, as libnoleak(7) says" || diag "$(cat "$work/asan-on")"
+		grep -qx 'asan-option 0' "$work/exits" && grep -qx 'asan program ran' "$work/asan-option"
+		ok $? "host-wide, ASAN_OPTIONS=verify_asan_link_order=0 runs it" || diag "$(cat "$work/asan-option")"
+	else
+		for t in "runs when not enabled" "stops host-wide" "runs with verify_asan_link_order=0"; do
+			skip "an ASan program $t" "no ASan runtime: configure found none (tests/asan not built)"
+		done
+	fi
 else
 	skip "the loader's namespace" "needs root and unshare -m"
 fi
