@@ -10,7 +10,11 @@
 # and, as root on the real file, a program started in a private mount
 # namespace where the new file is already in place), and only then
 # replaces the file by rename: no program ever reads half of it.  Other
-# entries, comments and blank lines stay as they were, in order.
+# entries stay as they were, in order.  The file is written in the
+# loader's grammar only, paths and separators: no comment, since glibc's
+# loader may read a comment after the first one as libraries to load
+# (see system_edit).  Nothing else is kept anywhere: the library's entries
+# are known by their file name, libnoleak.so.
 #
 # Exit status, as 'noleak check': 0 when the file is as asked (written,
 # or already so), 1 when refused or failed (nothing changed), 2 for a bad
@@ -27,8 +31,11 @@ library in /etc/ld.so.preload, after checking that it is safe to load
 everywhere (an absolute path, a root-owned file nobody else can write,
 of this host's architecture, and /bin/true runs with it preloaded);
 disable takes it out again; status says which, and what is wrong.
-Other entries and comments in the file are kept, in order, and the file
-is replaced in one rename.  Programs already running are unchanged.
+Other entries in the file are kept, in order; comments are not (the
+loader would read them as libraries), and the file is replaced in one
+rename.  Programs already running are unchanged.  Programs built with
+GCC's -fsanitize=address stop at start while it is enabled; run them
+with ASAN_OPTIONS=verify_asan_link_order=0.
 
       --library=PATH  the library (default: $library);
                       disable and status also match any */libnoleak.so
@@ -60,42 +67,66 @@ system_ours() {
 	[ "$1" = "$lib" ] || [ "${1##*/}" = libnoleak.so ]
 }
 
-# system_edit enable|disable|list FILE: FILE as the loader reads it
-# (entries separated by blanks, tabs, newlines or colons, '#' to the end
-# of the line a comment: glibc elf/rtld.c), on standard output.
+# system_edit enable|disable|list FILE: FILE as the loader reads it, on
+# standard output.  glibc's loader (elf/rtld.c, dl_main) splits the file
+# on blanks, tabs, newlines and colons and loads every word.  It means
+# '#' to start a comment that runs to the end of the line, but in glibc
+# 2.36 only the first comment is sure to be removed: its loop searches
+# from the start of the file again each time, over a length that shrinks
+# by what it has passed, so a later comment is missed, or cut short,
+# when it lies far enough into the file, and its words are loaded as
+# libraries: "ERROR: ld.so: object '#' from /etc/ld.so.preload cannot be
+# preloaded" in every program, then one line for each word after it.
+# So the file is read as meant ('#' to the end of the line a comment)
+# and written without any:
 #   enable: our first entry replaced in place by $lib, any other of ours
 #     dropped, $lib appended on a line of its own when there was none;
 #   disable: every entry of ours dropped;
-#   list: one line an entry, "ours PATH" or "other PATH".
-# A dropped entry takes the separator before it (after it, first on its
-# line); a line left with nothing but our entries goes with them.
+#   list: one line an entry, "ours PATH" or "other PATH", then, when the
+#     file has comments, one line "comment TEXT" for each.
+# A line keeps its other entries and the separators between them; its
+# comment, the separators before its first entry and after its last go,
+# and so does a line left with no entry (a blank or comment line too).
+# The library's path comes through the environment, not awk -v, which
+# would read a backslash in it as an escape.
 system_edit() {
-	awk -v mode="$1" -v lib="$lib" '
+	NOLEAK_SYSTEM_LIB=$lib awk -v mode="$1" '
 	function ours(t,  b) { b = t; sub(/.*\//, "", b); return t == lib || b == "libnoleak.so" }
+	BEGIN { lib = ENVIRON["NOLEAK_SYSTEM_LIB"] }
 	{
-		code = $0; comment = ""
-		if ((i = index(code, "#")) > 0) { comment = substr(code, i); code = substr(code, 1, i - 1) }
-		out = ""; kept = 0; dropped = 0; lead = ""; rest = code
+		code = $0
+		if ((i = index(code, "#")) > 0) {
+			comment[++comments] = substr(code, i)
+			code = substr(code, 1, i - 1)
+		}
+		out = ""; kept = 0; rest = code
 		while (match(rest, /[^ \t:]+/)) {
 			sep = substr(rest, 1, RSTART - 1); tok = substr(rest, RSTART, RLENGTH)
 			rest = substr(rest, RSTART + RLENGTH)
 			if (mode == "list") { print (ours(tok) ? "ours " : "other ") tok; continue }
-			if (ours(tok) && mode == "enable" && !placed) { placed = 1; tok = lib }
-			else if (ours(tok)) {
-				if (kept == 0 && dropped++ == 0) lead = sep
-				continue
+			if (ours(tok)) {
+				if (mode != "enable" || placed) continue
+				placed = 1; tok = lib
 			}
-			out = out (kept == 0 && dropped ? lead : sep) tok
-			kept++
+			out = out (kept++ ? sep : "") tok
 		}
-		if (mode == "list") next
-		if (kept == 0 && dropped) {
-			if (comment != "") print lead comment
-			next
-		}
-		print out rest comment
+		if (mode != "list" && kept) print out
 	}
-	END { if (mode == "enable" && !placed) print lib }' "$2"
+	END {
+		if (mode == "list") for (i = 1; i <= comments; i++) print "comment " comment[i]
+		if (mode == "enable" && !placed) print lib
+	}' "$2"
+}
+
+# system_comments: when $preload has comments, which the file written
+# will not have (system_edit), a warning quoting them, so that whoever
+# wrote them can keep them elsewhere.
+system_comments() {
+	[ -e "$preload" ] || return 0
+	system_edit list "$preload" | sed -n 's/^comment /  /p' >"$work/comments"
+	[ -s "$work/comments" ] || return 0
+	system_warn "the comments of '$preload' are not kept (glibc's loader reads a comment after the first as names of libraries to load); they were:"
+	cat "$work/comments" >&2
 }
 
 # system_unsafe PATH: a sentence saying why PATH (inside $root) cannot be
@@ -137,11 +168,17 @@ system_check_library() {
 	/*) ;;
 	*) why="the library '$1' is not an absolute path"; return 1 ;;
 	esac
+	# What the loader would read as another path, or as more than one.
 	case $1 in
-	*[[:space:]:#]*)
-		why="the library path '$1' contains a blank, a colon or a '#', which /etc/ld.so.preload cannot express"
+	*[[:space:]]*)
+		why="the library path '$1' contains a blank, which the loader reads as the end of a path"
 		return 1 ;;
+	*:*) why="the library path '$1' contains a colon, which the loader reads as the end of a path"; return 1 ;;
+	*'#'*) why="the library path '$1' contains a '#', which the loader reads as the start of a comment"; return 1 ;;
 	*'$'*) why="the library path '$1' contains '\$', which the loader would expand"; return 1 ;;
+	*'\'*)
+		why="the library path '$1' contains a backslash, which readers of /etc/ld.so.preload other than the loader (shells, awk) take as an escape"
+		return 1 ;;
 	*[![:print:]]*) why="the library path '$1' contains a control character"; return 1 ;;
 	esac
 	if [ -L "$file" ]; then
@@ -167,10 +204,14 @@ system_check_library() {
 		why="the library '$file' is not of this host's architecture: ${what%%: the library cannot*}"
 		return 1
 	fi
-	# A clean environment, as init would give: only the library.
+	# A clean environment, as init would give: only the library.  What
+	# the present /etc/ld.so.preload makes every program print (a stale
+	# entry that enable is about to replace) is not the library's doing:
+	# only what the library adds counts.
+	base=$(timeout -k 5 20 env -i /bin/true 2>&1 >/dev/null)
 	err=$(timeout -k 5 20 env -i LD_PRELOAD="$file" /bin/true 2>&1 >/dev/null)
 	st=$?
-	if [ $st -ne 0 ] || [ -n "$err" ]; then
+	if [ $st -ne 0 ] || { [ -n "$err" ] && [ "$err" != "$base" ]; }; then
 		why="'LD_PRELOAD=$file /bin/true' $( [ $st -eq 0 ] || echo "exited $st and ")printed: ${err:-nothing}"
 		return 1
 	fi
@@ -180,7 +221,9 @@ system_check_library() {
 # system_try NEWFILE: the real loader's way in: in a private mount
 # namespace, NEWFILE takes the place of /etc/ld.so.preload (bound over
 # it, or added to an overlay of /etc when there is none), and programs
-# started there must run cleanly with $lib mapped.  Status 0 when they
+# started there must run cleanly with $lib mapped (what the programs
+# started before it, with the present file, print does not count: a
+# stale entry there is what enable replaces).  Status 0 when they
 # do, 1 when not ($why says how), 2 when it cannot be tried here (not
 # root, no unshare, no mount namespaces).
 system_try() {
@@ -197,9 +240,9 @@ system_try() {
 			cp -a /etc "$1/etc" 2>/dev/null && cp "$1/up/ld.so.preload" "$1/etc/" &&
 				mount --bind "$1/etc" /etc || exit 99
 		fi
-		env -i /bin/true || exit
-		env -i grep -qF -- "$2" /proc/self/maps || exit 98
-	' noleak-system "$try" "$lib" >"$try/out" 2>&1
+		env -i /bin/true 2>"$1/out" || exit
+		env -i grep -qF -- "$2" /proc/self/maps 2>>"$1/out" || exit 98
+	' noleak-system "$try" "$lib" >/dev/null 2>&1
 	st=$?
 	err=$(cat "$try/out")
 	rm -rf "$try"
@@ -237,8 +280,18 @@ system_write() {
 	system_die 1 "cannot write '$preload'"
 }
 
-# system_conf: what the library will make of /etc/noleak.conf, on
-# standard output; a warning, and status 1, when it ignores the file.
+# system_conf_file LIBRARY: the configuration file LIBRARY (a path
+# inside $root) reads, $sysconfdir/noleak.conf of its own build: the
+# path compiled into it, read from the file; this wrapper's build's
+# when the file does not say.
+system_conf_file() {
+	c=$(LC_ALL=C grep -a -o '/[!-~]*/noleak\.conf' "$root$1" 2>/dev/null | head -n 1)
+	printf '%s\n' "${c:-$config_file}"
+}
+
+# system_conf: what the library will make of $conf (its configuration
+# file, system_conf_file), on standard output; a warning, and status 1,
+# when it ignores the file.
 system_conf() {
 	if [ -L "$conf" ]; then
 		echo "configuration: $conf is a symbolic link"
@@ -308,6 +361,7 @@ system_enable() {
 		esac
 	fi
 	system_edit list "$current" | awk '$1 == "ours"' >"$work/old"
+	system_comments
 	system_write "$work/new"
 	if [ -s "$work/old" ] && ! grep -qxF "ours $lib" "$work/old"; then
 		echo "enabled: $preload names $lib (in place of $(sed 's/^ours //' "$work/old" | tr '\n' ' ' | sed 's/ $//'))"
@@ -315,6 +369,7 @@ system_enable() {
 		echo "enabled: $preload names $lib"
 	fi
 	echo "Programs started from now on load it; running ones are unchanged."
+	system_warn "programs built with GCC's -fsanitize=address (AddressSanitizer's shared runtime) now stop at start (\"ASan runtime does not come first in initial library list\"); run them with ASAN_OPTIONS=verify_asan_link_order=0"
 	system_conf >/dev/null
 	return 0
 }
@@ -332,6 +387,7 @@ system_disable() {
 		return 0
 	fi
 	system_edit disable "$preload" >"$work/new" || system_die 1 "cannot read '$preload'"
+	system_comments
 	system_write "$work/new"
 	if [ -e "$preload" ]; then
 		echo "disabled: removed $(tr '\n' ' ' <"$work/old" | sed 's/ $//') from $preload; its other entries stay"
@@ -357,6 +413,11 @@ system_status() {
 		: >"$work/list"
 	fi
 	ours=$(awk '$1 == "ours" { print $2 }' "$work/list")
+	# The configuration file of the library named, or of the one given.
+	for entry in $ours; do
+		[ -f "$root$entry" ] && conf=$root$(system_conf_file "$entry")
+		break
+	done
 	others=$(awk '$1 == "other" { print $2 }' "$work/list" | tr '\n' ' ' | sed 's/ $//')
 	if [ -n "$ours" ]; then
 		echo "enabled: $preload names $(echo $ours)"
@@ -366,6 +427,9 @@ system_status() {
 		echo "disabled: $preload does not exist"
 	fi
 	[ -e "$preload" ] && echo "other entries: ${others:-none}"
+	if grep -q '^comment ' "$work/list"; then
+		system_warn "'$preload' has comments, which glibc's loader may read as names of libraries to load (all but the first); 'noleak system enable' writes the file without them"
+	fi
 	for entry in $ours; do
 		if [ ! -e "$root$entry" ] && [ ! -L "$root$entry" ]; then
 			echo "library: $root$entry is MISSING"
@@ -425,7 +489,7 @@ system_main() {
 	fi
 	etc=$root/etc
 	preload=$etc/ld.so.preload
-	conf=$etc/noleak.conf
+	conf=$root$(system_conf_file "$lib")
 	[ -d "$etc" ] || system_die 1 "'$etc' is not a directory"
 	uid=$(id -u)
 	umask 022

@@ -222,20 +222,58 @@ struct file_settings {
 	size_t bad;
 	char where[NOLEAK_LOG_PATH_MAX + 16];	/* "path:line", for messages */
 	char log_where[NOLEAK_LOG_PATH_MAX + 16];	/* where "log" was */
+	/* The bad lines (complain_file): bad counts them; the line being
+	 * read, the last bad one, and the first one's complaint, for the one
+	 * message at the end. */
+	int line, bad_line;
+	size_t first_len;
+	char first_entry[64], first_why[160];
+	char first_where[NOLEAK_LOG_PATH_MAX + 16];
 };
+
+/* A bad line of the file, or a bad entry on a line: counted once a line,
+ * and the first one kept for file_complaints, so that a file full of
+ * mistakes costs every process that reads it one message, not one a line
+ * (complain quotes at most 64 bytes of the entry: the copy holds them). */
+static void complain_file(struct file_settings *fs, const char *entry, size_t len,
+			  const char *why)
+{
+	if (fs->bad && fs->bad_line == fs->line)
+		return;
+	fs->bad_line = fs->line;
+	if (fs->bad++)
+		return;
+	memcpy(fs->first_where, fs->where, sizeof(fs->first_where));
+	memcpy(fs->first_entry, entry,
+	       len < sizeof(fs->first_entry) ? len : sizeof(fs->first_entry));
+	fs->first_len = len;
+	snprintf(fs->first_why, sizeof(fs->first_why), "%s", why);
+}
+
+/* The one message for the file's bad lines, if it had any: the first, by
+ * file and line, and how many there were. */
+static void file_complaints(struct file_settings *fs)
+{
+	char why[sizeof(fs->first_why) + 80];
+
+	if (!fs->bad)
+		return;
+	if (fs->bad == 1)
+		snprintf(why, sizeof(why), "%s", fs->first_why);
+	else
+		snprintf(why, sizeof(why), "%s (the first of %zu bad lines in this file,"
+			 " all ignored)", fs->first_why, fs->bad);
+	complain(fs->first_where, fs->first_entry, fs->first_len, why);
+}
 
 static const char *const scopes[] = { "process", "tree", NULL };
 static const char *const signal_choices[] = { "restore", "keep", NULL };
 static const char *const modes[] = { "enforce", "audit", "off", NULL };
 
-/* A bad entry of a "keep" line, named by the file and line it is on; a
- * few, then a count, as for bad lines. */
+/* A bad entry of a "keep" line: a bad line (complain_file). */
 static void complain_file_keep(void *ctx, const char *entry, size_t len, const char *why)
 {
-	struct file_settings *fs = ctx;
-
-	if (fs->bad++ < KEEP_COMPLAINTS_SHOWN)
-		complain(fs->where, entry, len, why);
+	complain_file(ctx, entry, len, why);
 }
 
 /* A setting of the file: key and value, the value a copy ending in NUL. */
@@ -250,8 +288,8 @@ static void file_value(struct file_settings *fs, const char *key, size_t key_len
 	snprintf(name, sizeof(name), "%.*s", (int)(key_len < 15 ? key_len : 15), key);
 	k = key_len < 15 ? noleak_choose(name, keys) : -1;
 	if (k < 0) {
-		complain(fs->where, key, key_len,
-			 "unknown key; expected mode, signals, log or keep");
+		complain_file(fs, key, key_len,
+			      "unknown key; expected mode, signals, log or keep");
 		return;
 	}
 	if (k == 2) {
@@ -268,8 +306,8 @@ static void file_value(struct file_settings *fs, const char *key, size_t key_len
 	slot = k == 0 ? &fs->mode : &fs->signals;
 	i = noleak_choose(value, names);
 	if (i < 0)
-		complain(fs->where, value, strlen(value), k == 0 ?
-			 "expected enforce, audit or off" : "expected restore or keep");
+		complain_file(fs, value, strlen(value), k == 0 ?
+			      "expected enforce, audit or off" : "expected restore or keep");
 	else
 		*slot = i;
 }
@@ -280,14 +318,14 @@ static void file_line(void *ctx, const struct noleak_conf_line *l, const char *w
 	struct file_settings *fs = ctx;
 	static char value[CONF_VALUE_MAX];	/* once, under noleak_init's lock */
 
+	fs->line = l->line;
 	snprintf(fs->where, sizeof(fs->where), "%s:%d", fs->path, l->line);
 	if (why) {
-		if (fs->bad++ < KEEP_COMPLAINTS_SHOWN)
-			complain(fs->where, l->key, l->key_len, why);
+		complain_file(fs, l->key, l->key_len, why);
 		return;
 	}
 	if (l->value_len >= sizeof(value)) {
-		complain(fs->where, l->key, l->key_len, "the value is too long");
+		complain_file(fs, l->key, l->key_len, "the value is too long");
 		return;
 	}
 	memcpy(value, l->value, l->value_len);
@@ -403,16 +441,7 @@ static void read_file(struct file_settings *fs)
 	noleak_conf_walk(text, (size_t)n,
 			 memchr(text, '[', (size_t)n) ? exe_path(exe, sizeof(exe)) : NULL,
 			 file_line, fs);
-	if (fs->bad > KEEP_COMPLAINTS_SHOWN) {
-		struct noleak_line l;
-
-		noleak_line_begin(&l);
-		noleak_line_str(&l, fs->path);
-		noleak_line_str(&l, ": ");
-		noleak_line_int(&l, (long)(fs->bad - KEEP_COMPLAINTS_SHOWN));
-		noleak_line_str(&l, " more bad lines or entries ignored");
-		noleak_line_emit(&l);
-	}
+	file_complaints(fs);
 }
 
 /* ---- the environment -------------------------------------------------- */

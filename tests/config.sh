@@ -105,13 +105,40 @@ colour = blue
 just words
 [relative/path]'
 under
-absent "$out" &&
-	printf '%s\n' "$out" | grep -q "$conf:1: ignoring 'of': expected enforce, audit or off" &&
-	printf '%s\n' "$out" | grep -q "$conf:2: ignoring 'tcp:99999'" &&
-	printf '%s\n' "$out" | grep -q "$conf:3: ignoring 'colour': unknown key" &&
-	printf '%s\n' "$out" | grep -q "$conf:4: ignoring 'just words': expected KEY = VALUE" &&
-	printf '%s\n' "$out" | grep -q "$conf:5: ignoring '\[relative/path\]': a section is"
-ok $? "each bad line is named by file and line, and the library protects as by default" || diag "$out"
+absent "$out" && test "$(printf '%s\n' "$out" | grep -c "$conf")" = 1 &&
+	printf '%s\n' "$out" | grep -q "$conf:1: ignoring 'of': expected enforce, audit or off (the first of 5 bad lines in this file, all ignored)$"
+ok $? "five bad lines: one message, naming the file, the first bad line and the count; the library protects as by default" ||
+	diag "$out"
+
+for setup in 'colour = blue' '[relative/path]' 'keep = tcp:99999 tcp:88888'; do
+	setup "$setup"
+	under
+	absent "$out" && test "$(printf '%s\n' "$out" | grep -c "$conf")" = 1 &&
+		printf '%s\n' "$out" | grep "$conf:1: ignoring '" | grep -vq 'bad lines'
+	ok $? "one bad line ($setup): one message, without a count" || diag "$out"
+done
+
+# One message a process, however many bad lines: 400 unknown keys, then a
+# line that applies (it does).  The same file without the library says
+# nothing, so the messages are the library's.
+{
+	i=0
+	while [ $i -lt 400 ]; do
+		echo "colour$i = blue"
+		i=$((i + 1))
+	done
+	echo 'mode = audit'
+} >"$conf"
+out=$(timeout 30 env NOLEAK_CONFIG="$conf" "$probe" run open fork-execve 2>&1)
+test "$(printf '%s\n' "$out" | grep -c "$conf")" = 0
+ok $? "without the library, the bad file gives no message" || diag "$out"
+under
+pids=$(printf '%s\n' "$out" | sed -n "s|^noleak\[\([0-9]*\)\]: $conf.*|\1|p")
+per=$(printf '%s\n' "$pids" | sort | uniq -c | awk '{ print $1 }' | sort -n | tail -1)
+test "$(leaked "$out")" = " $fd" && test -n "$pids" && test "$per" = 1 &&
+	printf '%s\n' "$out" | grep -q "$conf:1: ignoring 'colour0': unknown key; expected mode, signals, log or keep (the first of 400 bad lines in this file, all ignored)$"
+ok $? "400 bad lines: one message a process ($(printf '%s\n' "$out" | grep -c "$conf") in all), naming the first and the count; the good line applies" ||
+	diag "$(printf '%s\n' "$out" | head -8)"
 
 under NOLEAK_CONFIG="$work/missing.conf"
 absent "$out" &&

@@ -1,16 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # system.sh: noleak system enable, disable and status.  On a tree of the
-# test's own (--root): the file written whole and by rename, other
-# entries and comments kept in order, idempotence, an old path replaced
-# in place, every refusal (a missing, relative, writable, foreign,
-# unloadable library) leaving the file as it was, disable with the
-# library gone, status and its exit statuses, /etc/noleak.conf's owner
-# and mode, and a reader that never sees the file half written.  Then,
-# as root in a private mount namespace, the real /etc/ld.so.preload: a
+# test's own (--root): the file written whole and by rename, in the
+# loader's grammar only (other entries kept in order, comments quoted in
+# a warning and dropped), idempotence, an old path replaced in place,
+# every refusal (a missing, relative, writable, foreign, unloadable
+# library, a path the loader would read otherwise) leaving the file as
+# it was, the warning about ASan-built programs, disable with the
+# library gone, status and its exit statuses, the owner and mode of the
+# configuration file the library reads ($sysconfdir/noleak.conf of its
+# build), and a reader that never sees the file half written.  Then, as
+# root in a private mount namespace, the real /etc/ld.so.preload: a
 # program started after enable maps the library, one after disable does
-# not, a library that loads only through LD_PRELOAD is refused, and the
-# host's own file is as it was.
+# not, a library that loads only through LD_PRELOAD is refused, the
+# host's own file is as it was; and the loader itself: after every step
+# of enable, disable, enable (from no file, a stale entry of ours, a
+# foreign entry, a file with comments) /bin/true starts with nothing on
+# its standard error, and a GCC ASan program stops host-wide unless
+# ASAN_OPTIONS=verify_asan_link_order=0.
 . "$NOLEAK_SRCDIR/tests/tap.sh"
 
 noleak=$NOLEAK_WRAPPER
@@ -24,6 +31,10 @@ L=/usr/lib/noleak/libnoleak.so
 mkdir -p "$etc" "$root/usr/lib/noleak"
 cp "$NOLEAK_LIBRARY" "$root$L"
 uid=$(id -u)
+# The configuration file the library reads: $sysconfdir/noleak.conf of
+# its build (the build's own tests name it), inside the tree.
+conf=$root$NOLEAK_CONFIG_FILE
+mkdir -p "${conf%/*}"
 
 # sys ARGS...: noleak system ARGS... --root $root, as run does.
 sys() {
@@ -68,8 +79,8 @@ expect 0 "status, enabled and sound: exit 0"
 printf '%s\n' "$out" | grep -qx "enabled: $preload names $L" &&
 	printf '%s\n' "$out" | grep -qx "other entries: none" &&
 	printf '%s\n' "$out" | grep -qx "library: $root$L loads (checked with /bin/true)" &&
-	printf '%s\n' "$out" | grep -q "^configuration: $etc/noleak.conf does not exist"
-ok $? "status says enabled, no other entries, the library loads, no noleak.conf" || diag "$out"
+	printf '%s\n' "$out" | grep -q "^configuration: $conf does not exist"
+ok $? "status says enabled, no other entries, the library loads, no $NOLEAK_CONFIG_FILE" || diag "$out"
 
 sys disable
 expect 0 "disable: exit 0"
@@ -93,9 +104,14 @@ cp "$preload" "$work/others"
 ino=$(stat -c %i "$preload")
 sys enable --library "$L"
 expect 0 "enable beside other entries: exit 0"
-same "$preload" "$others
+same "$preload" "/opt/first.so$tab/opt/second.so
+/opt/third.so:/opt/fourth.so
 $L"
-ok $? "every other line stays as it was, in order; the library comes last"
+ok $? "every other entry stays, in order, with its separators; the comments and blank lines go; the library comes last"
+printf '%s\n' "$err" | grep -qF "warning: the comments of '$preload' are not kept" &&
+	printf '%s\n' "$err" | grep -qxF "  # site preloads, loaded in this order" &&
+	printf '%s\n' "$err" | grep -qxF "  # a trailing comment"
+ok $? "enable quotes the comments it drops on standard error" || diag "$err"
 test "$(stat -c %i "$preload")" != "$ino"
 ok $? "the file was replaced by a rename (a new inode)"
 no_temp
@@ -106,13 +122,33 @@ printf '%s\n' "$out" | grep -qx "other entries: /opt/first.so /opt/second.so /op
 ok $? "status lists the other entries, in order" || diag "$out"
 sys disable
 expect 0 "disable beside other entries: exit 0"
-cmp -s "$preload" "$work/others"
-ok $? "disable gives back the file exactly as it was" || diag "$(cat "$preload")"
+same "$preload" "/opt/first.so$tab/opt/second.so
+/opt/third.so:/opt/fourth.so"
+ok $? "disable gives back the other entries as they were, in order"
 
-printf '# only a comment\n' >"$preload"
+printf '# only a comment\n%s\n' "$L" >"$preload"
+sys status
+printf '%s\n' "$err" | grep -qF "warning: '$preload' has comments"
+ok $? "status warns of comments in the file" || diag "$err"
+sys disable
+expect 0 "disable, the library and a comment: exit 0" "  # only a comment"
+test ! -e "$preload"
+ok $? "disable removes a file left with nothing but its comment" || diag "$(cat "$preload")"
+
+# Another entry with a backslash is kept byte for byte (an awk -v would
+# read it as an escape).
+printf '%s\n' '/opt/we\tird\\.so' >"$preload"
+cp "$preload" "$work/bs"
 sys enable --library "$L" && sys disable
-same "$preload" "# only a comment"
-ok $? "a file with only a comment is kept, with its comment, after enable and disable"
+cmp -s "$preload" "$work/bs"
+ok $? "an entry with backslashes is kept as it was through enable and disable" || diag "$(cat "$preload")"
+
+# Whoever enables is told what happens to ASan-built programs.
+rm -f "$preload"
+sys enable --library "$L"
+expect 0 "enable: exit 0, with the sanitizer warning" \
+	"warning: programs built with GCC's -fsanitize=address .*ASAN_OPTIONS=verify_asan_link_order=0"
+sys disable
 
 # ---- an older path, in place ------------------------------------------------
 printf '/opt/first.so\n/usr/local/lib/noleak/libnoleak.so /opt/second.so\n' >"$preload"
@@ -158,8 +194,14 @@ refused "a library that does not exist" \
 	--library /usr/lib/noleak/nothere.so
 refused "a relative path" "refused: the library 'usr/lib/noleak/libnoleak.so' is not an absolute path" \
 	--library usr/lib/noleak/libnoleak.so
-refused "a path with a colon" "'/usr/lib/noleak/a:b.so' contains a blank, a colon" \
+refused "a path with a colon" "the library path '/usr/lib/noleak/a:b.so' contains a colon, which the loader reads as the end of a path" \
 	--library /usr/lib/noleak/a:b.so
+refused "a path with a blank" "the library path '/usr/lib/noleak/a b.so' contains a blank" \
+	--library '/usr/lib/noleak/a b.so'
+refused "a path with a '#'" "the library path '/usr/lib/noleak/a#b.so' contains a '#'" \
+	--library '/usr/lib/noleak/a#b.so'
+refused "a path with a backslash" "the library path '/usr/lib/noleak/a\\\\tb.so' contains a backslash" \
+	--library '/usr/lib/noleak/a\tb.so'
 
 mkdir -p "$root/usr/lib/ww" "$root/usr/lib/gw" "$root/usr/lib/other"
 cp "$root$L" "$root/usr/lib/ww/libnoleak.so" && chmod 666 "$root/usr/lib/ww/libnoleak.so"
@@ -229,26 +271,41 @@ same "$preload" "/opt/x.so"
 ok $? "disable with the library gone removes its entry, keeps the rest"
 mv "$work/saved.so" "$root$L"
 
-# ---- /etc/noleak.conf -----------------------------------------------------------
-printf 'mode = enforce\n' >"$etc/noleak.conf"
-chmod 644 "$etc/noleak.conf"
+# ---- the configuration file ------------------------------------------------------
+# $sysconfdir/noleak.conf of the library's build ($conf here), which is
+# what the library reads: status judges that one, read from the library.
+printf 'mode = enforce\n' >"$conf"
+chmod 644 "$conf"
 sys status
-expect 3 "status with a sound noleak.conf, not enabled: exit 3"
-printf '%s\n' "$out" | grep -qx "configuration: $etc/noleak.conf"
-ok $? "status names noleak.conf" || diag "$out"
-chmod 664 "$etc/noleak.conf"
-sys status
-expect 1 "status, noleak.conf writable by its group: exit 1" \
-	"'$etc/noleak.conf' is writable by group or others: the library ignores it"
-if [ "$uid" = 0 ]; then
-	chmod 644 "$etc/noleak.conf" && chown 65534 "$etc/noleak.conf"
+expect 3 "status with a sound configuration file, not enabled: exit 3"
+printf '%s\n' "$out" | grep -qx "configuration: $conf"
+ok $? "status names the library's configuration file, $NOLEAK_CONFIG_FILE" || diag "$out"
+if [ "$NOLEAK_CONFIG_FILE" != /etc/noleak.conf ]; then
+	printf 'mode = enforce\n' >"$etc/noleak.conf"
+	chmod 666 "$etc/noleak.conf"
 	sys status
-	expect 1 "status, noleak.conf owned by another user: exit 1" \
-		"'$etc/noleak.conf' belongs to user 65534, not root: the library ignores it"
+	expect 3 "status, a bad /etc/noleak.conf the library does not read: exit 3"
+	! printf '%s\n%s\n' "$out" "$err" | grep -q "$etc/noleak.conf"
+	ok $? "status does not judge /etc/noleak.conf, which a library built for $NOLEAK_CONFIG_FILE never reads" ||
+		diag "$out" "$err"
+	rm -f "$etc/noleak.conf"
 else
-	skip "status, noleak.conf owned by another user" "needs root to chown"
+	skip "status, a bad /etc/noleak.conf the library does not read" "this build reads /etc/noleak.conf"
+	skip "status does not judge /etc/noleak.conf" "this build reads /etc/noleak.conf"
 fi
-rm -f "$etc/noleak.conf"
+chmod 664 "$conf"
+sys status
+expect 1 "status, the configuration file writable by its group: exit 1" \
+	"'$conf' is writable by group or others: the library ignores it"
+if [ "$uid" = 0 ]; then
+	chmod 644 "$conf" && chown 65534 "$conf"
+	sys status
+	expect 1 "status, the configuration file owned by another user: exit 1" \
+		"'$conf' belongs to user 65534, not root: the library ignores it"
+else
+	skip "status, the configuration file owned by another user" "needs root to chown"
+fi
+rm -f "$conf"
 
 # ---- the command line ---------------------------------------------------------
 run system
@@ -316,11 +373,12 @@ if [ "$uid" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 		host_before=absent
 	fi
 	timeout -k 5 300 unshare -m --propagation private sh -c '
-		work=$1 noleak=$2 library=$3 picky=$4
+		work=$1 noleak=$2 library=$3 picky=$4 nothing=$5
 		cp -a /etc "$work/etc-copy" && mount --bind "$work/etc-copy" /etc || exit 99
 		mkdir -p /etc/noleak-test && cp "$library" /etc/noleak-test/libnoleak.so &&
-			cp "$picky" /etc/noleak-test/libpicky.so || exit 99
-		echo "# the host'"'"'s own entries" >>/etc/ld.so.preload
+			cp "$picky" /etc/noleak-test/libpicky.so &&
+			cp "$nothing" /etc/noleak-test/libnothing.so || exit 99
+		echo /etc/noleak-test/libnothing.so >>/etc/ld.so.preload
 		cp /etc/ld.so.preload "$work/real-before"
 		"$noleak" system enable --library /etc/noleak-test/libnoleak.so >"$work/real-enable" 2>&1
 		echo "enable $?" >>"$work/real-status"
@@ -338,13 +396,13 @@ if [ "$uid" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 		echo "picky $?" >>"$work/real-status"
 		test ! -e /etc/ld.so.preload
 		echo "picky-file $?" >>"$work/real-status"
-	' system "$work" "$noleak" "$NOLEAK_LIBRARY" "$picky"
+	' system "$work" "$noleak" "$NOLEAK_LIBRARY" "$picky" "$NOLEAK_TESTS/.libs/libnothing.so"
 	st=$?
 	[ $st -eq 0 ]
 	ok $? "the namespace ran (exit $st)" || diag "$(cat "$work/real-status" 2>&1)"
 	grep -qx 'enable 0' "$work/real-status" && grep -q "^enabled: /etc/ld.so.preload names /etc/noleak-test/libnoleak.so" "$work/real-enable" &&
-		! grep -q 'warning' "$work/real-enable"
-	ok $? "enable on the real /etc/ld.so.preload: exit 0, tried in a namespace of its own (no warning)" ||
+		! grep -q 'could not try' "$work/real-enable"
+	ok $? "enable on the real /etc/ld.so.preload: exit 0, tried in a namespace of its own (no warning that it could not)" ||
 		diag "$(cat "$work/real-enable" "$work/real-status" 2>&1)"
 	test "$(cat "$work/real-maps-on" 2>&1)" = mapped
 	ok $? "a program started after enable has the library in /proc/self/maps" ||
@@ -371,6 +429,118 @@ if [ "$uid" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 	ok $? "the host's own /etc/ld.so.preload is untouched ($host_after), nothing left in its /etc"
 else
 	skip "enable on the real /etc/ld.so.preload" "needs root and unshare -m"
+fi
+
+# ---- the loader itself: nothing on any program's standard error ---------------------
+# In a private mount namespace, with a copy of /etc as above: from each
+# starting file, enable, disable, enable, and after each step /bin/true
+# started by the real loader must print nothing (the loader says
+# "ERROR: ld.so: object ... cannot be preloaded" for each word of the
+# file it cannot load).  The starting files: none; a stale entry of ours
+# (an older path that no longer exists); a foreign library; the same
+# with a comment after another, which glibc reads as libraries (so the
+# start itself is noisy: the check can fail); a foreign library and a
+# stale entry of ours on one line, by a colon.  And a GCC ASan program:
+# it runs before enable, stops after it, runs with the option set.
+asan=$NOLEAK_TESTS/asan
+[ -x "$asan" ] || asan=
+if [ "$uid" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	cat >"$work/loader.sh" <<'LOADER'
+work=$1 noleak=$2 library=$3 nothing=$4 asan=$5
+cp -a /etc "$work/etc-loader" && mount --bind "$work/etc-loader" /etc || exit 99
+mkdir -p /etc/noleak-test && cp "$library" /etc/noleak-test/libnoleak.so &&
+	cp "$nothing" /etc/noleak-test/libnothing.so || exit 99
+lib=/etc/noleak-test/libnoleak.so
+# look CASE STEP: /bin/true's stderr in $work/true-CASE-STEP, and a line
+# "CASE STEP BYTES NOLEAK NOTHING" (what a new program maps) in results.
+look() {
+	env -i /bin/true 2>"$work/true-$1-$2"
+	maps=$(env -i /bin/cat /proc/self/maps 2>/dev/null)
+	n=absent t=absent
+	case $maps in *"$lib"*) n=mapped ;; esac
+	case $maps in */etc/noleak-test/libnothing.so*) t=mapped ;; esac
+	echo "$1 $2 $(wc -c <"$work/true-$1-$2") $n $t" >>"$work/results"
+}
+# sequence CASE CONTENT: the file starts as CONTENT (none: no file).
+sequence() {
+	rm -f /etc/ld.so.preload
+	[ "$2" = none ] || printf '%s\n' "$2" >/etc/ld.so.preload
+	look "$1" start
+	for step in enable disable enable2; do
+		"$noleak" system "${step%2}" --library "$lib" >"$work/out-$1-$step" 2>&1
+		echo "$1 $step exit $?" >>"$work/exits"
+		look "$1" "$step"
+	done
+}
+sequence none none
+sequence stale /usr/lib/noleak-old/libnoleak.so
+sequence foreign /etc/noleak-test/libnothing.so
+sequence comments "# the site's preloads, first of all
+/etc/noleak-test/libnothing.so     # a library of the site's own, in use"
+sequence colon /etc/noleak-test/libnothing.so:/usr/lib/noleak-old/libnoleak.so
+if [ -n "$asan" ]; then
+	rm -f /etc/ld.so.preload
+	env -i "$asan" >"$work/asan-off" 2>&1
+	echo "asan-off $?" >>"$work/exits"
+	"$noleak" system enable --library "$lib" >/dev/null 2>&1
+	env -i "$asan" >"$work/asan-on" 2>&1
+	echo "asan-on $?" >>"$work/exits"
+	env -i ASAN_OPTIONS=verify_asan_link_order=0 "$asan" >"$work/asan-option" 2>&1
+	echo "asan-option $?" >>"$work/exits"
+fi
+LOADER
+	timeout -k 5 300 unshare -m --propagation private \
+		sh "$work/loader.sh" "$work" "$noleak" "$NOLEAK_LIBRARY" "$NOLEAK_TESTS/.libs/libnothing.so" "$asan" \
+		>"$work/loader-out" 2>&1
+	st=$?
+	[ $st -eq 0 ] && [ "$(wc -l <"$work/results")" = 20 ]
+	ok $? "the loader's namespace ran (exit $st), 5 cases of 4 steps" ||
+		diag "$(cat "$work/results" "$work/loader-out" 2>&1)"
+	for case in none stale foreign comments colon; do
+		grep -qx "$case enable exit 0" "$work/exits" && grep -qx "$case disable exit 0" "$work/exits" &&
+			grep -qx "$case enable2 exit 0" "$work/exits"
+		ok $? "from $case: enable, disable, enable all exit 0" ||
+			diag "$(grep "^$case " "$work/exits")" "$(cat "$work/out-$case-"* 2>&1)"
+		quiet=0
+		for step in enable disable enable2; do
+			[ -s "$work/true-$case-$step" ] && quiet=1
+		done
+		[ $quiet -eq 0 ]
+		ok $? "from $case: after each of enable, disable, enable, /bin/true's standard error is empty" ||
+			for step in enable disable enable2; do
+				diag "after $step:" "$(cat "$work/true-$case-$step")"
+			done
+		want_t=absent
+		[ "$case" = foreign ] || [ "$case" = comments ] || [ "$case" = colon ] && want_t=mapped
+		want="$case enable 0 mapped $want_t
+$case disable 0 absent $want_t
+$case enable2 0 mapped $want_t"
+		test "$(grep "^$case [a-z2]* " "$work/results" | grep -v " start ")" = "$want"
+		ok $? "from $case: a new program maps libnoleak after enable, not after disable; $want_t the foreign library" ||
+			diag "$(grep "^$case " "$work/results")"
+	done
+	# The checks above can fail: the starting files with a stale entry or
+	# a later comment make the loader complain in every program.
+	grep -q "ERROR: ld.so: object '/usr/lib/noleak-old/libnoleak.so' from /etc/ld.so.preload" \
+		"$work/true-stale-start" &&
+		grep -q "ERROR: ld.so: object 'library' from /etc/ld.so.preload" "$work/true-comments-start"
+	ok $? "the loader does complain of a stale entry, and of a comment after another (glibc reads its words)" ||
+		diag "$(cat "$work/true-stale-start" "$work/true-comments-start")"
+	if [ -n "$asan" ]; then
+		grep -qx 'asan-off 0' "$work/exits" && grep -qx 'asan program ran' "$work/asan-off"
+		ok $? "an ASan program runs when the library is not enabled" || diag "$(cat "$work/asan-off")"
+		! grep -qx 'asan-on 0' "$work/exits" &&
+			grep -q 'ASan runtime does not come first in initial library list' "$work/asan-on"
+		ok $? "host-wide, the ASan program stops at start, as libnoleak(7) says" || diag "$(cat "$work/asan-on")"
+		grep -qx 'asan-option 0' "$work/exits" && grep -qx 'asan program ran' "$work/asan-option"
+		ok $? "host-wide, ASAN_OPTIONS=verify_asan_link_order=0 runs it" || diag "$(cat "$work/asan-option")"
+	else
+		for t in "runs when not enabled" "stops host-wide" "runs with verify_asan_link_order=0"; do
+			skip "an ASan program $t" "no ASan runtime: configure found none (tests/asan not built)"
+		done
+	fi
+else
+	skip "the loader's namespace" "needs root and unshare -m"
 fi
 
 done_testing
