@@ -190,8 +190,6 @@ int noleak_site_get(int fd, struct noleak_site *site)
  * close-on-exec: asked only of the open ones. */
 enum { CENSUS_CHUNK = 64, CENSUS_POLL_MAX = 1024 };
 
-/* Set once the census found an inherited descriptor. */
-static int inherited_any NOLEAK_LOAD_DATA;
 
 static void census_note(int fd, void *ctx)
 {
@@ -203,7 +201,6 @@ static void census_note(int fd, void *ctx)
 	flags = noleak_raw_getfd(fd);
 	if (flags < 0 || (flags & FD_CLOEXEC))
 		return;
-	inherited_any = 1;
 	if (fd < NOLEAK_ADDED_MAX)
 		set_bit(meant, fd);
 	else if (fd < __atomic_load_n(&lost_from, __ATOMIC_RELAXED))
@@ -216,40 +213,15 @@ static void census_high(int fd, void *ctx)
 		census_note(fd, ctx);
 }
 
-/* Whether the table holds the number fd, which poll found closed. */
-static int table_has(int fd)
-{
-	unsigned long set[CENSUS_POLL_MAX / WORD_BITS + 1];
-	struct timeval zero = { 0, 0 };
-
-	for (size_t i = 0; i <= (size_t)fd / WORD_BITS; i++)
-		set[i] = 0;
-	set[fd / WORD_BITS] = bit_of(fd);
-	return noleak_raw(SYS_select, fd + 1, (long)set, 0, 0, (long)&zero) != 0;
-}
-
 void noleak_census(long cap)
 {
 	struct pollfd p[CENSUS_CHUNK + 1];
+	long end = noleak_fds_polled(census_note, NULL, p, CENSUS_CHUNK, CENSUS_POLL_MAX);
 
-	for (int base = 0; base < CENSUS_POLL_MAX; base += CENSUS_CHUNK) {
-		for (int i = 0; i <= CENSUS_CHUNK; i++) {
-			p[i].fd = base + i;
-			p[i].events = 0;
-			p[i].revents = 0;
-		}
-		if (noleak_raw(SYS_poll, (long)p, CENSUS_CHUNK + 1, 0, 0, 0) < 0) {
-			noleak_fds_any_way(census_note, NULL, cap);
-			return;
-		}
-		for (int i = 0; i < CENSUS_CHUNK; i++)
-			if (!(p[i].revents & POLLNVAL))
-				census_note(base + i, NULL);
-		if ((p[CENSUS_CHUNK].revents & POLLNVAL) &&
-		    (!inherited_any || !table_has(base + CENSUS_CHUNK)))
-			return;
-	}
-	noleak_fds_any_way(census_high, NULL, cap);
+	if (end < 0)
+		noleak_fds_any_way(census_note, NULL, cap);
+	else if (end >= CENSUS_POLL_MAX)
+		noleak_fds_any_way(census_high, NULL, cap);
 }
 
 /* ---- what the program says -------------------------------------------- */

@@ -665,6 +665,15 @@ NOLEAK_ASYNC_SAFE void noleak_keep_resources(const struct noleak_keep *keep,
  * FIFOs (the jobserver's numbers may name anything else). */
 NOLEAK_ASYNC_SAFE void noleak_keep_pipes(struct noleak_fdset *set, size_t from);
 
+struct pollfd;
+
+/* Call fn(fd, ctx) for every open descriptor from 3, found by poll(2),
+ * chunk numbers a call in p (chunk + 1 entries), up to max or the end of
+ * the table, whichever comes first.  Returns where it stopped, or -1 when
+ * poll failed. */
+NOLEAK_ASYNC_SAFE long noleak_fds_polled(void (*fn)(int fd, void *ctx), void *ctx,
+					 struct pollfd *p, int chunk, long max);
+
 /* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
  * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */
 NOLEAK_ASYNC_SAFE int noleak_fds_from_proc(void (*fn)(int fd, void *ctx), void *ctx);

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -31,6 +32,7 @@
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #ifndef SYS_close_range
@@ -154,6 +156,47 @@ static void sweep_loop(const struct keepers *k)
 	for (long fd = 3; fd < bound; fd++)
 		if (!keepers_have(k, (int)fd))
 			mark_one((int)fd);
+}
+
+/* Whether the descriptor table holds the number fd, which poll found
+ * closed: select(2) fails with EBADF for a closed number inside the
+ * table, and looks at nothing outside it (fs/select.c, core_sys_select,
+ * cuts the sets at the table's size).  Numbers past what its set holds
+ * are taken as held. */
+enum { PROBE_BITS = 8192 };
+
+static int table_has(int fd)
+{
+	unsigned long set[PROBE_BITS / (8 * sizeof(unsigned long))];
+	struct timeval zero = { 0, 0 };
+	size_t w = (size_t)fd / (8 * sizeof(unsigned long));
+
+	if (fd >= PROBE_BITS)
+		return 1;
+	for (size_t i = 0; i <= w; i++)
+		set[i] = 0;
+	set[w] = 1UL << ((unsigned)fd % (8 * sizeof(unsigned long)));
+	return noleak_raw(SYS_select, fd + 1, (long)set, 0, 0, (long)&zero) != 0;
+}
+
+long noleak_fds_polled(void (*fn)(int fd, void *ctx), void *ctx,
+		       struct pollfd *p, int chunk, long max)
+{
+	for (long base = 0; base < max; base += chunk) {
+		for (int i = 0; i <= chunk; i++) {
+			p[i].fd = (int)(base + i);
+			p[i].events = 0;
+			p[i].revents = 0;
+		}
+		if (noleak_raw(SYS_poll, (long)p, chunk + 1, 0, 0, 0) < 0)
+			return -1;
+		for (int i = 0; i < chunk; i++)
+			if (base + i >= 3 && !(p[i].revents & POLLNVAL))
+				fn((int)(base + i), ctx);
+		if ((p[chunk].revents & POLLNVAL) && !table_has((int)(base + chunk)))
+			return base + chunk;
+	}
+	return max;
 }
 
 int noleak_fds_from_proc(void (*fn)(int fd, void *ctx), void *ctx)
@@ -789,6 +832,26 @@ static void audit_one(int fd, void *ctx)
 	noleak_line_emit(&l);
 }
 
+/* Every open descriptor, for audit_one: by poll(2), a thousand numbers
+ * a call, up to the end of the table, where /proc/self/fd would build a
+ * dentry for each (a few microseconds apiece: with thousands of
+ * descriptors, a log multiplied the cost of every spawn).  The report runs
+ * on a stack of its own (exec.c), which holds the 8 KiB this takes. */
+enum { AUDIT_CHUNK = 1024 };
+
+static void audit_walk(struct audit *a)
+{
+	struct pollfd p[AUDIT_CHUNK + 1];
+	struct rlimit rl;
+	long max = LOOP_CAP;
+
+	if (noleak_raw(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0) == 0 &&
+	    rl.rlim_cur < (rlim_t)max)
+		max = (long)rl.rlim_cur;
+	if (noleak_fds_polled(audit_one, a, p, AUDIT_CHUNK, max) < 0)
+		noleak_fds_any_way(audit_one, a, REPORT_SCAN_CAP);
+}
+
 /* The line for what audit_one counted past REPORT_LINES_MAX. */
 static void audit_more(const struct audit *a)
 {
@@ -824,7 +887,7 @@ size_t noleak_sweep_audit(const struct noleak_keep *keep,
 		__atomic_compare_exchange_n(&noleak_counts->heir, &me, 0, 0,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	}
-	noleak_fds_any_way(audit_one, &a, REPORT_SCAN_CAP);
+	audit_walk(&a);
 	audit_more(&a);
 	if (noleak_counts)
 		__atomic_fetch_add(&noleak_counts->descriptors, a.reported, __ATOMIC_RELAXED);
