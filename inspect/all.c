@@ -338,13 +338,14 @@ static void judge_socket(struct scan *sc, size_t ri)
 {
 	const struct res *r = &sc->res[ri];
 	pid_t oldest = oldest_holder(r);
-	int shared = one_program(r), gone = 0;
+	int shared = one_program(r), gone;
+	char exe[PATH_MAX];
 	struct origin o;
 
 	/* The first holder is its creator, unless it is a program that never
-	 * listens: then the creator has exited. */
-	origin_read(&o, oldest, 0, r->what);
-	gone = o.never_listens && !o.listen_fds && !shared;
+	 * listens (and was not handed it): then the creator has exited. */
+	gone = !shared && !proc_exe(oldest, exe, sizeof(exe)) && verdict_never_listens(exe) &&
+	       !proc_environ_has(oldest, "LISTEN_FDS");
 	for (size_t i = 0; i < r->nholds; i++) {
 		const struct hold *h = &r->holds[i];
 		pid_t from = holding_ancestor(r, h->pid);

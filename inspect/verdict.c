@@ -237,9 +237,8 @@ static void print_next(const struct origin *o, const char *indent)
 		break;
 	case VERDICT_UNKNOWN:
 		printf("if %s is the daemon that serves it, nothing; if not, kill %d %s or"
-		       " restart it under noleak, then ", o->name, (int)o->pid, o->name);
-		print_gone_creator(o);
-		putchar('\n');
+		       " restart it under noleak, then restart under noleak the daemon that"
+		       " should serve it\n", o->name, (int)o->pid, o->name);
 		break;
 	case VERDICT_OWN:
 		if (!o->cloexec && (!o->first || o->passes_on)) {

@@ -104,8 +104,9 @@ assert any(l["locked"] for l in proc["leaks"]), proc
 assert port["port"] == int(sys.argv[2]), port
 assert [h["pid"] for h in port["holders"]] == [int(sys.argv[1])], port
 assert port["holders"][0]["cloexec"] is False, port
+assert port["holders"][0]["verdict"] == "leaked" and port["holders"][0]["never_listens"], port
 ' "$leaky_b" "$leaky_port"
-	ok $? "--json: one document with the leaks, the holders and the status"
+	ok $? "--json: one document with the leaks, the holders, B's verdict and the status"
 else
 	skip "--json" "python3 is not installed"
 fi
