@@ -5,15 +5,17 @@
  * the leak.  It changes nothing anywhere.
  *
  *   noleak-inspect check [--json] TARGET...
- *   noleak-inspect check [--json] --all         (all.c)
+ *   noleak-inspect check [--json|--format=FORMAT] --all   (all.c)
  *   noleak-inspect watch [OPTION]... PID        (watch.c)
  *   noleak-inspect loadable LIBRARY PROGRAM     (loadable.c, for the wrapper)
  *   noleak-inspect keep-check SPEC              (keep-check.c, for the wrapper)
  *
  * TARGET is a PID (what would that process pass to any child it starts?)
  * or a port, :PORT, tcp:PORT or udp:PORT (who holds it, and did each
- * holder inherit it?).  A listener that processes of one program share
- * (a prefork master and its workers) is by design, not a leak.  Exit
+ * holder create it?  The verdict, its evidence and the next step are
+ * verdict.c's, in the words check --all uses too).  A listener that
+ * processes of one program share (a prefork master and its workers), or
+ * that was handed over (LISTEN_FDS, descriptor 0-2), is not a leak.  Exit
  * status: 0 when nothing would leak, 1 when something would (or does), 2
  * on error.  The other commands depend on
  * nothing here; what they share with check is in proc.c and message.c. */
@@ -372,6 +374,7 @@ struct port_holder {
 	struct proc_fdinfo info;
 	pid_t from;		/* the nearest ancestor holding it, or 0 */
 	pid_t earlier;		/* without one, the likely creator, or 0 */
+	struct origin o;	/* did it create it?  (verdict.c) */
 };
 
 /* What check_port carries from socket to socket of the port. */
@@ -395,7 +398,10 @@ static void port_holder_json(const struct check *c, const struct port_holder *p,
 	inspect_json_pid(p->from);
 	printf(",\"probably_from\":");
 	inspect_json_pid(p->earlier);
-	printf(",\"same_program\":%s,\"chain\":", ps->program ? "true" : "false");
+	printf(",\"same_program\":%s,\"verdict\":", ps->program ? "true" : "false");
+	inspect_json_str(verdict_name(p->o.verdict));
+	origin_json(&p->o);
+	printf(",\"chain\":");
 	inspect_chain(p->h->pid, c->json);
 	putchar('}');
 }
@@ -419,6 +425,7 @@ static void port_holder_text(const struct port_holder *p, const struct port_scan
 	} else {
 		printf(", no ancestor holds it\n");
 	}
+	origin_print(&p->o, "    ");
 }
 
 /* Does sock of the port concern ps? */
@@ -455,39 +462,67 @@ static pid_t port_one_program(const struct check *c, const struct proc_sock *soc
 	return others ? first : 0;
 }
 
-/* Report every process that holds sock, once each, counting them in
- * ps->shown and those that would pass it on, or were passed it, in
- * ps->leaking (unless all are one program). */
+/* Report every process that holds sock, once each, with the verdict on
+ * how it came by it (verdict.c), counting them in ps->shown and in
+ * ps->leaking those that were leaked it, or pass it on. */
 static void port_holders(const struct check *c, const struct proc_sock *sock,
 			 struct port_scan *ps)
 {
+	struct port_holder *list = NULL;
+	size_t n = 0;
 	pid_t last = 0;
+	int leaked = 0;
 
 	for (size_t i = 0; i < c->nall; i++) {
-		struct port_holder p = { .h = &c->all[i], .sock = sock };
+		const struct proc_holder *h = &c->all[i];
+		struct port_holder *p;
 
-		if (p.h->dev != ps->sockfs || p.h->ino != sock->ino)
-			continue;
-		if (p.h->pid == last)
+		if (h->dev != ps->sockfs || h->ino != sock->ino || h->pid == last)
 			continue;	/* one line per process and socket */
-		last = p.h->pid;
-		proc_fdinfo(p.h->pid, p.h->fd, &p.info);
-		proc_comm(p.h->pid, p.name, sizeof(p.name));
-		p.from = ancestor_holding(c, p.h->pid, p.h->dev, p.h->ino);
-		p.earlier = p.from ? 0 : earlier_holder(c, p.h->pid, p.h->dev, p.h->ino);
-		if ((!p.info.cloexec || p.from || p.earlier) && !ps->program)
+		last = h->pid;
+		if (!(p = realloc(list, (n + 1) * sizeof(*list))))
+			out_of_memory();
+		list = p;
+		p = &list[n++];
+		memset(p, 0, sizeof(*p));
+		p->h = h;
+		p->sock = sock;
+		proc_fdinfo(h->pid, h->fd, &p->info);
+		proc_comm(h->pid, p->name, sizeof(p->name));
+		p->from = ancestor_holding(c, h->pid, h->dev, h->ino);
+		p->earlier = p->from ? 0 : earlier_holder(c, h->pid, h->dev, h->ino);
+		origin_read(&p->o, h->pid, h->fd, sock->what);
+		p->o.source = p->from ? p->from : p->earlier;
+		p->o.ancestor = p->from != 0;
+		p->o.shared = ps->program != 0;
+		origin_judge(&p->o);
+		leaked |= p->o.verdict == VERDICT_LEAKED;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct port_holder *p = &list[i];
+
+		/* The first of several holders: its creator, most likely. */
+		if (n > 1 && !p->o.source) {
+			p->o.first = 1;
+			p->o.passes_on = leaked;
+			origin_judge(&p->o);
+		}
+		if (p->o.verdict == VERDICT_LEAKED || p->o.verdict == VERDICT_UNKNOWN ||
+		    (p->o.verdict == VERDICT_OWN && !p->info.cloexec && (n == 1 || leaked)))
 			ps->leaking++;
 		if (c->json)
-			port_holder_json(c, &p, ps);
+			port_holder_json(c, p, ps);
 		else
-			port_holder_text(&p, ps);
+			port_holder_text(p, ps);
 		ps->shown++;
 	}
+	free(list);
 }
 
-/* Report who holds port (of proto, or either when NULL); 0 when one
- * holder keeps it to itself, or none holds it, or all holders run one
- * program; 1 otherwise. */
+/* Report who holds port (of proto, or either when NULL); 1 when a holder
+ * was leaked it, or passes it on (not close-on-exec), or cannot be told;
+ * 0 when none holds it, or each came by it on purpose (one program's
+ * processes, a hand-over) and keeps it close-on-exec or hands it on. */
 static int check_port(struct check *c, const char *proto, unsigned port)
 {
 	size_t nsocks;
@@ -514,7 +549,7 @@ static int check_port(struct check *c, const char *proto, unsigned port)
 		printf("  every holder runs the program of %d: a master and its workers"
 		       " sharing the port by design, not a leak\n", (int)ps.program);
 	free(socks);
-	return ps.leaking || (ps.shown > 1 && !ps.program) ? 1 : 0;
+	return ps.leaking ? 1 : 0;
 }
 
 /* ---- the command line ------------------------------------------------------ */
@@ -523,7 +558,7 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"Usage: noleak check [--json] PID|:PORT|tcp:PORT|udp:PORT...\n"
-		"  or:  noleak check [--json] --all\n"
+		"  or:  noleak check [--json|--format=prometheus] --all\n"
 		"Show what running processes would pass to the programs they start.\n"
 		"\n"
 		"  PID        every descriptor from 3 up that lacks close-on-exec, what\n"
@@ -536,14 +571,21 @@ static void usage(FILE *to)
 		"             from another program, or from a creator that has\n"
 		"             exited), grouped by the process that leaked it\n"
 		"  --json     one JSON document on standard output\n"
+		"  --format=text|json|prometheus\n"
+		"             prometheus, with --all: node_exporter's textfile format,\n"
+		"             the leaked listeners and locks by holder program and port\n"
 		"  -h, --help display this help and exit\n"
 		"\n"
-		"A listener shared by processes of one program (a master and its\n"
-		"workers) is by design, not a leak.\n"
+		"Each holder of a listener gets a verdict, with the evidence the kernel\n"
+		"gives (a program that never listens, the first holder still running,\n"
+		"close-on-exec, an exited session leader or lock taker), and the next\n"
+		"step; \"cannot tell\" when that evidence does not decide.  A listener\n"
+		"shared by processes of one program (a master and its workers), passed\n"
+		"by socket activation (LISTEN_FDS) or on descriptor 0-2 (inetd) is no leak.\n"
 		"\n"
-		"Exit status: 0 when nothing would leak, 1 when something would (or a\n"
-		"port is held by more than one program; with --all, when anything\n"
-		"leaked), 2 on error.  See noleak(1).\n");
+		"Exit status: 0 when nothing would leak, 1 when something would (for a\n"
+		"port: a holder was leaked it, cannot be told, or passes it on; with\n"
+		"--all, when anything leaked), 2 on error.  See noleak(1).\n");
 }
 
 /* Parse "123" into *pid, or ":80", "tcp:80", "udp:53" into *proto and
@@ -586,10 +628,11 @@ static int check_options(struct check *c, int argc, char **argv)
 	static const struct option longs[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int opt;
+	int opt, prometheus = 0;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -597,13 +640,31 @@ static int check_options(struct check *c, int argc, char **argv)
 			c->json = 1;
 		} else if (opt == 'a') {
 			c->everything = 1;
+		} else if (opt == 'f') {
+			if (!strcmp(optarg, "json")) {
+				c->json = 1;
+			} else if (!strcmp(optarg, "prometheus")) {
+				prometheus = 1;
+			} else if (strcmp(optarg, "text")) {
+				inspect_usage_error(me, "invalid --format '%s': expected text, json"
+						    " or prometheus", optarg);
+				return 2;
+			}
 		} else if (opt == 'h') {
 			usage(stdout);
 			return 0;
+		} else if (optopt == 'f') {
+			inspect_usage_error(me, "--format needs a value: text, json or prometheus");
+			return 2;
 		} else {
 			inspect_usage_error(me, "unrecognized option '%s'", argv[optind - 1]);
 			return 2;
 		}
+	}
+	if (prometheus && !c->everything) {
+		inspect_usage_error(me, "--format=prometheus goes with --all: the metrics are"
+				    " of the whole host");
+		return 2;
 	}
 	if (c->everything && optind < argc) {
 		inspect_usage_error(me, "--all looks at every process: it takes no target,"
@@ -611,7 +672,7 @@ static int check_options(struct check *c, int argc, char **argv)
 		return 2;
 	}
 	if (c->everything)
-		return all_main(c->json);
+		return all_main(prometheus ? FORMAT_PROMETHEUS : c->json ? FORMAT_JSON : FORMAT_TEXT);
 	if (optind == argc) {
 		inspect_usage_error(me, "no process or port given (or --all for every process)");
 		return 2;

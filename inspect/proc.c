@@ -102,6 +102,29 @@ int proc_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
 	return 0;
 }
 
+int proc_group(pid_t pid, pid_t *pgrp, pid_t *sid)
+{
+	char path[64], buf[1024], *p;
+	int g, s;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (proc_slurp(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
+		return -1;
+	/* After the name: state (3), ppid (4), pgrp (5), session (6). */
+	if (sscanf(p + 1, " %*c %*d %d %d", &g, &s) != 2)
+		return -1;
+	*pgrp = (pid_t)g;
+	*sid = (pid_t)s;
+	return 0;
+}
+
+int proc_alive_since(pid_t pid, unsigned long long ticks)
+{
+	unsigned long long t = pid > 0 ? proc_start(pid) : 0;
+
+	return t && (!ticks || t <= ticks);
+}
+
 pid_t proc_parent(pid_t pid)
 {
 	pid_t ppid;

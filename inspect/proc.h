@@ -18,6 +18,14 @@ ssize_t proc_slurp(const char *path, char *buf, size_t len);
  * since boot); any may be NULL.  0, or -1 when the process is gone. */
 int proc_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start);
 
+/* The process group and session of pid (0 when the leader is outside
+ * this pid namespace); 0, or -1 when the process is gone. */
+int proc_group(pid_t pid, pid_t *pgrp, pid_t *sid);
+
+/* 1 when a process pid runs that started no later than ticks (clock ticks
+ * since boot; 0: whenever), not a later one given the same pid. */
+int proc_alive_since(pid_t pid, unsigned long long ticks);
+
 /* The parent of pid, or 0 when it is gone. */
 pid_t proc_parent(pid_t pid);
 

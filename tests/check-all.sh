@@ -6,7 +6,12 @@
 # under an exited process once A is killed; under noleak it must find
 # nothing (exit 0).  A prefork master and its workers sharing a listener
 # are no leak; a worker's system() child of another program is, grouped
-# under that worker.  Hand-overs (LISTEN_FDS, flock(1)) are no leak.
+# under that worker.  Hand-overs (LISTEN_FDS, flock(1)) are no leak.  In
+# the story's end (A gone) the listener and the lock are both found in B,
+# with the evidence; the Prometheus format counts them while they leak;
+# what was passed on purpose by a process that is gone (socket
+# activation, inetd's descriptor 0, a prefork server's workers) is no
+# leak, and one worker left alone "cannot tell".
 # The scan sees every process, so the test runs in a pid namespace of
 # its own (unshare, as root), where the only processes are its own.
 if [ -z "$NOLEAK_CHECK_ALL_NS" ]; then
@@ -18,6 +23,7 @@ if [ -z "$NOLEAK_CHECK_ALL_NS" ]; then
 fi
 . "$NOLEAK_SRCDIR/tests/tap.sh"
 . "$NOLEAK_SRCDIR/tests/daemons.sh"
+. "$NOLEAK_SRCDIR/tests/check-purpose.sh"
 prefork=$NOLEAK_TESTS/prefork
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-check-all.XXXXXX") || exit 99
@@ -95,16 +101,52 @@ else
 	skip "--all --json" "python3 is not installed"
 fi
 
+# prom_has PATTERN: $out has a line matching the extended regular expression.
+prom_has() {
+	printf '%s\n' "$out" | grep -Eq -- "$1"
+}
+
+run check --all --format=prometheus
+r=0
+[ "$st" -eq 1 ] || r=1
+prom_has "^noleak_leaked_listener\{holder=\"cat\",program=\"[^\"]*/cat\",leaker=\"story-daemon\",proto=\"tcp\",port=\"$port\",address=\"127\.0\.0\.1:$port\"\} 1\$" || r=1
+prom_has "^noleak_leaked_lock\{holder=\"cat\",program=\"[^\"]*/cat\",leaker=\"story-daemon\",path=\"$work/leaky\.lock\"\} 1\$" || r=1
+prom_has '^noleak_leaks\{kind="listener"\} 1$' && prom_has '^noleak_leaks\{kind="lock"\} 1$' || r=1
+prom_has '^# TYPE noleak_leaked_listener gauge$' || r=1
+prom_has '^noleak_scan_timestamp_seconds [0-9]+\.[0-9]{3}$' || r=1
+ok $r "--format=prometheus, A alive: B's leaked listener and lock by holder program and port, a timestamp"
+[ $r -eq 0 ] || report
+
 kill -9 "$a"
 i=0
 while ! gone "$a" && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
 run check --all
 r=0
 [ "$st" -eq 1 ] || r=1
-has "^leaked by \(process $a, which\|a process that\) has exited (it took the lock):\$" || r=1
+has "^leaked by \(process $a, which has exited (it took the lock these processes hold)\|a process that has exited (the kernel keeps no record of which)\):\$" || r=1
+[ "$(printf '%s\n' "$out" | grep -c "^leaked by")" -eq 1 ] || r=1
 has "^  $work/leaky\.lock (locked: FLOCK WRITE)\$" || r=1
-has "^    held by $b cat " || r=1
-ok $r "A killed: --all finds B holding the lock of a process that has exited, and exits 1"
+has "^  tcp 127\.0\.0\.1:$port LISTEN\$" || r=1
+[ "$(printf '%s\n' "$out" | grep -c "^    held by $b cat ")" -eq 2 ] || r=1
+has "^2 resources held by 1 process that did not create them: 1 listening socket and 1 locked file, leaked by 1 process (0 running, 1 exited); scanned 1 listening socket and 1 locked file in " || r=1
+ok $r "A killed: --all finds B holding A's listener and lock, under one exited leaker; the counts add up; exit 1"
+[ $r -eq 0 ] || report
+
+r=0
+has "^      verdict: a leak: $b cat did not create this socket\$" || r=1
+has "^        - cat (.*/cat) is a program that never listens: it cannot have made a listening socket\$" || r=1
+has "^      verdict: a leak: $b cat did not take this lock\$" || r=1
+[ "$(printf '%s\n' "$out" | grep -c "^      next step: kill $b cat or restart it under noleak, to free it; then restart the daemon that created it under noleak")" -eq 2 ] || r=1
+ok $r "A killed: each holder's verdict, evidence and next step, in the words of check :PORT"
+[ $r -eq 0 ] || report
+
+run check --all --format=prometheus
+r=0
+[ "$st" -eq 1 ] || r=1
+prom_has "^noleak_leaked_listener\{holder=\"cat\",program=\"[^\"]*/cat\",leaker=\"exited\",proto=\"tcp\",port=\"$port\",address=\"127\.0\.0\.1:$port\"\} 1\$" || r=1
+prom_has "^noleak_leaked_lock\{holder=\"cat\",.*,path=\"$work/leaky\.lock\"\} 1\$" || r=1
+prom_has '^noleak_leaks\{kind="listener"\} 1$' || r=1
+ok $r "--format=prometheus, A killed: the listener and the lock are still counted"
 [ $r -eq 0 ] || report
 stop_all
 
@@ -113,9 +155,17 @@ start clean "$noleak" --
 run check --all
 r=0
 [ "$st" -eq 0 ] || r=1
-has "^nothing leaked: .* (1 listening socket and 1 locked file in " || r=1
+has "^nothing leaked: .*; scanned 1 listening socket and 1 locked file in " || r=1
 has "^leaked by" && r=1
 ok $r "under noleak: --all finds A's listener and lock, held by A alone: nothing leaked, exit 0"
+[ $r -eq 0 ] || report
+
+run check --all --format=prometheus
+r=0
+[ "$st" -eq 0 ] || r=1
+prom_has '^noleak_leaks\{kind="listener"\} 0$' && prom_has '^noleak_leaks\{kind="lock"\} 0$' || r=1
+prom_has '^noleak_leaked_(listener|lock)\{' && r=1
+ok $r "--format=prometheus under noleak: zero leaks, and no leaked series"
 [ $r -eq 0 ] || report
 stop_all
 
@@ -124,7 +174,7 @@ master prefork ""
 run check --all
 r=0
 [ "$st" -eq 0 ] || r=1
-has "^nothing leaked: .* (1 listening socket and 0 locked files in " || r=1
+has "^nothing leaked: .*; scanned 1 listening socket and 0 locked files in " || r=1
 ok $r "a prefork master and its two workers sharing a listener: no leak, exit 0"
 [ $r -eq 0 ] || report
 stop_all
@@ -160,14 +210,53 @@ until [ "$(grep -c . /proc/locks)" -gt 0 ] && pgrep -P "$f" cat >/dev/null; do
 done
 pids="$pids $(pgrep -P "$f" cat)"
 run check --all
-test "$st" -eq 0 && has "^nothing leaked: .* (0 listening sockets and 1 locked file in "
+test "$st" -eq 0 && has "^nothing leaked: .*; scanned 0 listening sockets and 1 locked file in "
 ok $? "flock(1)'s command holding its lock: handed over, exit 0"
 [ $? -eq 0 ] || report
 stop_all
+
+# ---- passed on purpose by a process that is gone ---------------------------------
+if command -v python3 >/dev/null 2>&1; then
+	for mode in activated inetd prefork; do
+		purpose $mode
+		run check --all
+		r=0
+		[ "$st" -eq 0 ] || r=1
+		has "^nothing leaked: .*; scanned 1 listening socket and 0 locked files in " || r=1
+		has "cannot tell" && r=1
+		ok $r "$mode, the process that passed the listener gone: nothing leaked, exit 0"
+		[ $r -eq 0 ] || report
+		stop_all
+	done
+
+	purpose worker
+	run check --all
+	r=0
+	[ "$st" -eq 0 ] || r=1
+	has "^cannot tell (no evidence decides whether the holder created it):\$" || r=1
+	has "^      verdict: cannot tell whether $kids python3 created this socket" || r=1
+	has "^leaked by" && r=1
+	has "^nothing leaked: .*; 1 listening socket whose holder cannot be told; scanned 1 listening socket and 0 locked files in " || r=1
+	ok $r "one worker left of a master gone: listed under cannot tell, not as a leak, exit 0"
+	[ $r -eq 0 ] || report
+	stop_all
+else
+	for mode in activated inetd prefork worker; do
+		skip "on purpose: $mode" "python3 is not installed"
+	done
+fi
 
 # ---- usage ------------------------------------------------------------------------
 run check --all 1
 test "$st" -eq 2 && printf '%s\n' "$err" | grep -q "it takes no target, but '1' was given"
 ok $? "--all with a target: exit 2, named"
+
+run check --format=prometheus 1
+test "$st" -eq 2 && printf '%s\n' "$err" | grep -q -- "--format=prometheus goes with --all"
+ok $? "--format=prometheus without --all: exit 2, named"
+
+run check --all --format=yaml
+test "$st" -eq 2 && printf '%s\n' "$err" | grep -q -- "invalid --format 'yaml'"
+ok $? "--format with an unknown value: exit 2, named"
 
 done_testing

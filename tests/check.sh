@@ -14,6 +14,9 @@ report() {
 	diag "status $st" "stdout: $out" "stderr: $err"
 }
 
+# has_out PATTERN: $out has a line matching the basic regular expression.
+has_out() { printf '%s\n' "$out" | grep -q -- "$1"; }
+
 # ---- a process ------------------------------------------------------------
 start leaky
 run check "$a"
@@ -49,6 +52,15 @@ printf '%s\n' "$out" | grep -q "^  $leaky_b cat fd [0-9]*: .*probably inherited:
 ok $r ":PORT lists A and B, and says B inherited it from A"
 [ $r -eq 0 ] || report
 
+r=0
+has_out "^    verdict: a leak: $leaky_b cat did not create this socket\$" || r=1
+has_out "^      - $leaky_a story-daemon started before it and holds the same socket\$" || r=1
+has_out "^      - cat (.*/cat) is a program that never listens" || r=1
+has_out "^    next step: restart $leaky_a story-daemon under noleak (noleak -- .*/story-daemon), and kill $leaky_b cat or restart it under noleak\$" || r=1
+has_out "^    verdict: $leaky_a story-daemon created it, most likely: it started first" || r=1
+ok $r "A alive: :PORT says B did not create it, with the evidence, and to restart A under noleak"
+[ $r -eq 0 ] || report
+
 run check "tcp:$port"
 r=0
 [ "$st" -eq 0 ] || r=1
@@ -62,6 +74,17 @@ wait "$leaky_a" 2>/dev/null
 run check "tcp:$leaky_port"
 printf '%s\n' "$out" | grep -q "^  $leaky_b cat fd [0-9]*: tcp 127.0.0.1:$leaky_port LISTEN, reaches its children"
 ok $? "after A is gone: tcp:PORT finds B holding A's port"
+
+# The story's end: A is gone, B alone holds A's port and lock.
+r=0
+[ "$st" -eq 1 ] || r=1
+has_out "^    verdict: a leak: $leaky_b cat did not create this socket\$" || r=1
+has_out "^      - cat (.*/cat) is a program that never listens: it cannot have made a listening socket\$" || r=1
+has_out "^      - it holds it without close-on-exec: cat passes it to every program it starts\$" || r=1
+has_out "^      - it holds $work/leaky.lock (locked: FLOCK WRITE), which process $leaky_a took and has exited\$" || r=1
+has_out "^    next step: kill $leaky_b cat or restart it under noleak, to free it; then restart the daemon that created it under noleak (noleak -- DAEMON, or noleak enable-unit UNIT): it has exited; process $leaky_a, which took the lock cat holds, has exited too: likely that daemon\$" || r=1
+ok $r "A gone: :PORT says B did not create it, each piece of evidence, and the next step, exit 1"
+[ $r -eq 0 ] || report
 
 run check "udp:$leaky_port"
 test "$st" -eq 0 && printf '%s\n' "$out" | grep -q "no process holds it"
@@ -81,8 +104,9 @@ assert any(l["locked"] for l in proc["leaks"]), proc
 assert port["port"] == int(sys.argv[2]), port
 assert [h["pid"] for h in port["holders"]] == [int(sys.argv[1])], port
 assert port["holders"][0]["cloexec"] is False, port
+assert port["holders"][0]["verdict"] == "leaked" and port["holders"][0]["never_listens"], port
 ' "$leaky_b" "$leaky_port"
-	ok $? "--json: one document with the leaks, the holders and the status"
+	ok $? "--json: one document with the leaks, the holders, B's verdict and the status"
 else
 	skip "--json" "python3 is not installed"
 fi
@@ -112,7 +136,6 @@ fixture() {
 fixture mapped env PREFORK_UNBOUND=1 "$prefork" ::ffff:127.0.0.1 0
 run check "$m"
 r=0
-has_out() { printf '%s\n' "$out" | grep -q -- "$1"; }
 has_out "^  fd [0-9]* *tcp 127\.0\.0\.1:$port LISTEN\$" || r=1
 has_out "ffff" && r=1
 ok $r "an IPv4-mapped listener prints as 127.0.0.1:PORT"
@@ -151,6 +174,74 @@ has_out "every holder runs the program of $m" || r=1
 ok $r ":PORT held by a master and its workers: by design, exit 0"
 [ $r -eq 0 ] || report
 stop_all
+
+# ---- never a false accusation ------------------------------------------------
+# Listeners passed on purpose, in the state where whoever passed them is
+# gone (or not): socket activation, inetd's way (descriptor 0), a prefork
+# server's workers.  tests/story-daemon cannot play these: a Python
+# fixture does (tests/check-purpose.sh), as in check-all.sh.
+. "$NOLEAK_SRCDIR/tests/check-purpose.sh"
+
+if command -v python3 >/dev/null 2>&1; then
+	purpose activated
+	run check ":$port"
+	r=0
+	[ "$st" -eq 0 ] || r=1
+	has_out "^    verdict: not a leak: handed to $kids sleep on purpose\$" || r=1
+	has_out "^      - LISTEN_FDS is in its environment: socket activation handed it over on purpose\$" || r=1
+	has_out "verdict: a leak" && r=1
+	ok $r "socket activation, the activator gone: sleep with LISTEN_FDS holds it on purpose, exit 0"
+	[ $r -eq 0 ] || report
+	stop_all
+
+	purpose inetd-stays
+	run check ":$port"
+	r=0
+	[ "$st" -eq 0 ] || r=1
+	set -- $kids
+	has_out "^    verdict: not a leak: handed to $2 sleep on purpose\$" || r=1
+	has_out "^      - it holds it on descriptor 0, where inetd and its kind hand a socket over on purpose\$" || r=1
+	has_out "^    verdict: $1 python3 created it, most likely" || r=1
+	has_out "verdict: a leak" && r=1
+	ok $r "inetd's way, the server running: its child holds the listener on descriptor 0 on purpose, exit 0"
+	[ $r -eq 0 ] || report
+	stop_all
+
+	purpose inetd
+	run check ":$port"
+	r=0
+	[ "$st" -eq 0 ] || r=1
+	has_out "^    verdict: not a leak: handed to $kids sleep on purpose\$" || r=1
+	has_out "verdict: a leak" && r=1
+	ok $r "inetd's way, the server gone: the child on descriptor 0 is no leak, exit 0"
+	[ $r -eq 0 ] || report
+	stop_all
+
+	purpose prefork
+	run check ":$port"
+	r=0
+	[ "$st" -eq 0 ] || r=1
+	[ "$(printf '%s\n' "$out" | grep -c '^    verdict: not a leak: shared on purpose by the processes of one program')" -eq 2 ] || r=1
+	has_out "verdict: a leak" && r=1
+	ok $r "a prefork master gone, its two workers left: shared on purpose, exit 0"
+	[ $r -eq 0 ] || report
+	stop_all
+
+	purpose worker
+	run check ":$port"
+	r=0
+	has_out "^    verdict: cannot tell whether $kids python3 created this socket: no other process holds it, the kernel keeps no record of a socket's creator, and .*python3.* is not a program known never to listen\$" || r=1
+	has_out "^      - the leader of its session, process [0-9]*, has exited" || r=1
+	has_out "^    next step: if python3 is the daemon that serves it, nothing; if not, kill $kids python3 or restart it under noleak" || r=1
+	has_out "verdict: a leak" && r=1
+	ok $r "one worker left of a master gone: cannot tell, and why; no accusation"
+	[ $r -eq 0 ] || report
+	stop_all
+else
+	for t in activated inetd-stays inetd prefork worker; do
+		skip "on purpose: $t" "python3 is not installed"
+	done
+fi
 
 # A pid that is no process but could be a port.
 n=65000

@@ -138,12 +138,27 @@ for case in execve-null-argv execve-null-envp execve-bad-argv execve-bad-envp \
 	done
 done
 
+# fds_allowed N: whether a program started here may open N descriptors: the
+# hard RLIMIT_NOFILE allows it, or this shell may raise it (root with
+# CAP_SYS_RESOURCE), which it then does.  Otherwise the check that needs
+# them skips, saying so: a limit the user cannot raise (a container, a CI
+# runner) is no failure of noleak.
+fds_allowed() {
+	fds_hard=$(ulimit -Hn)
+	[ "$fds_hard" = unlimited ] || [ "$fds_hard" -ge "$1" ] || ulimit -Hn "$1" 2>/dev/null
+}
+
 # ---- 6. how much one spawn reports ----------------------------------------
-shim NOLEAK_LOG="$work/many.log" "$lib" "$harm" stopped 5000 3
-n=$(grep -c ' stopped: ' "$work/many.log")
-test $st -eq 0 && test "$out" = done && test "$n" -eq 3
-ok $? "5,000 sockets the program made close-on-exec and 3 the shim stopped: 3 lines"
-[ "$n" = 3 ] || diag "status $st, $n lines"
+# harm raises its soft RLIMIT_NOFILE to the hard one for its 5,003 sockets.
+if fds_allowed 5100; then
+	shim NOLEAK_LOG="$work/many.log" "$lib" "$harm" stopped 5000 3
+	n=$(grep -c ' stopped: ' "$work/many.log")
+	test $st -eq 0 && test "$out" = done && test "$n" -eq 3
+	ok $? "5,000 sockets the program made close-on-exec and 3 the shim stopped: 3 lines"
+	[ "$n" = 3 ] || diag "status $st, $n lines"
+else
+	skip "5,000 sockets the program made close-on-exec and 3 the shim stopped" "the hard RLIMIT_NOFILE is $fds_hard and cannot be raised to 5100 here (root without CAP_SYS_RESOURCE, or a container)"
+fi
 
 shim NOLEAK_LOG="$work/hundred.log" "$lib" "$harm" stopped 0 100
 r=0
