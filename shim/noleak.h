@@ -807,16 +807,30 @@ extern int noleak_log_no_stderr;
 enum { NOLEAK_LOG_NOT_REGULAR = -4096 };
 NOLEAK_ASYNC_SAFE int noleak_log_open(const char *path);
 
+/* Keep fd, open on the log file, as the library's own descriptor to it:
+ * moved to a high number (seven eighths of the soft limit, at most 1024,
+ * or the first free from 3), close-on-exec, so a worker that forks from
+ * this process and changes user still writes through it.  Returns the
+ * descriptor's number, or -1 (fd is left as it was) when fd is not open. */
+NOLEAK_ASYNC_SAFE int noleak_log_hold(int fd);
+
+/* In a fork's child (a pthread_atfork handler): the held descriptor is in
+ * this process's table now, for it to reopen on rotation. */
+NOLEAK_ASYNC_SAFE void noleak_log_forked(void);
+
 /* Record what descriptor 2 is (device, inode, file type), or that it is
  * closed: the standard error lines may go to.  noleak_init calls it first,
  * in every process the library starts in. */
 void noleak_log_note_stderr(void);
 
 /* Write the line (a newline is added) where NOLEAK_LOG says: standard
- * error, syslog (facility daemon), or the log file, opened and closed for
- * the line; standard error when that fails.  Standard error only while
- * descriptor 2 is still the file noleak_log_note_stderr saw; otherwise
- * the line is dropped.  errno is untouched. */
+ * error, syslog (facility daemon), or the log file, through the held
+ * descriptor (reopened by path when the file was rotated away or the
+ * descriptor closed).  Standard error only while descriptor 2 is still
+ * the file noleak_log_note_stderr saw; otherwise the line is dropped.
+ * A log file that takes nothing (and no standard error of the daemon's
+ * own but /dev/null): the line goes to syslog, with once in the process a
+ * line saying why.  errno is untouched. */
 NOLEAK_ASYNC_SAFE void noleak_line_emit(struct noleak_line *l);
 
 #endif /* NOLEAK_H */
