@@ -880,7 +880,8 @@ __attribute__((constructor)) static void noleak_constructor(int argc, char **arg
 /* When reports are on, the process noleak was given to (or the daemon it
  * left running in the background) ends with one line
  * saying what it saw: how many programs it started, and how many
- * descriptors would have leaked into them (audit) or were kept from them. */
+ * descriptors would have leaked into them (audit) or were kept from them;
+ * then a line for each descriptor, naming it (noleak_summary_rows). */
 __attribute__((destructor)) static void noleak_summary(void)
 {
 	struct noleak_line l;
@@ -898,4 +899,5 @@ __attribute__((destructor)) static void noleak_summary(void)
 	noleak_line_str(&l, noleak_audit ? "would have leaked into them"
 					 : "kept from them");
 	noleak_line_emit(&l);
+	noleak_summary_rows(noleak_audit);
 }

@@ -590,12 +590,30 @@ NOLEAK_ASYNC_SAFE size_t noleak_sweep_audit(const struct noleak_keep *keep,
 					    const char *name, long pid,
 					    const char *program, int enforce);
 
+/* One row of the summary: a descriptor as the reports described it, the
+ * program it went to, and how many times.  state: 0 free, 1 being filled,
+ * 2 ready (a process filling it may be another: rows are taken with an
+ * atomic exchange, and a row two processes filled alike is summed at
+ * exit). */
+enum { NOLEAK_SUMMARY_ROWS = 32, NOLEAK_SUMMARY_WHAT = 128,
+       NOLEAK_SUMMARY_INTO = 64 };
+struct noleak_summary_row {
+	int state;
+	unsigned long times;
+	char what[NOLEAK_SUMMARY_WHAT];
+	char into[NOLEAK_SUMMARY_INTO];
+};
+
 /* What the reports counted, for the summary at exit: programs started
- * and descriptors reported.  NULL unless reports are on: the constructor
- * maps it then, shared with forked children. */
+ * and descriptors reported, and which (rows: the first 32 distinct
+ * descriptor and program pairs; unlisted counts the rest, and those a
+ * spawn counted but did not describe).  NULL unless reports are on: the
+ * constructor maps it then, shared with forked children. */
 struct noleak_counts {
 	unsigned long programs;
 	unsigned long descriptors;
+	unsigned long unlisted;
+	struct noleak_summary_row rows[NOLEAK_SUMMARY_ROWS];
 	long speaker;		/* who says the summary: the process noleak
 				   was given to, or the copy it forked and
 				   left running (a daemon going to the
@@ -604,6 +622,11 @@ struct noleak_counts {
 				   started another program, or 0 */
 };
 extern struct noleak_counts *noleak_counts;
+
+/* The lines after the summary's first: one per row, "(WHAT) would have
+ * leaked into PROGRAM, N times" (audit) or "(WHAT) kept from PROGRAM, N
+ * times", then "... and N more descriptors, not listed" for the rest. */
+NOLEAK_ASYNC_SAFE void noleak_summary_rows(int audit);
 
 /* This process forked child: if it is the one to say the summary, the
  * child is its heir (a daemon going to the background). */
