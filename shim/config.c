@@ -150,8 +150,9 @@ static unsigned program_rules(void)
 
 /* A log target, from NOLEAK_LOG (var) or the configuration file's "log"
  * (var names the file and line): "stderr", "syslog", or an absolute path
- * to append to.  A path is tried once now, so that a bad one is reported
- * at start rather than lost later; under secure execution (setuid, file
+ * to append to.  A path is opened now, before the program can drop
+ * privileges, and kept (noleak_log_hold): a bad one is reported at start
+ * rather than lost later; under secure execution (setuid, file
  * capabilities) no path from the environment is opened at all.  Returns
  * whether v was usable. */
 static int use_log(const char *var, const char *v, int from_env)
@@ -186,7 +187,10 @@ static int use_log(const char *var, const char *v, int from_env)
 		complain((void *)var, v, strlen(v), why);
 		return 0;
 	}
-	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+	/* Kept open from here on: a worker that forks from this process
+	 * and changes user can no longer open it (a 0600 file of root's). */
+	noleak_log_hold(fd);
+	pthread_atfork(NULL, NULL, noleak_log_forked);
 	snprintf(noleak_log_path, sizeof(noleak_log_path), "%s", v);
 	noleak_log_to = NOLEAK_LOG_FILE;
 	noleak_log_no_stderr = 0;
@@ -954,7 +958,8 @@ __attribute__((constructor)) static void noleak_constructor(int argc, char **arg
 /* When reports are on, the process noleak was given to (or the daemon it
  * left running in the background) ends with one line
  * saying what it saw: how many programs it started, and how many
- * descriptors would have leaked into them (audit) or were kept from them. */
+ * descriptors would have leaked into them (audit) or were kept from them;
+ * then a line for each descriptor, naming it (noleak_summary_rows). */
 __attribute__((destructor)) static void noleak_summary(void)
 {
 	struct noleak_line l;
@@ -972,4 +977,5 @@ __attribute__((destructor)) static void noleak_summary(void)
 	noleak_line_str(&l, noleak_audit ? "would have leaked into them"
 					 : "kept from them");
 	noleak_line_emit(&l);
+	noleak_summary_rows(noleak_audit);
 }

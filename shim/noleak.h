@@ -609,12 +609,30 @@ NOLEAK_ASYNC_SAFE size_t noleak_sweep_audit(const struct noleak_keep *keep,
 					    const char *name, long pid,
 					    const char *program, int enforce);
 
+/* One row of the summary: a descriptor as the reports described it, the
+ * program it went to, and how many times.  state: 0 free, 1 being filled,
+ * 2 ready (a process filling it may be another: rows are taken with an
+ * atomic exchange, and a row two processes filled alike is summed at
+ * exit). */
+enum { NOLEAK_SUMMARY_ROWS = 32, NOLEAK_SUMMARY_WHAT = 128,
+       NOLEAK_SUMMARY_INTO = 64 };
+struct noleak_summary_row {
+	int state;
+	unsigned long times;
+	char what[NOLEAK_SUMMARY_WHAT];
+	char into[NOLEAK_SUMMARY_INTO];
+};
+
 /* What the reports counted, for the summary at exit: programs started
- * and descriptors reported.  NULL unless reports are on: the constructor
- * maps it then, shared with forked children. */
+ * and descriptors reported, and which (rows: the first 32 distinct
+ * descriptor and program pairs; unlisted counts the rest, and those a
+ * spawn counted but did not describe).  NULL unless reports are on: the
+ * constructor maps it then, shared with forked children. */
 struct noleak_counts {
 	unsigned long programs;
 	unsigned long descriptors;
+	unsigned long unlisted;
+	struct noleak_summary_row rows[NOLEAK_SUMMARY_ROWS];
 	long speaker;		/* who says the summary: the process noleak
 				   was given to, or the copy it forked and
 				   left running (a daemon going to the
@@ -623,6 +641,11 @@ struct noleak_counts {
 				   started another program, or 0 */
 };
 extern struct noleak_counts *noleak_counts;
+
+/* The lines after the summary's first: one per row, "(WHAT) would have
+ * leaked into PROGRAM, N times" (audit) or "(WHAT) kept from PROGRAM, N
+ * times", then "... and N more descriptors, not listed" for the rest. */
+NOLEAK_ASYNC_SAFE void noleak_summary_rows(int audit);
 
 /* This process forked child: if it is the one to say the summary, the
  * child is its heir (a daemon going to the background). */
@@ -835,16 +858,30 @@ extern int noleak_log_no_stderr;
 enum { NOLEAK_LOG_NOT_REGULAR = -4096 };
 NOLEAK_ASYNC_SAFE int noleak_log_open(const char *path);
 
+/* Keep fd, open on the log file, as the library's own descriptor to it:
+ * moved to a high number (seven eighths of the soft limit, at most 1024,
+ * or the first free from 3), close-on-exec, so a worker that forks from
+ * this process and changes user still writes through it.  Returns the
+ * descriptor's number, or -1 (fd is left as it was) when fd is not open. */
+NOLEAK_ASYNC_SAFE int noleak_log_hold(int fd);
+
+/* In a fork's child (a pthread_atfork handler): the held descriptor is in
+ * this process's table now, for it to reopen on rotation. */
+NOLEAK_ASYNC_SAFE void noleak_log_forked(void);
+
 /* Record what descriptor 2 is (device, inode, file type), or that it is
  * closed: the standard error lines may go to.  noleak_init calls it first,
  * in every process the library starts in. */
 void noleak_log_note_stderr(void);
 
 /* Write the line (a newline is added) where NOLEAK_LOG says: standard
- * error, syslog (facility daemon), or the log file, opened and closed for
- * the line; standard error when that fails.  Standard error only while
- * descriptor 2 is still the file noleak_log_note_stderr saw; otherwise
- * the line is dropped.  errno is untouched. */
+ * error, syslog (facility daemon), or the log file, through the held
+ * descriptor (reopened by path when the file was rotated away or the
+ * descriptor closed).  Standard error only while descriptor 2 is still
+ * the file noleak_log_note_stderr saw; otherwise the line is dropped.
+ * A log file that takes nothing (and no standard error of the daemon's
+ * own but /dev/null): the line goes to syslog, with once in the process a
+ * line saying why.  errno is untouched. */
 NOLEAK_ASYNC_SAFE void noleak_line_emit(struct noleak_line *l);
 
 #endif /* NOLEAK_H */

@@ -782,6 +782,92 @@ static void put_module(struct noleak_line *l, unsigned long addr)
  * mapped at start when reports are on), so children's execs count too. */
 struct noleak_counts *noleak_counts NOLEAK_LOAD_DATA;	/* read at exit */
 
+/* Copy n bytes of s into dst (size bytes), cut, NUL-terminated. */
+static void row_copy(char *dst, size_t size, const char *s, size_t n)
+{
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/* Count one more of what (n bytes) into program, in the first row that
+ * holds the same pair or the first free one; in unlisted when none is. */
+static void summary_add(const char *what, size_t n, const char *program)
+{
+	char w[NOLEAK_SUMMARY_WHAT], p[NOLEAK_SUMMARY_INTO];
+	struct noleak_counts *c = noleak_counts;
+
+	row_copy(w, sizeof(w), what, n);
+	row_copy(p, sizeof(p), program, strlen(program));
+	for (int i = 0; i < NOLEAK_SUMMARY_ROWS; i++) {
+		struct noleak_summary_row *r = &c->rows[i];
+		int state = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+
+		if (state == 0 && __atomic_compare_exchange_n(&r->state, &state, 1, 0,
+							      __ATOMIC_ACQUIRE,
+							      __ATOMIC_RELAXED)) {
+			memcpy(r->what, w, sizeof(w));
+			memcpy(r->into, p, sizeof(p));
+			r->times = 1;
+			__atomic_store_n(&r->state, 2, __ATOMIC_RELEASE);
+			return;
+		}
+		if (state == 2 && !strcmp(r->what, w) && !strcmp(r->into, p)) {
+			__atomic_fetch_add(&r->times, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	__atomic_fetch_add(&c->unlisted, 1, __ATOMIC_RELAXED);
+}
+
+void noleak_summary_rows(int audit)
+{
+	struct noleak_counts *c = noleak_counts;
+	struct noleak_line l;
+
+	for (int i = 0; c && i < NOLEAK_SUMMARY_ROWS; i++) {
+		const struct noleak_summary_row *r = &c->rows[i];
+		unsigned long times = 0;
+		int seen = 0;
+
+		if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != 2)
+			continue;
+		/* Two processes may have filled two rows alike: the first
+		 * says both. */
+		for (int j = 0; j < NOLEAK_SUMMARY_ROWS && !seen; j++) {
+			const struct noleak_summary_row *o = &c->rows[j];
+
+			if (__atomic_load_n(&o->state, __ATOMIC_ACQUIRE) != 2 ||
+			    strcmp(o->what, r->what) || strcmp(o->into, r->into))
+				continue;
+			if (j < i)
+				seen = 1;
+			else
+				times += o->times;
+		}
+		if (seen)
+			continue;
+		noleak_line_begin(&l);
+		noleak_line_str(&l, "summary: (");
+		noleak_line_str(&l, r->what);
+		noleak_line_str(&l, audit ? ") would have leaked into " : ") kept from ");
+		noleak_line_str(&l, r->into);
+		noleak_line_str(&l, ", ");
+		noleak_line_int(&l, (long)times);
+		noleak_line_str(&l, times == 1 ? " time" : " times");
+		noleak_line_emit(&l);
+	}
+	if (c && c->unlisted) {
+		noleak_line_begin(&l);
+		noleak_line_str(&l, "summary: ... and ");
+		noleak_line_int(&l, (long)c->unlisted);
+		noleak_line_str(&l, c->unlisted == 1 ? " more descriptor, not listed"
+						     : " more descriptors, not listed");
+		noleak_line_emit(&l);
+	}
+}
+
 struct audit {
 	const struct keepers *k;
 	const char *name, *program;
@@ -800,6 +886,7 @@ static void audit_one(int fd, void *ctx)
 	struct audit *a = ctx;
 	struct noleak_site site;
 	struct noleak_line l;
+	size_t what;
 	int flags;
 
 	if (fd < 3 || keepers_have(a->k, fd))
@@ -820,7 +907,10 @@ static void audit_one(int fd, void *ctx)
 	noleak_line_str(&l, a->enforce ? "] fd " : "] would leak fd ");
 	noleak_line_int(&l, fd);
 	noleak_line_str(&l, " (");
+	what = l.len;
 	noleak_describe_fd(&l, fd);
+	if (noleak_counts)
+		summary_add(l.buf + what, l.len - what, a->program);
 	noleak_line_str(&l, a->enforce ? ") from leaking into " : ") into ");
 	noleak_line_str(&l, a->program);
 	if (noleak_site_get(fd, &site) == 0) {
@@ -889,7 +979,11 @@ size_t noleak_sweep_audit(const struct noleak_keep *keep,
 	}
 	audit_walk(&a);
 	audit_more(&a);
-	if (noleak_counts)
+	if (noleak_counts) {
 		__atomic_fetch_add(&noleak_counts->descriptors, a.reported, __ATOMIC_RELAXED);
+		if (a.reported > REPORT_LINES_MAX)	/* counted, not described */
+			__atomic_fetch_add(&noleak_counts->unlisted,
+					   a.reported - REPORT_LINES_MAX, __ATOMIC_RELAXED);
+	}
 	return a.reported;
 }
