@@ -750,6 +750,33 @@ static int speaks(void)
 	return 1;
 }
 
+/* Whether the process came with a seccomp filter in force (systemd's
+ * SystemCallFilter=, bubblewrap, a sandboxing parent): "Seccomp:" in
+ * /proc/self/status, 1 (strict) or 2 (filter).  Read with open and read,
+ * which a filtered program makes itself; without /proc, not known. */
+static int filter_inherited(void)
+{
+	char buf[4096];
+	long fd = noleak_raw(SYS_openat, AT_FDCWD, (long)"/proc/self/status",
+			     O_RDONLY | O_CLOEXEC, 0, 0), n;
+	const char *p;
+
+	if (fd < 0)
+		return 0;
+	n = noleak_raw(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0);
+	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "\nSeccomp:");
+	if (!p)
+		return 0;
+	p += sizeof("\nSeccomp:") - 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '1' || *p == '2';
+}
+
 /* The configuration, from nothing: what the set-up writes is reset first,
  * so that a set-up run again (in the child of a fork that caught another
  * thread's set-up half done) never builds on half of one. */
@@ -759,6 +786,8 @@ static void set_up(void *unused)
 	memset(&noleak_config.keep, 0, sizeof(noleak_config.keep));
 	noleak_dormant = noleak_audit = noleak_log_set = noleak_reporting = 0;
 	noleak_log_note_stderr();
+	if (filter_inherited())
+		__atomic_store_n(&noleak_sandboxed, 1, __ATOMIC_RELEASE);
 	read_settings();
 	if (!noleak_secure && !noleak_config.hostwide)
 		record_carry();

@@ -68,6 +68,7 @@ static long my_pid(void)
 int noleak_acts_at_exec(void)
 {
 	return __atomic_load_n(&noleak_ready, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&noleak_sandboxed, __ATOMIC_ACQUIRE) &&
 	       (!noleak_dormant || noleak_audit);
 }
 
@@ -307,7 +308,8 @@ NOLEAK_ASYNC_SAFE static void restore_signals(struct sigsave *save)
 {
 	unsigned long mask;
 
-	save->changed = !noleak_dormant && noleak_config.restore_signals &&
+	save->changed = !noleak_dormant && !noleak_sandboxed &&
+			noleak_config.restore_signals &&
 			my_pid() != noleak_config.self;
 	if (!save->changed)
 		return;
@@ -707,7 +709,8 @@ static int exec_after_sweep(const struct noleak_target *t, char *const argv[],
 			    char *const envp[])
 {
 	struct exec_args a = { argv, envp, -1 };
-	unsigned plan = exec_plan(t, &a);
+	/* In a sandbox, the exec goes as the program wrote it. */
+	unsigned plan = noleak_sandboxed ? 0 : exec_plan(t, &a);
 	size_t need;
 	int ret;
 

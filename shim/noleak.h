@@ -29,6 +29,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -425,6 +426,28 @@ void noleak_init(void);
 
 /* Set once noleak_init has run. */
 extern int noleak_ready;
+
+/* Set once a seccomp filter is in force (wrap-sandbox.c): installed
+ * through prctl or syscall, inherited (Seccomp: in /proc/self/status, read
+ * at set-up), or found when a call the library put in place of the
+ * program's was refused with ENOSYS or EPERM.  From then on the library
+ * makes only the system calls the program makes itself: no call of its
+ * own, none substituted (accept stays accept, dup stays dup), no sweep, no
+ * environment rewriting, no report; flags it can add within the same call
+ * (O_CLOEXEC, SOCK_CLOEXEC...) it still adds. */
+extern int noleak_sandboxed;
+
+/* errno err from a call the library made in place of the program's
+ * (accept4 for accept, pipe2 for pipe...): whether it says a filter
+ * refused the call (ENOSYS; EPERM where the call itself never gives it,
+ * eperm 1).  If so, the library is sandboxed from now on, and says once
+ * what protection is lost. */
+int noleak_refused(int err, int eperm);
+
+/* A seccomp filter is about to be installed: set up and bind while every
+ * system call is still allowed, and, when reports are on, say once what
+ * protection is lost. */
+void noleak_sandbox_entering(void);
 
 /* Whether the shim leaves this process as it is (noleak_dormant), set up
  * first if need be: what every wrapper asks before it adds anything. */

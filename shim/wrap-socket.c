@@ -58,10 +58,25 @@ static int do_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	return noleak_track_new(ret, added);
 }
 
+/* accept becomes accept4 with SOCK_CLOEXEC, another system call: not in a
+ * sandbox (wrap-sandbox.c), and not where a filter refuses it (ENOSYS:
+ * accept4 may fail with EPERM of its own, a firewall's). */
 NOLEAK_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	NOLEAK_SITE(accept);
-	return do_accept4(fd, addr, len, 0);
+	__typeof__(accept) *own;
+	int ret;
+
+	if (!noleak_sandboxed) {
+		ret = do_accept4(fd, addr, len, 0);
+		if (ret >= 0 || !noleak_refused(errno, 0))
+			return ret;
+	}
+	own = NEXT_BOUND(accept);
+	ret = own ? own(fd, addr, len)
+		  : (int)noleak_raw_result(noleak_raw(SYS_accept, fd, (long)addr,
+						      (long)len, 0, 0));
+	return noleak_track_new(ret, 0);
 }
 
 NOLEAK_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,

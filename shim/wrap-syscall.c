@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 /* Debian 12's <sys/syscall.h> has all of these; an older one would
@@ -102,9 +104,12 @@ static const struct {
 #endif
 };
 
-/* Rewrite the forms without flags into the forms with them. */
+/* Rewrite the forms without flags into the forms with them: other system
+ * calls, so never in a sandbox (wrap-sandbox.c). */
 static long upgrade(long nr, long a[6])
 {
+	if (noleak_sandboxed)
+		return nr;
 	switch (nr) {
 #ifdef SYS_creat
 	case SYS_creat:	/* (path, mode) -> (AT_FDCWD, path, flags, mode) */
@@ -307,6 +312,28 @@ static long exec_call(long nr, const long a[6])
 	return noleak_exec_run(&t, argv, envp);
 }
 
+/* seccomp(SECCOMP_SET_MODE_FILTER or _STRICT), or prctl(PR_SET_SECCOMP),
+ * through syscall(): libseccomp's seccomp_load, and programs written
+ * before glibc had a wrapper.  As through prctl() (wrap-sandbox.c). */
+static int installs_filter(long nr, const long a[6])
+{
+	if (nr == SYS_seccomp)
+		return a[0] == SECCOMP_SET_MODE_FILTER || a[0] == SECCOMP_SET_MODE_STRICT;
+	return nr == SYS_prctl && a[0] == PR_SET_SECCOMP &&
+	       (a[1] == SECCOMP_MODE_FILTER || a[1] == SECCOMP_MODE_STRICT);
+}
+
+static long filter_call(long nr, const long a[6])
+{
+	long ret;
+
+	noleak_sandbox_entering();
+	ret = call(nr, a);
+	if (ret == 0)
+		__atomic_store_n(&noleak_sandboxed, 1, __ATOMIC_RELEASE);
+	return ret;
+}
+
 /* A descriptor closed through syscall() is forgotten as through close()
  * and close_range() (wrap-close.c). */
 static void closing(long nr, const long a[6])
@@ -341,6 +368,8 @@ NOLEAK_EXPORT long syscall(long nr, ...)
 
 	if (nr == SYS_execve || nr == SYS_execveat)
 		return exec_call(nr, a);
+	if (installs_filter(nr, a))
+		return filter_call(nr, a);
 	closing(nr, a);
 	if (noleak_asleep())
 		return shown(nr, a, call(nr, a));
