@@ -17,6 +17,22 @@ ok() {
 	fi
 }
 
+# ok_todo COND-EXIT-STATUS DESCRIPTION: ok, for a check the library of
+# the day is known to fail, while $tap_todo says why (the issue): a failure
+# is then "not ok N - DESCRIPTION # TODO $tap_todo", an expected failure
+# that does not fail the suite, and a pass a plain ok.  With $tap_todo
+# empty, or NOLEAK_STRICT=1 in the environment, it is ok itself.
+tap_todo=
+ok_todo() {
+	if [ "$1" -eq 0 ] || [ -z "$tap_todo" ] || [ "${NOLEAK_STRICT:-0}" = 1 ]; then
+		ok "$@"
+		return
+	fi
+	tap_n=$((tap_n + 1))
+	echo "not ok $tap_n - $2 # TODO $tap_todo"
+	return 1
+}
+
 skip() {
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n - $1 # SKIP $2"

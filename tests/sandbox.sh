@@ -1,0 +1,149 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# sandbox.sh: the host is never harmed, issue 23: a program under a seccomp
+# filter of its own, a dlopen racing the first call, popen as POSIX and
+# glibc have it.  Each case runs tests/exact without the library first;
+# what it does there is what the check expects with it, in the process
+# and tree scopes.
+#
+# The filter allows exactly the system calls that the same work makes
+# without the library (strace -f -n of it, from the marker on, children
+# included), plus memory, futexes, signal returns and exit; its default
+# action is SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_TRAP or
+# SECCOMP_RET_ERRNO(EPERM), one run each.
+#
+# On main d805dbe these fail (with NOLEAK_STRICT=1; without it they are TAP
+# TODO, expected failures, until the rewrite lands): every sandbox run with
+# the library (killed, or accept EPERM and popen ENOMEM under
+# RET_ERRNO); the dlopen race hangs (in about 1 try of 6 here: the
+# window is between the set-up's start and its dlsym); pclose with a pending
+# EPIPE returns 0.  A later popen child holding an earlier stream was not
+# seen here: that check guards.
+. "$NOLEAK_SRCDIR/tests/tap.sh"
+
+prog=$NOLEAK_TESTS/exact
+lib=$NOLEAK_LIBRARY
+ctor=$NOLEAK_TESTS/.libs/libctor.so
+clean="PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-sandbox.XXXXXX") || exit 99
+trap 'rm -rf "$work"' EXIT
+
+# Expected failures with the library until the rewrite of issue 23 lands;
+# then this line goes.  NOLEAK_STRICT=1 makes them count now.
+tap_todo="issue 23: fails on d805dbe"
+
+# go NAME SCOPE PRELOAD SECONDS ARGS...: run tests/exact ARGS for at most
+# SECONDS in a clean environment, with LD_PRELOAD=PRELOAD unless it is
+# empty; the status in $st, stdout in $out (and $work/NAME.out).
+go() {
+	g_name=$1 g_scope=$2 g_lib=$3 g_secs=$4
+	shift 4
+	# shellcheck disable=SC2086 # $clean is a list of words on purpose
+	timeout -k 2 "$g_secs" env -i $clean NOLEAK_SCOPE="$g_scope" ${g_lib:+LD_PRELOAD="$g_lib"} \
+		"$prog" "$@" >"$work/$g_name.out" 2>"$work/$g_name.err"
+	st=$?
+	out=$(cat "$work/$g_name.out")
+}
+
+show() {
+	diag "status $st" "stdout: $(cat "$work/$1.out")" "stderr: $(cat "$work/$1.err")"
+}
+
+# ---- a seccomp filter of the program's own ---------------------------------
+steps="filter open socket accept pipe dup fork-execve posix_spawn system popen"
+want=$(for s in $steps; do echo "$s ok"; done; echo "sandbox done")
+if ! command -v strace >/dev/null 2>&1 || ! strace -n -qq -o /dev/null true 2>/dev/null; then
+	skip "a sandboxed program" "no strace with -n (syscall numbers)"
+else
+	# shellcheck disable=SC2086 # $clean is a list of words on purpose
+	timeout -k 2 60 env -i $clean strace -f -qq -n -o "$work/allow.tr" "$prog" sandbox none \
+		>"$work/allow.out" 2>&1
+	allow=$(awk '/"exact-sandbox"/ { on = 1 }
+		on && match($0, /\[ *[0-9]+\]/) { n = substr($0, RSTART + 1, RLENGTH - 2); gsub(/ /, "", n); print n }' \
+		"$work/allow.tr" | sort -n | uniq | tr '\n' ' ')
+	test -n "$allow" && test "$(cat "$work/allow.out")" = "$want"
+	ok $? "the sandbox's work, traced without a filter: it all succeeds, and makes system calls $allow" ||
+		diag "$(cat "$work/allow.out")"
+	for action in kill trap errno; do
+		# shellcheck disable=SC2086 # $allow is a list of numbers
+		go sb-$action-without process "" 60 sandbox $action $allow
+		if [ $st -eq 77 ]; then
+			skip "a sandbox with $action" "no seccomp filter here: $out"
+			continue
+		fi
+		test $st -eq 0 && test "$out" = "$want"
+		ok $? "a program under its own seccomp filter (default $action), without the library: every creator and spawn succeeds" ||
+			show sb-$action-without
+		for scope in process tree; do
+			# shellcheck disable=SC2086 # $allow is a list of numbers
+			go sb-$action-$scope-with $scope "$lib" 60 sandbox $action $allow
+			test $st -eq 0 && test "$out" = "$want"
+			ok_todo $? "the same with it, $scope: every creator and spawn succeeds as without" ||
+				show sb-$action-$scope-with
+		done
+	done
+fi
+
+# ---- a dlopen racing the first call -----------------------------------------
+# A thread dlopen()s tests/libctor.so (its constructor calls open()) while
+# the main thread makes the first call 0-300 microseconds later; up to 200
+# tries, each a new process bounded by 10 s; the first hang ends the loop.
+if [ ! -f "$ctor" ]; then
+	skip "a dlopen racing the first call" "no $ctor"
+else
+	for l in "" "$lib"; do
+		for scope in process tree; do
+			[ -z "$l" ] && [ $scope = tree ] && continue
+			i=0 bad=
+			while [ $i -lt 200 ] && [ -z "$bad" ]; do
+				d=$(((i * 3) % 300))
+				go dl $scope "$l" 10 dlrace "$ctor" $d
+				[ $st -eq 0 ] && [ "$out" = "dlrace ok" ] || bad="try $((i + 1)), $d us: status $st (124: it hung), $out"
+				i=$((i + 1))
+			done
+			r=0
+			[ -z "$bad" ] || r=1
+			if [ -n "$l" ]; then
+				ok_todo $r "a dlopen racing the first call, $scope, with the library: no hang in 200 tries" ||
+					diag "$bad"
+			else
+				ok $r "a dlopen racing the first call, without the library: no hang in 200 tries" ||
+					diag "$bad"
+			fi
+		done
+	done
+fi
+
+# ---- popen ---------------------------------------------------------------------
+# holds_own OUTPUT: each popen child holds one of the two streams' pipes,
+# its own, and nothing of the other; and there were two.
+holds_own() {
+	printf '%s\n' "$1" | awk '$1 == "child" { n++; if (NF != 4) bad = 1 }
+		END { exit !(n == 2 && !bad) }'
+}
+# quick OUTPUT: pclose of the first stream returned 0 within a second.
+quick() {
+	printf '%s\n' "$1" | awk '$1 == "pclose" && $2 == "first" && $3 == 0 && $5 < 1000 { f = 1 }
+		END { exit !f }'
+}
+
+go popen2-without process "" 20 popen2
+holds_own "$out" && quick "$out"
+ok $? "two popen streams, without the library: each child holds only its own pipe, pclose of the first returns at once" ||
+	show popen2-without
+go epipe-without process "" 20 popen-epipe
+epipe=$out
+test $st -eq 0 && test -n "$out"
+ok $? "pclose with a pending EPIPE, without the library: $out" || show epipe-without
+for scope in process tree; do
+	go popen2-$scope-with $scope "$lib" 20 popen2
+	holds_own "$out" && quick "$out"
+	ok_todo $? "two popen streams, $scope, with it: each child holds only its own pipe, pclose of the first returns at once" ||
+		show popen2-$scope-with
+	go epipe-$scope-with $scope "$lib" 20 popen-epipe
+	test $st -eq 0 && test "$out" = "$epipe"
+	ok_todo $? "pclose with a pending EPIPE, $scope, with it: \"$out\", as glibc's \"$epipe\"" ||
+		show epipe-$scope-with
+done
+
+done_testing
