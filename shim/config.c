@@ -8,6 +8,8 @@
 #include "noleak.h"
 
 #include <dlfcn.h>
+#include <gnu/libc-version.h>
+#include <sched.h>
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -777,6 +779,58 @@ static int filter_inherited(void)
 	return *p == '1' || *p == '2';
 }
 
+/* The library links with lazy binding (each process resolves only the C
+ * library functions it calls, on first call: cheaper at load), and the
+ * loader resolves a function on the stack of its first caller, a kilobyte
+ * or more.  The paths that start a program may run on a small stack (a
+ * 4 KiB clone stack, a thread's 16 KiB, a vfork child): the functions
+ * they call are called once here, on set-up's own stack, with arguments
+ * that change nothing and make no system call. */
+static void warm_calls(void)
+{
+	static volatile long sink;	/* no call left out */
+	char buf[8] = "a", b[8];
+	char *volatile opaque = buf;
+	char *a = opaque;
+	posix_spawnattr_t attr;
+	struct sched_param sp;
+	sigset_t set;
+	short flags;
+	pid_t group;
+	int policy, state, err = errno;
+
+	sink = (long)strlen(a) + (long)strnlen(a, 1) + strcmp(a, a) +
+	       strncmp(a, a, 1) + (long)strchr(a, 'a') + (long)strrchr(a, 'a') +
+	       (long)strcspn(a, ":") + (long)strstr(a, a) +
+	       (long)memchr(a, 'a', 1) + memcmp(a, a, 1);
+	memcpy(b, a, sizeof(b));
+	memmove(a, b, sizeof(b));
+	memset(b, 0, sizeof(b));
+	sink += b[0] + a[0];
+	sink += strtol(a, NULL, 10) + (long)gnu_get_libc_version();
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sink += sigismember(&set, SIGCHLD);
+	if (posix_spawnattr_init(&attr) == 0) {
+		posix_spawnattr_getflags(&attr, &flags);
+		posix_spawnattr_setflags(&attr, flags);
+		posix_spawnattr_getpgroup(&attr, &group);
+		posix_spawnattr_getsigmask(&attr, &set);
+		posix_spawnattr_setsigmask(&attr, &set);
+		posix_spawnattr_getsigdefault(&attr, &set);
+		posix_spawnattr_setsigdefault(&attr, &set);
+		posix_spawnattr_getschedpolicy(&attr, &policy);
+		posix_spawnattr_getschedparam(&attr, &sp);
+		posix_spawnattr_destroy(&attr);
+	}
+	if (pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state) == 0)
+		pthread_setcancelstate(state, NULL);
+	/* glibc's clone refuses a NULL function before any system call
+	 * (sysdeps/unix/sysv/linux/x86_64/clone.S). */
+	(void)!clone(NULL, NULL, 0, NULL);
+	errno = err;
+}
+
 /* The configuration, from nothing: what the set-up writes is reset first,
  * so that a set-up run again (in the child of a fork that caught another
  * thread's set-up half done) never builds on half of one. */
@@ -793,6 +847,7 @@ static void set_up(void *unused)
 		record_carry();
 	if (noleak_reporting && !noleak_config.hostwide && !noleak_counts)
 		start_counting();
+	warm_calls();
 }
 
 /* Set-up runs on a stack of its own: the first call may come from a
@@ -821,6 +876,11 @@ void noleak_init(void)
 	static struct noleak_once ready;
 	long stack;
 
+	/* Under a filter from the start (_NOLEAK_SANDBOX): no set-up, whose
+	 * calls the filter may not allow; the library stays asleep. */
+	if (__atomic_load_n(&noleak_sandboxed, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&noleak_ready, __ATOMIC_ACQUIRE))
+		return;
 	if (!noleak_once_enter(&ready, 1))
 		return;
 	if (!noleak_config.self)	/* a wrapper before our constructor */
@@ -846,6 +906,7 @@ struct at_start {
 	long owner;		/* that pid */
 	int tree;		/* NOLEAK_SCOPE is set, to anything but
 				   "process" */
+	int sandbox;		/* _NOLEAK_SANDBOX is set */
 	int now;		/* set up at once: NOLEAK_MODE, NOLEAK_LOG or
 				   _NOLEAK_REEXEC is set */
 };
@@ -866,7 +927,7 @@ static void scan_start(char **envp, struct at_start *st)
 	 * more in every process. */
 	const char preload[] = "LD_PRELOAD=", ours[] = "NOLEAK_", pid[] = "PID=",
 		   mode[] = "MODE=", log[] = "LOG=", reexec[] = "REEXEC=",
-		   scope[] = "SCOPE=", process[] = "process";
+		   scope[] = "SCOPE=", process[] = "process", sandbox[] = "SANDBOX=";
 
 	for (char **e = envp; e && *e; e++) {
 		const char *v = *e, *w = v + (*v == '_');
@@ -885,6 +946,8 @@ static void scan_start(char **envp, struct at_start *st)
 			for (const char *d = w + sizeof(pid) - 1;
 			     st->owner_named && *d && st->owner < (1L << 40); d++)
 				st->owner = st->owner * 10 + (*d - '0');
+		} else if (*v == '_' && starts_with(w, sandbox)) {
+			st->sandbox = 1;
 		} else if (*v == 'N' && starts_with(w, scope))
 			st->tree = !starts_with(w + sizeof(scope) - 1, process) ||
 				   w[sizeof(scope) - 1 + sizeof(process) - 1] != '\0';
@@ -962,16 +1025,22 @@ static void record_owner(const struct at_start *st)
 __attribute__((constructor)) static void noleak_constructor(int argc, char **argv,
 							    char **envp)
 {
-	struct at_start st = { NULL, 0, 0, 0, 0 };
+	struct at_start st = { NULL, 0, 0, 0, 0, 0 };
 
 	if (argc > 0 && argv)
 		noleak_config.args_digest = noleak_args_digest(argv);
+	scan_start(envp, &st);
+	/* Started under a seccomp filter a parent of ours installed: not one
+	 * system call (wrap-sandbox.c), not even this start's. */
+	if (st.sandbox && !getauxval(AT_SECURE)) {
+		noleak_sandboxed = 1;
+		return;
+	}
 	if (!noleak_config.self)
 		noleak_config.self = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
 	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, 0,
 		   (long)&noleak_config.mask_at_start, 8, 0);
 	noleak_table_own(noleak_config.self);
-	scan_start(envp, &st);
 	noleak_config.hostwide = !preload_is_ours(st.preload);
 	record_owner(&st);
 	/* A descendant the process scope leaves dormant needs no census. */

@@ -23,6 +23,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -111,8 +112,44 @@ static void *lookup(const char *name, const char *version)
  * dlsym again, and falls back to the raw system call. */
 static __thread int looking_up __attribute__((tls_model("initial-exec")));
 
+/* dlsym takes some kilobytes of stack, which a first call on a small
+ * stack (a 4 KiB clone stack, a thread's 16 KiB, a vfork child) does not
+ * have: it runs on a stack mapped for the moment, as set-up does
+ * (config.c), and unmapped before the caller goes on.  Not in a sandbox,
+ * whose filter may not allow the mapping; nor where nothing can be
+ * mapped. */
+enum { LOOKUP_STACK = 64 * 1024 };
+
+static void on_own_stack(void (*fn)(void *), void *arg)
+{
+	long stack = -ENOMEM;
+
+	if (!__atomic_load_n(&noleak_sandboxed, __ATOMIC_ACQUIRE))
+		stack = noleak_raw(SYS_mmap, 0, LOOKUP_STACK, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
+	if (stack < 0 && stack > -4096) {
+		fn(arg);
+		return;
+	}
+	noleak_call_on_stack(fn, arg, (void *)(stack + LOOKUP_STACK));
+	noleak_raw(SYS_munmap, stack, LOOKUP_STACK, 0, 0, 0);
+}
+
+struct one {
+	const char *name;
+	void *found;
+};
+
+static void lookup_one(void *arg)
+{
+	struct one *o = arg;
+
+	o->found = lookup(o->name, NULL);
+}
+
 void *noleak_next_lookup(void **slot, const char *name)
 {
+	struct one o = { name, NULL };
 	void *p;
 
 	noleak_next_bind();
@@ -123,21 +160,16 @@ void *noleak_next_lookup(void **slot, const char *name)
 	 * lock, held by a dlopen whose constructor called us): look this
 	 * one up alone rather than wait for it. */
 	looking_up = 1;
-	p = lookup(name, NULL);
+	on_own_stack(lookup_one, &o);
 	looking_up = 0;
-	if (p)
-		__atomic_store_n(slot, p, __ATOMIC_RELEASE);
-	return p;
+	if (o.found)
+		__atomic_store_n(slot, o.found, __ATOMIC_RELEASE);
+	return o.found;
 }
 
-void noleak_next_bind(void)
+static void bind_all(void *unused)
 {
-	/* Never waits: a thread that finds another binding goes on with
-	 * what is bound, or looks its own symbol up (noleak_next_lookup). */
-	if (looking_up || !noleak_once_enter(&bound, 0))
-		return;
-	looking_up = 1;
-
+	(void)unused;
 #define NOLEAK_EAGER(name) \
 	__atomic_store_n(&next_##name, \
 		(__typeof__(name) *)lookup(#name, NULL), \
@@ -153,7 +185,18 @@ void noleak_next_bind(void)
 #undef NOLEAK_EXPORT_ONLY
 #undef NOLEAK_LAZY
 #undef NOLEAK_COMPAT
+}
 
+void noleak_next_bind(void)
+{
+	/* Never waits: a thread that finds another binding goes on with
+	 * what is bound, or looks its own symbol up (noleak_next_lookup). */
+	if (looking_up || (noleak_sandboxed &&
+			   __atomic_load_n(&bound.state, __ATOMIC_ACQUIRE) != DONE) ||
+	    !noleak_once_enter(&bound, 0))
+		return;
+	looking_up = 1;
+	on_own_stack(bind_all, NULL);
 	looking_up = 0;
 	noleak_once_leave(&bound);
 }

@@ -223,10 +223,12 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 	if (plan)
 		size += (envc + ENV_EXTRA) * sizeof(char *) + PRELOAD_ROOM;
 	size = (size + 4095) & ~(size_t)4095;
-	area = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (area == MAP_FAILED)
-		return errno;
+	/* Raw: a first call must not resolve libc's mmap on the caller's
+	 * stack (config.c, warm_calls). */
+	area = (char *)noleak_raw(SYS_mmap, 0, (long)size, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
+	if ((long)area < 0 && (long)area > -4096)
+		return (int)-(long)area;
 	j = (struct job *)area;
 	memset(j, 0, sizeof(*j));
 	j->file = file;
@@ -251,7 +253,7 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 	j->script_argv = (char **)(area + sizeof(*j));
 	j->argc = argc;
 	err = start_child(j, area + size, &child);
-	munmap(area, size);
+	noleak_raw(SYS_munmap, (long)area, (long)size, 0, 0, 0);
 	if (err == 0 && pid)
 		*pid = child;
 	return err;

@@ -46,6 +46,13 @@ void noleak_sandbox_entering(void)
 	noleak_next_bind();
 	if (noleak_reporting)
 		say_lost();
+	/* The filter is inherited by every program this process starts,
+	 * which loads the library too (tree scope, host-wide, or process
+	 * scope, whose environment the library no longer rewrites here): it
+	 * must know before its first system call.  Only the environment
+	 * crosses an exec; setenv, before the filter, while every call is
+	 * allowed. */
+	setenv("_NOLEAK_SANDBOX", "1", 1);
 }
 
 int noleak_refused(int err, int eperm)

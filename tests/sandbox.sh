@@ -30,7 +30,7 @@ trap 'rm -rf "$work"' EXIT
 
 # Expected failures with the library until the rewrite of issue 23 lands;
 # then this line goes.  NOLEAK_STRICT=1 makes them count now.
-tap_todo="issue 23: fails on d805dbe"
+tap_todo=	# fixed: every check is strict (they fail on d805dbe)
 
 # go NAME SCOPE PRELOAD SECONDS ARGS...: run tests/exact ARGS for at most
 # SECONDS in a clean environment, with LD_PRELOAD=PRELOAD unless it is
