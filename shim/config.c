@@ -752,33 +752,6 @@ static int speaks(void)
 	return 1;
 }
 
-/* Whether the process came with a seccomp filter in force (systemd's
- * SystemCallFilter=, bubblewrap, a sandboxing parent): "Seccomp:" in
- * /proc/self/status, 1 (strict) or 2 (filter).  Read with open and read,
- * which a filtered program makes itself; without /proc, not known. */
-static int filter_inherited(void)
-{
-	char buf[4096];
-	long fd = noleak_raw(SYS_openat, AT_FDCWD, (long)"/proc/self/status",
-			     O_RDONLY | O_CLOEXEC, 0, 0), n;
-	const char *p;
-
-	if (fd < 0)
-		return 0;
-	n = noleak_raw(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0);
-	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strstr(buf, "\nSeccomp:");
-	if (!p)
-		return 0;
-	p += sizeof("\nSeccomp:") - 1;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return *p == '1' || *p == '2';
-}
-
 /* The library links with lazy binding (each process resolves only the C
  * library functions it calls, on first call: cheaper at load), and the
  * loader resolves a function on the stack of its first caller, a kilobyte
@@ -840,8 +813,6 @@ static void set_up(void *unused)
 	memset(&noleak_config.keep, 0, sizeof(noleak_config.keep));
 	noleak_dormant = noleak_audit = noleak_log_set = noleak_reporting = 0;
 	noleak_log_note_stderr();
-	if (filter_inherited())
-		__atomic_store_n(&noleak_sandboxed, 1, __ATOMIC_RELEASE);
 	read_settings();
 	if (!noleak_secure && !noleak_config.hostwide)
 		record_carry();
@@ -874,7 +845,6 @@ enum { SET_UP_STACK = 64 * 1024 };
 void noleak_init(void)
 {
 	static struct noleak_once ready;
-	long stack;
 
 	/* Under a filter from the start (_NOLEAK_SANDBOX): no set-up, whose
 	 * calls the filter may not allow; the library stays asleep. */
@@ -885,14 +855,8 @@ void noleak_init(void)
 		return;
 	if (!noleak_config.self)	/* a wrapper before our constructor */
 		noleak_config.self = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);
-	stack = noleak_raw(SYS_mmap, 0, SET_UP_STACK, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
-	if (stack < 0 && stack > -4096) {
+	if (noleak_on_own_stack(set_up, NULL, SET_UP_STACK) < 0)
 		set_up(NULL);
-	} else {
-		noleak_call_on_stack(set_up, NULL, (void *)(stack + SET_UP_STACK));
-		noleak_raw(SYS_munmap, stack, SET_UP_STACK, 0, 0, 0);
-	}
 	__atomic_store_n(&noleak_ready, 1, __ATOMIC_RELEASE);
 	noleak_once_leave(&ready);
 }

@@ -98,14 +98,8 @@ NOLEAK_ASYNC_SAFE static void report(const struct noleak_fdset *named,
 				     const char *program)
 {
 	struct report_job job = { named, program };
-	long stack = noleak_raw(SYS_mmap, 0, REPORT_STACK,
-				PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
 
-	if (stack < 0 && stack > -4096)
-		return;
-	noleak_call_on_stack(report_on, &job, (void *)(stack + REPORT_STACK));
-	noleak_raw(SYS_munmap, stack, REPORT_STACK, 0, 0, 0);
+	noleak_on_own_stack(report_on, &job, REPORT_STACK);
 }
 
 /* ---- the one decision -------------------------------------------------- */
@@ -433,19 +427,13 @@ NOLEAK_ASYNC_SAFE static int same_program(const struct noleak_target *t,
 					  char *const argv[])
 {
 	struct same_job job = { t, 0 };
-	long stack;
 
 	if (!noleak_config.args_digest || !argv ||
 	    noleak_args_digest(argv) != noleak_config.args_digest)
 		return 0;
 	if (t->fd_to_run < 0 && (!t->path || !noleak_text_readable(t->path)))
 		return 0;
-	stack = noleak_raw(SYS_mmap, 0, SAME_STACK, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
-	if (stack < 0 && stack > -4096)
-		return 0;
-	noleak_call_on_stack(same_on, &job, (void *)(stack + SAME_STACK));
-	noleak_raw(SYS_munmap, stack, SAME_STACK, 0, 0, 0);
+	noleak_on_own_stack(same_on, &job, SAME_STACK);
 	return job.same;
 }
 
@@ -761,15 +749,9 @@ __attribute__((noinline))
 static void sweep_aside(char *const argv[], char *const envp[], int fd_to_run)
 {
 	struct sweep_job job = { argv, envp, fd_to_run, my_pid() };
-	long stack = noleak_raw(SYS_mmap, 0, SWEEP_STACK, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
 
-	if (stack < 0 && stack > -4096) {
+	if (noleak_on_own_stack(sweep_on, &job, SWEEP_STACK) < 0)
 		sweep_on(&job);
-		return;
-	}
-	noleak_call_on_stack(sweep_on, &job, (void *)(stack + SWEEP_STACK));
-	noleak_raw(SYS_munmap, stack, SWEEP_STACK, 0, 0, 0);
 }
 
 int noleak_exec_run(const struct noleak_target *t, char *const argv[],

@@ -122,17 +122,9 @@ enum { LOOKUP_STACK = 64 * 1024 };
 
 static void on_own_stack(void (*fn)(void *), void *arg)
 {
-	long stack = -ENOMEM;
-
-	if (!__atomic_load_n(&noleak_sandboxed, __ATOMIC_ACQUIRE))
-		stack = noleak_raw(SYS_mmap, 0, LOOKUP_STACK, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
-	if (stack < 0 && stack > -4096) {
+	if (__atomic_load_n(&noleak_sandboxed, __ATOMIC_ACQUIRE) ||
+	    noleak_on_own_stack(fn, arg, LOOKUP_STACK) < 0)
 		fn(arg);
-		return;
-	}
-	noleak_call_on_stack(fn, arg, (void *)(stack + LOOKUP_STACK));
-	noleak_raw(SYS_munmap, stack, LOOKUP_STACK, 0, 0, 0);
 }
 
 struct one {

@@ -428,8 +428,7 @@ void noleak_init(void);
 extern int noleak_ready;
 
 /* Set once a seccomp filter is in force (wrap-sandbox.c): installed
- * through prctl or syscall, inherited (Seccomp: in /proc/self/status, read
- * at set-up), or found when a call the library put in place of the
+ * through prctl or syscall, or found when a call the library put in place of the
  * program's was refused with ENOSYS or EPERM.  From then on the library
  * makes only the system calls the program makes itself: no call of its
  * own, none substituted (accept stays accept, dup stays dup), no sweep, no
@@ -833,6 +832,12 @@ NOLEAK_ASYNC_SAFE int noleak_raw_getfd(int fd);
  * which the caller owns), and come back to the caller's own stack. */
 NOLEAK_ASYNC_SAFE void noleak_call_on_stack(void (*fn)(void *), void *arg,
 					    void *top);
+
+/* Call fn(arg) on a stack of size bytes mapped for the call and unmapped
+ * after it (in a vfork child, the mapping lands in the parent and is gone
+ * before the parent resumes).  Returns 0, or -1 when nothing could be
+ * mapped and fn did not run. */
+NOLEAK_ASYNC_SAFE int noleak_on_own_stack(void (*fn)(void *), void *arg, size_t size);
 
 /* Turn a noleak_raw result into the libc convention (-1 and errno). */
 static inline long noleak_raw_result(long ret)

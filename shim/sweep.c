@@ -918,11 +918,17 @@ static void audit_one(int fd, void *ctx)
 		summary_add(l.buf + what, l.len - what, a->program);
 	noleak_line_str(&l, a->enforce ? ") from leaking into " : ") into ");
 	noleak_line_str(&l, a->program);
+	/* The creator belongs to the descriptor (intent.c): a close through
+	 * the library forgets it, so an unknown creator is never the name of
+	 * whatever call had the number before. */
 	if (noleak_site_get(fd, &site) == 0) {
 		noleak_line_str(&l, "; made by ");
 		noleak_line_str(&l, site.call);
 		noleak_line_str(&l, "() at ");
 		put_module(&l, (unsigned long)site.caller);
+	} else if (fd < NOLEAK_SITE_MAX) {
+		noleak_line_str(&l, "; made by a call the library does not see "
+				"(a raw system call, io_uring) or before it set up");
 	}
 	noleak_line_emit(&l);
 }

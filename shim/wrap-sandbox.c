@@ -9,11 +9,14 @@
  * (RET_ERRNO).  So once a filter is in force the library makes none of its
  * own: it learns of the filter as the program installs it (this prctl, and
  * syscall(SYS_seccomp) and syscall(SYS_prctl) in wrap-syscall.c), where it
- * can still set itself up and say what is lost; or at set-up, from
- * /proc/self/status, when the filter came with the process (config.c); or,
- * for a filter installed behind its back, when a call it put in place of
- * the program's is refused (noleak_refused), and then makes the program's
- * own call. */
+ * can still set itself up and say what is lost; or, for a filter installed
+ * behind its back, when a call it put in place of the program's is refused
+ * (noleak_refused), and then makes the program's own call.
+ *
+ * A filter the process came with is not the program's own list of calls:
+ * a container's default profile answers EPERM to whatever it does not
+ * know, and the library goes on protecting there, falling back where a
+ * call of its own is refused, as on an older kernel (tests/faults.sh). */
 #include "noleak.h"
 
 #include <errno.h>
