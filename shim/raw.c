@@ -7,6 +7,7 @@
  * result, or -errno.  A sixth argument, where a call has one, is 0. */
 #include "noleak.h"
 
+#include <signal.h>
 #include <sys/mman.h>
 
 #include <fcntl.h>
@@ -108,17 +109,24 @@ void noleak_call_on_stack(void (*fn)(void *), void *arg, void *top)
 #define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
 #endif
 
+/* Signals are blocked while fn runs there: a handler of the program's
+ * would otherwise run on a stack of the library's size, not the one the
+ * program gave it (a handler with a large buffer overran it), and would
+ * find the library's work half done.  It runs when fn is done. */
 int noleak_on_own_stack(void (*fn)(void *), void *arg, size_t size)
 {
 	long stack = noleak_raw(SYS_mmap, 0, (long)size, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1);
+	unsigned long all = ~0UL, mask;
 	unsigned id;
 
 	if (stack < 0 && stack > -4096)
 		return -1;
+	noleak_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&mask, 8, 0);
 	id = VALGRIND_STACK_REGISTER(stack, stack + (long)size);
 	noleak_call_on_stack(fn, arg, (void *)(stack + (long)size));
 	VALGRIND_STACK_DEREGISTER(id);
+	noleak_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0);
 	noleak_raw(SYS_munmap, stack, (long)size, 0, 0, 0);
 	return 0;
 }
