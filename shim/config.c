@@ -613,11 +613,18 @@ static void record_carry(void)
 static void remark_reexec(void)
 {
 	const char *list = getenv("_NOLEAK_REEXEC");
+	long pid = 0;
 
 	if (!list)
 		return;
+	/* "PID:LIST", written by the exec of this very process (exec.c):
+	 * anything else is somebody else's variable, and stays. */
+	for (; *list >= '0' && *list <= '9' && pid < (1L << 40); list++)
+		pid = pid * 10 + (*list - '0');
+	if (*list != ':' || pid != noleak_config.self)
+		return;
 	if (!noleak_dormant && !noleak_secure)
-		noleak_added_mark_list(list);
+		noleak_added_mark_list(list + 1);
 	unsetenv("_NOLEAK_REEXEC");
 }
 

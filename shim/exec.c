@@ -612,11 +612,25 @@ void noleak_env_prepare(struct noleak_newenv *ne, unsigned plan, char *const env
 	}
 	strings = area + ptrs * sizeof(char *);
 	if (plan & NOLEAK_ENV_REEXEC) {
+		/* "PID:LIST": an exec in place keeps its pid, and the new
+		 * image takes the variable for its own only under that pid
+		 * (config.c, remark_reexec); one the user set is left be. */
+		size_t k = 0;
+		char digits[24];
+		long pid = my_pid();
+		int d = 0;
+
 		list = area + len - REEXEC_LIST;
-		if (!noleak_added_clear_listeners(list, REEXEC_LIST))
+		do
+			digits[d++] = (char)('0' + pid % 10);
+		while ((pid /= 10) != 0);
+		while (d)
+			list[k++] = digits[--d];
+		list[k++] = ':';
+		if (!noleak_added_clear_listeners(list + k, REEXEC_LIST - k))
 			plan &= ~(unsigned)NOLEAK_ENV_REEXEC;
 		else
-			ne->reexec = list;
+			ne->reexec = list + k;
 	}
 	n = noleak_env_rewrite(UNTRUSTED(envp), plan, noleak_config.libbase,
 			       list, noleak_config.carry, (char **)area, ptrs,

@@ -184,28 +184,36 @@ NOLEAK_ASYNC_SAFE static long child_actions(const struct job *j)
 	return 0;
 }
 
-/* execve, and for the old posix_spawn a file without "#!" run by /bin/sh
- * (spawni.c, maybe_script_execute).  Returns -errno. */
+/* The old posix_spawn's last try, for a file without "#!": /bin/sh with
+ * the file as its first argument (spawni.c, maybe_script_execute), as
+ * named, a bare name too: glibc does not search for it again. */
+NOLEAK_ASYNC_SAFE static void child_script(const struct job *j, const char *path)
+{
+	char **a = j->script_argv;
+
+	a[0] = (char *)"/bin/sh";
+	a[1] = (char *)path;
+	for (size_t i = 1; i <= j->argc; i++)
+		a[i + 1] = j->argv[i];	/* argv[argc] is NULL */
+	if (j->argc == 0)
+		a[2] = NULL;
+	RAW(execve, "/bin/sh", a, j->envp);
+}
+
+/* execve, and for the old posix_spawn a file without "#!" run by /bin/sh.
+ * Returns -errno. */
 NOLEAK_ASYNC_SAFE static long child_exec(const struct job *j, const char *path)
 {
 	long r = RAW(execve, path, j->argv, j->envp);
 
-	if (r == -ENOEXEC && (j->xflags & NOLEAK_SPAWN_TRY_SHELL)) {
-		char **a = j->script_argv;
-
-		a[0] = (char *)"/bin/sh";
-		a[1] = (char *)path;
-		for (size_t i = 1; i <= j->argc; i++)
-			a[i + 1] = j->argv[i];	/* argv[argc] is NULL */
-		if (j->argc == 0)
-			a[2] = NULL;
-		RAW(execve, "/bin/sh", a, j->envp);
-	}
+	if (r == -ENOEXEC && (j->xflags & NOLEAK_SPAWN_TRY_SHELL))
+		child_script(j, path);
 	return r;
 }
 
-/* posix_spawnp's search along PATH (posix/execvpe.c, without the shell
- * fallback unless TRY_SHELL). */
+/* posix_spawnp's search along PATH (posix/execvpe.c, __execvpex: no shell
+ * for a file without "#!" found there; the old version's TRY_SHELL then
+ * runs /bin/sh with the name as given, spawni.c). */
 NOLEAK_ASYNC_SAFE static long child_search(const struct job *j)
 {
 	const char *file = j->file, *p = j->path_var;
@@ -235,7 +243,7 @@ NOLEAK_ASYNC_SAFE static long child_search(const struct job *j)
 			if (dlen)
 				buf[dlen++] = '/';
 			memcpy(buf + dlen, file, flen + 1);
-			r = child_exec(j, buf);
+			r = RAW(execve, buf, j->argv, j->envp);
 			switch (-r) {
 			case EACCES:
 				eacces = 1;
@@ -244,6 +252,8 @@ NOLEAK_ASYNC_SAFE static long child_search(const struct job *j)
 			case ENODEV: case ETIMEDOUT:
 				break;
 			default:
+				if (r == -ENOEXEC && (j->xflags & NOLEAK_SPAWN_TRY_SHELL))
+					child_script(j, file);
 				return r;
 			}
 		}

@@ -7,6 +7,7 @@
  * leak is there: a test that cannot fail proves nothing. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +382,35 @@ START_TEST(freopen_stdout_then_system)
 }
 END_TEST
 
+/* The old posix_spawnp's fallback is /bin/sh with the name as given, not
+ * the file its search found (spawni.c, maybe_script_execute after
+ * __execvpex): /bin/sh cannot open a bare name outside its directory, and
+ * the script does not run, with the library as without it. */
+START_TEST(old_posix_spawnp_falls_back_as_glibc)
+{
+	char dir[] = "/tmp/noleak-pathdir-XXXXXX", path[64];
+	const char *args[] = { "spawnp-compat", dir, "noshebang", NULL };
+	struct run without, with;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/noshebang", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0700);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "echo script-ran\n", 16), 16);
+	close(fd);
+	run_probe(&without, 0, NULL, args);
+	run_probe(&with, 1, NULL, args);
+	unlink(path);
+	rmdir(dir);
+	if (strstr(without.out, "rc unsupported"))
+		return;		/* no such version on this platform */
+	ck_assert_msg(strstr(without.out, "rc 0 status") && !strstr(without.out, "script-ran"),
+		      "without: %s", without.out);
+	ck_assert_str_eq(with.out, without.out);
+}
+END_TEST
+
 /* A binary linked against posix_spawn@GLIBC_2.2.5 still gets the old
  * version's fallback to /bin/sh for a file without #!. */
 START_TEST(old_posix_spawn_keeps_its_shell_fallback)
@@ -441,6 +471,7 @@ static Suite *suite(void)
 			    sizeof(failexec_creators) / sizeof(failexec_creators[0]));
 	tcase_add_test(tc, freopen_stdout_then_system);
 	tcase_add_test(tc, old_posix_spawn_keeps_its_shell_fallback);
+	tcase_add_test(tc, old_posix_spawnp_falls_back_as_glibc);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -51,6 +51,9 @@
  *   probe program-cloexec SPAWN an fd the program itself made close-on-exec
  *   probe spawn-compat FILE     posix_spawn@GLIBC_2.2.5 of FILE, which has no
  *                               #! line: the old version runs it with /bin/sh
+ *   probe spawnp-compat DIR NAME  posix_spawnp@GLIBC_2.2.5 of NAME, found in
+ *                               DIR (PATH): the old version runs /bin/sh NAME,
+ *                               the bare name
  *   probe heap                  before anything else: "arena N" (bytes malloc
  *                               had taken before main), "owner V" and "pid N"
  *   probe envops                setenv, putenv and unsetenv, then each entry
@@ -1120,6 +1123,25 @@ extern int old_posix_spawn(pid_t *, const char *,
 			   const posix_spawn_file_actions_t *,
 			   const posix_spawnattr_t *, char *const[], char *const[]);
 __asm__(".symver old_posix_spawn, posix_spawn@GLIBC_2.2.5");
+extern int old_posix_spawnp(pid_t *, const char *,
+			    const posix_spawn_file_actions_t *,
+			    const posix_spawnattr_t *, char *const[], char *const[]);
+__asm__(".symver old_posix_spawnp, posix_spawnp@GLIBC_2.2.5");
+
+static int spawnp_compat(const char *dir, const char *name)
+{
+	char *argv[] = { (char *)name, NULL };
+	pid_t pid;
+	int rc, status = -1;
+
+	setenv("PATH", dir, 1);
+	rc = old_posix_spawnp(&pid, name, NULL, NULL, argv, environ);
+	if (rc == 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	printf("rc %d status %d\n", rc, status);
+	return 0;
+}
 
 static int spawn_compat(const char *file)
 {
@@ -1135,6 +1157,14 @@ static int spawn_compat(const char *file)
 #else
 static int spawn_compat(const char *file)
 {
+	printf("rc unsupported\n");
+	return 0;
+}
+
+static int spawnp_compat(const char *dir, const char *name)
+{
+	(void)dir;
+	(void)name;
 	printf("rc unsupported\n");
 	return 0;
 }
@@ -1225,6 +1255,8 @@ int main(int argc, char **argv)
 		return lock_hazards();
 	if (argc == 3 && !strcmp(argv[1], "inventory"))
 		return inventory(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "spawnp-compat"))
+		return spawnp_compat(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "spawn-compat"))
 		return spawn_compat(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "program-cloexec"))

@@ -50,6 +50,16 @@ for bad in "" 007; do
 		diag "$out" "entries: $entries"
 done
 
+# An _NOLEAK_REEXEC the library did not write (its own is "PID:LIST", for
+# the exec in place of that very process) is somebody else's: it stays, and
+# marks nothing (the library before this round took it away).
+for v in 3 "$$:3"; do
+	n=$(timeout 30 env -i _NOLEAK_REEXEC="$v" LD_PRELOAD="$NOLEAK_LIBRARY" "$probe" envops 2>&1 |
+		grep -cx "_NOLEAK_REEXEC=$v")
+	test "$n" = 1
+	ok $? "_NOLEAK_REEXEC='$v', set by the user, reaches the program unchanged" || diag "found $n"
+done
+
 # ---- the environment functions, after it ------------------------------------
 without=$(timeout 30 env -i NOLEAK_PROBE_C=3 X=1 "$probe" envops 2>&1)
 with=$(timeout 30 env -i NOLEAK_PROBE_C=3 X=1 LD_PRELOAD="$NOLEAK_LIBRARY" \
