@@ -771,6 +771,7 @@ static void warm_calls(void)
 	static volatile long sink;	/* no call left out */
 	char buf[8] = "a", b[8];
 	char *volatile opaque = buf;
+	volatile size_t one = 1, all = sizeof(buf);	/* not known here */
 	char *a = opaque;
 	posix_spawnattr_t attr;
 	struct sched_param sp;
@@ -779,13 +780,13 @@ static void warm_calls(void)
 	pid_t group;
 	int policy, state, err = errno;
 
-	sink = (long)strlen(a) + (long)strnlen(a, 1) + strcmp(a, a) +
-	       strncmp(a, a, 1) + (long)strchr(a, 'a') + (long)strrchr(a, 'a') +
-	       (long)strcspn(a, ":") + (long)strstr(a, a) +
-	       (long)memchr(a, 'a', 1) + memcmp(a, a, 1);
-	memcpy(b, a, sizeof(b));
-	memmove(a, b, sizeof(b));
-	memset(b, 0, sizeof(b));
+	memcpy(b, a, all);
+	memmove(a, b, all);
+	sink = (long)strlen(a) + (long)strnlen(a, one) + strcmp(a, b) +
+	       strncmp(a, b, one) + (long)strchr(a, 'a') + (long)strrchr(a, 'a') +
+	       (long)strcspn(a, ":") + (long)strstr(a, b) +
+	       (long)memchr(a, 'a', one) + memcmp(a, b, one);
+	memset(b, 0, all);
 	sink += b[0] + a[0];
 	sink += strtol(a, NULL, 10) + (long)gnu_get_libc_version();
 	sigemptyset(&set);
