@@ -670,7 +670,7 @@ static int mentions_us(const char *value)
  * for loaded host-wide, as libnoleak(7) says).  Called by the constructor
  * only: dladdr takes the loader's lock, which a set-up must never wait
  * for. */
-static int preload_is_ours(const char *preload)
+NOLEAK_AT_LOAD static int preload_is_ours(const char *preload)
 {
 	const char ours[] = "libnoleak.so";
 
@@ -892,7 +892,7 @@ static int all_digits(const char *s)
 	return p > s && !*p && *s != '0';
 }
 
-static void scan_start(char **envp, struct at_start *st)
+NOLEAK_AT_LOAD static void scan_start(char **envp, struct at_start *st)
 {
 	/* Short arrays on the stack, which the compiler fills from
 	 * immediates: string literals would be read from .rodata, one page
@@ -949,7 +949,7 @@ static char owner_var[32] = OWNER_NAME;
  * (A copy of the library opened later by dlopen, while LD_PRELOAD names a
  * library of that name that was not preloaded, would change it without
  * the lock setenv takes.) */
-static void record_owner(const struct at_start *st)
+NOLEAK_AT_LOAD static void record_owner(const struct at_start *st)
 {
 	char digits[24], *d = digits + sizeof(digits), *v = owner_var + OWNER_NAME_LEN;
 	long pid = noleak_config.self;

@@ -81,7 +81,7 @@ static int test_bit(unsigned long *map, int fd)
 	       (__atomic_load_n(word(map, fd / WORD_BITS), __ATOMIC_ACQUIRE) & bit_of(fd));
 }
 
-static void raise_top(int fd)
+NOLEAK_AT_LOAD static void raise_top(int fd)
 {
 	int t = __atomic_load_n(&top, __ATOMIC_RELAXED);
 
@@ -91,7 +91,7 @@ static void raise_top(int fd)
 		;
 }
 
-static void set_bit(unsigned long *map, int fd)
+NOLEAK_AT_LOAD static void set_bit(unsigned long *map, int fd)
 {
 	if (fd < 0 || fd >= NOLEAK_ADDED_MAX)
 		return;
@@ -191,7 +191,7 @@ int noleak_site_get(int fd, struct noleak_site *site)
 enum { CENSUS_CHUNK = 64, CENSUS_POLL_MAX = 1024 };
 
 
-static void census_note(int fd, void *ctx)
+NOLEAK_AT_LOAD static void census_note(int fd, void *ctx)
 {
 	int flags;
 
@@ -213,7 +213,7 @@ static void census_high(int fd, void *ctx)
 		census_note(fd, ctx);
 }
 
-void noleak_census(long cap)
+NOLEAK_AT_LOAD void noleak_census(long cap)
 {
 	struct pollfd p[CENSUS_CHUNK + 1];
 	long end = noleak_fds_polled(census_note, NULL, p, CENSUS_CHUNK, CENSUS_POLL_MAX);
@@ -231,7 +231,7 @@ void noleak_census(long cap)
  * would be cleared. */
 static long table_pid NOLEAK_LOAD_DATA;
 
-void noleak_table_own(long pid)
+NOLEAK_AT_LOAD void noleak_table_own(long pid)
 {
 	__atomic_store_n(&table_pid, pid, __ATOMIC_RELEASE);
 }

@@ -50,7 +50,7 @@ NOLEAK_AT_LOAD long noleak_raw(long nr, long a, long b, long c, long d, long e)
 #endif
 }
 
-int noleak_raw_getfd(int fd)
+NOLEAK_AT_LOAD int noleak_raw_getfd(int fd)
 {
 	return (int)noleak_raw(SYS_fcntl, fd, F_GETFD, 0, 0, 0);
 }
