@@ -418,18 +418,20 @@ NOLEAK_ASYNC_SAFE static void same_on(void *arg)
 
 /* Whether an exec of t with argv starts the daemon again: its own
  * executable (the same file, or the same path if the file was replaced
- * since) with the arguments it was started with (argv[0] aside).  A
- * re-exec to reload (uWSGI), nginx's binary upgrade, gunicorn's USR2, a
- * daemonized copy starting itself anew; not the same binary in another
- * role (git's subcommands, busybox's applets, a test harness running
- * itself as a probe).  argv is readable. */
+ * since) with, when args says so, the arguments it was started with
+ * (argv[0] aside).  A re-exec to reload (uWSGI), nginx's binary upgrade,
+ * gunicorn's USR2, a daemonized copy starting itself anew; not the same
+ * binary in another role (git's subcommands, busybox's applets, a test
+ * harness running itself as a probe).  Without args, also a reload that
+ * tells the new image more on its command line (HAProxy's master:
+ * "-sf PID... -x sockpair@N").  argv is readable. */
 NOLEAK_ASYNC_SAFE static int same_program(const struct noleak_target *t,
-					  char *const argv[])
+					  char *const argv[], int args)
 {
 	struct same_job job = { t, 0 };
 
-	if (!noleak_config.args_digest || !argv ||
-	    noleak_args_digest(argv) != noleak_config.args_digest)
+	if (args && (!noleak_config.args_digest || !argv ||
+		     noleak_args_digest(argv) != noleak_config.args_digest))
 		return 0;
 	if (t->fd_to_run < 0 && (!t->path || !noleak_text_readable(t->path)))
 		return 0;
@@ -464,7 +466,22 @@ static int args_ok(struct exec_args *a)
 /* Whether the exec runs the daemon's own program (same_program). */
 static int runs_own(const struct noleak_target *t, struct exec_args *a)
 {
-	return args_ok(a) && same_program(t, a->argv);
+	return args_ok(a) && same_program(t, a->argv, 1);
+}
+
+/* For an exec in place: NOLEAK_ENV_REEXEC when it runs the daemon's own
+ * executable, with NOLEAK_ENV_LISTENERS when with the same arguments.
+ * What the sweep kept for the new image by name stays its own there, not
+ * inherited: otherwise it would reach every program the new image starts
+ * (HAProxy's master after a reload, and the programs of its "program"
+ * sections). */
+static unsigned reexec_plan(const struct noleak_target *t, struct exec_args *a)
+{
+	if (runs_own(t, a))
+		return NOLEAK_ENV_REEXEC | NOLEAK_ENV_LISTENERS;
+	if (args_ok(a) && same_program(t, a->argv, 0))
+		return NOLEAK_ENV_REEXEC;
+	return 0;
 }
 
 /* Whether the new program's environment names the library. */
@@ -487,8 +504,10 @@ static int has_lib(struct exec_args *a)
  * In both scopes, an exec in place of the daemon's own program keeps its
  * listening sockets (it is the same daemon, reloading: uWSGI finds its
  * sockets again by looking through its descriptors; the new image marks
- * them again), and an exec of its own program gets the library's
- * variables back if the caller built the environment without them. */
+ * them again), an exec in place of its own executable has the new image
+ * mark again what the sweep kept for it by name (reexec_plan), and an
+ * exec of its own program gets the library's variables back if the
+ * caller built the environment without them. */
 static unsigned exec_plan(const struct noleak_target *t, struct exec_args *a)
 {
 	long me = my_pid(), parent = 0;
@@ -501,10 +520,9 @@ static unsigned exec_plan(const struct noleak_target *t, struct exec_args *a)
 
 	/* Host-wide, every program gets the library from the loader, and
 	 * the environment carries nothing of it: only the daemon's own
-	 * listeners are passed to its new image. */
+	 * descriptors are passed to its new image, as its own. */
 	if (noleak_config.hostwide)
-		return me == noleak_config.self && active && runs_own(t, a)
-			? NOLEAK_ENV_REEXEC : 0;
+		return me == noleak_config.self && active ? reexec_plan(t, a) : 0;
 	if (me != noleak_config.self)
 		parent = noleak_forked_from();
 	if (me == noleak_config.self ||
@@ -513,9 +531,10 @@ static unsigned exec_plan(const struct noleak_target *t, struct exec_args *a)
 			return NOLEAK_ENV_STRIP;
 		if (me != noleak_config.self)
 			plan |= NOLEAK_ENV_OWNER;
-		if (active && runs_own(t, a))
-			plan |= NOLEAK_ENV_REEXEC |
-				(has_lib(a) ? 0 : NOLEAK_ENV_CARRY);
+		if (active)
+			plan |= reexec_plan(t, a);
+		if (plan & NOLEAK_ENV_LISTENERS)
+			plan |= has_lib(a) ? 0 : NOLEAK_ENV_CARRY;
 		return plan;
 	}
 	if (process) {
@@ -627,7 +646,8 @@ void noleak_env_prepare(struct noleak_newenv *ne, unsigned plan, char *const env
 		while (d)
 			list[k++] = digits[--d];
 		list[k++] = ':';
-		if (!noleak_added_clear_listeners(list + k, REEXEC_LIST - k))
+		if (!noleak_added_reexec_list(list + k, REEXEC_LIST - k,
+					      !!(plan & NOLEAK_ENV_LISTENERS)))
 			plan &= ~(unsigned)NOLEAK_ENV_REEXEC;
 		else
 			ne->reexec = list + k;

@@ -474,7 +474,7 @@ static int listening(int fd)
 			  (long)&on, (long)&len) == 0 && on;
 }
 
-size_t noleak_added_clear_listeners(char *buf, size_t len)
+size_t noleak_added_reexec_list(char *buf, size_t len, int listeners)
 {
 	int t = __atomic_load_n(&top, __ATOMIC_ACQUIRE);
 	int lo = -1, last = -1;
@@ -485,12 +485,17 @@ size_t noleak_added_clear_listeners(char *buf, size_t len)
 	for (int fd = 3; fd < t; fd++) {
 		int flags;
 
-		if (!noleak_added_test(fd) || !listening(fd))
+		if (!noleak_added_test(fd))
 			continue;
 		flags = noleak_raw_getfd(fd);
-		if (flags < 0 || !(flags & FD_CLOEXEC))
+		if (flags < 0)
 			continue;
-		noleak_raw_setfd(fd, flags & ~FD_CLOEXEC);
+		/* Still marked: only a listener of a reload comes off. */
+		if (flags & FD_CLOEXEC) {
+			if (!listeners || !listening(fd))
+				continue;
+			noleak_raw_setfd(fd, flags & ~FD_CLOEXEC);
+		}
 		if (lo >= 0 && fd == last + 1) {
 			last = fd;
 			continue;

@@ -308,7 +308,10 @@ enum {
 				   caller built the environment without them */
 	NOLEAK_ENV_REEXEC = 8,	/* _NOLEAK_REEXEC=LIST: the descriptors whose
 				   close-on-exec the shim took off for an exec
-				   of the daemon's own program, to mark again */
+				   in place of the daemon's own executable, to
+				   mark again */
+	NOLEAK_ENV_LISTENERS = 16,	/* with REEXEC: its listening sockets
+				   too (the same arguments: a reload) */
 };
 
 /* Copy envp into out (capacity max pointers, NULL-terminated) as plan
@@ -533,13 +536,19 @@ NOLEAK_ASYNC_SAFE int noleak_added_test(int fd);
  * shim. */
 NOLEAK_ASYNC_SAFE void noleak_added_clear_all(void);
 
-/* For an exec in place of the daemon's own program (a reload): take off
- * the flags the shim added on listening sockets, the daemon's own
- * listeners, which it may look for again by scanning its descriptors
- * (uWSGI).  Writes into buf (of size len) the numbers whose flag came off,
- * as "3-5,9", cut short at the last whole range that fits.  Returns the
- * length written. */
-NOLEAK_ASYNC_SAFE size_t noleak_added_clear_listeners(char *buf, size_t len);
+/* For an exec in place of the daemon's own executable (a reload), after
+ * the sweep: the numbers that reach the new image with the flag the shim
+ * added taken off, so that the new image marks them again as its own
+ * instead of taking them for inherited (config.c): those the sweep kept
+ * because the new image is told about them (HAProxy's master passes its
+ * socketpairs in HAPROXY_PROCESSES and -x sockpair@N) and, with
+ * listeners (the same arguments too), the listening sockets, the
+ * daemon's own listeners, whose flag comes off here: it may look for them
+ * again by scanning its descriptors (uWSGI).  Writes the numbers into buf
+ * (of size len) as "3-5,9", cut short at the last whole range that fits.
+ * Returns the length written. */
+NOLEAK_ASYNC_SAFE size_t noleak_added_reexec_list(char *buf, size_t len,
+						  int listeners);
 
 /* Put close-on-exec on the numbers of such a list, as the shim's own flag:
  * after a failed exec, and in the new program (config.c). */
