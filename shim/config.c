@@ -274,6 +274,10 @@ static void file_complaints(struct file_settings *fs)
 
 static const char *const scopes[] = { "process", "tree", NULL };
 static const char *const signal_choices[] = { "restore", "keep", NULL };
+/* NOLEAK_SECCOMP: what a filter the process came with allows (IN A
+ * SANDBOX in libnoleak(7)); read at load (noleak_constructor), named here
+ * when it is none of these. */
+static const char *const seccomp_choices[] = { "careful", "trust", NULL };
 static const char *const modes[] = { "enforce", "audit", "off", NULL };
 
 /* A bad entry of a "keep" line: a bad line (complain_file). */
@@ -565,6 +569,7 @@ static void read_settings(void)
 	noleak_config.restore_signals =
 		choice("NOLEAK_SIGNALS", signal_choices, fs.signals) == 0;
 	noleak_config.mode = (enum noleak_mode)choice("NOLEAK_MODE", modes, file_mode);
+	(void)choice("NOLEAK_SECCOMP", seccomp_choices, 0);	/* read at load */
 	if (getauxval(AT_SECURE))
 		read_secure(&keep, &owner, file_mode);
 	read_owner(owner, pid);
@@ -584,7 +589,7 @@ static void record_carry(void)
 {
 	static const char *const names[] = {
 		"LD_PRELOAD=", "NOLEAK_SCOPE=", "NOLEAK_MODE=", "NOLEAK_SIGNALS=",
-		"NOLEAK_LOG=", "NOLEAK_KEEP=", "NOLEAK_CONFIG=", NULL
+		"NOLEAK_SECCOMP=", "NOLEAK_LOG=", "NOLEAK_KEEP=", "NOLEAK_CONFIG=", NULL
 	};
 	static char room[4096];
 	size_t n = 0, used = 0;
@@ -850,6 +855,14 @@ enum { SET_UP_STACK = 64 * 1024 };
  * re-enters from inside the set-up (a signal handler) finds the library
  * not ready and is left as without it (noleak_asleep); the child of a
  * fork made while another thread set up sets up again itself. */
+/* NOLEAK_SECCOMP=trust, honoured without secure execution only. */
+static int trusts_filter(void)
+{
+	const char *v = getenv("NOLEAK_SECCOMP");
+
+	return v && !strcmp(v, "trust") && !getauxval(AT_SECURE);
+}
+
 void noleak_init(void)
 {
 	static struct noleak_once ready;
@@ -859,6 +872,12 @@ void noleak_init(void)
 	if (__atomic_load_n(&noleak_sandboxed, __ATOMIC_ACQUIRE) &&
 	    !__atomic_load_n(&noleak_ready, __ATOMIC_ACQUIRE))
 		return;
+	if (!noleak_config.self && !trusts_filter() && noleak_filtered_from_start()) {
+		/* A wrapper before our constructor, under a filter the
+		 * process came with (noleak_constructor). */
+		__atomic_store_n(&noleak_sandboxed, 1, __ATOMIC_RELEASE);
+		return;
+	}
 	if (!noleak_once_enter(&ready, 1))
 		return;
 	if (!noleak_config.self)	/* a wrapper before our constructor */
@@ -879,6 +898,7 @@ struct at_start {
 	int tree;		/* NOLEAK_SCOPE is set, to anything but
 				   "process" */
 	int sandbox;		/* _NOLEAK_SANDBOX is set */
+	int trust;		/* NOLEAK_SECCOMP=trust */
 	int now;		/* set up at once: NOLEAK_MODE, NOLEAK_LOG or
 				   _NOLEAK_REEXEC is set */
 };
@@ -899,7 +919,8 @@ NOLEAK_AT_LOAD static void scan_start(char **envp, struct at_start *st)
 	 * more in every process. */
 	const char preload[] = "LD_PRELOAD=", ours[] = "NOLEAK_", pid[] = "PID=",
 		   mode[] = "MODE=", log[] = "LOG=", reexec[] = "REEXEC=",
-		   scope[] = "SCOPE=", process[] = "process", sandbox[] = "SANDBOX=";
+		   scope[] = "SCOPE=", process[] = "process", sandbox[] = "SANDBOX=",
+		   seccomp[] = "SECCOMP=", trust[] = "trust";
 
 	for (char **e = envp; e && *e; e++) {
 		const char *v = *e, *w = v + (*v == '_');
@@ -920,6 +941,9 @@ NOLEAK_AT_LOAD static void scan_start(char **envp, struct at_start *st)
 				st->owner = st->owner * 10 + (*d - '0');
 		} else if (*v == '_' && starts_with(w, sandbox)) {
 			st->sandbox = 1;
+		} else if (*v == 'N' && starts_with(w, seccomp)) {
+			st->trust = starts_with(w + sizeof(seccomp) - 1, trust) &&
+				    w[sizeof(seccomp) - 1 + sizeof(trust) - 1] == '\0';
 		} else if (*v == 'N' && starts_with(w, scope))
 			st->tree = !starts_with(w + sizeof(scope) - 1, process) ||
 				   w[sizeof(scope) - 1 + sizeof(process) - 1] != '\0';
@@ -997,14 +1021,22 @@ NOLEAK_AT_LOAD static void record_owner(const struct at_start *st)
 __attribute__((constructor)) static void noleak_constructor(int argc, char **argv,
 							    char **envp)
 {
-	struct at_start st = { NULL, 0, 0, 0, 0, 0 };
+	struct at_start st = { NULL, 0, 0, 0, 0, 0, 0 };
+	int secure = (int)getauxval(AT_SECURE);
 
 	if (argc > 0 && argv)
 		noleak_config.args_digest = noleak_args_digest(argv);
 	scan_start(envp, &st);
 	/* Started under a seccomp filter a parent of ours installed: not one
 	 * system call (wrap-sandbox.c), not even this start's. */
-	if (st.sandbox && !getauxval(AT_SECURE)) {
+	if (st.sandbox && !secure) {
+		noleak_sandboxed = 1;
+		return;
+	}
+	/* Started under a filter nobody told us of (a launcher without the
+	 * library installed it): the same, unless the operator says it
+	 * allows the library's calls. */
+	if ((!st.trust || secure) && noleak_filtered_from_start()) {
 		noleak_sandboxed = 1;
 		return;
 	}
@@ -1019,7 +1051,7 @@ __attribute__((constructor)) static void noleak_constructor(int argc, char **arg
 	if (noleak_config.hostwide || !st.owner_named || st.owner == noleak_config.self ||
 	    st.tree)
 		noleak_census(STARTUP_SCAN_CAP);
-	if (st.now || getauxval(AT_SECURE)) {
+	if (st.now || secure) {
 		noleak_init();
 		remark_reexec();
 	}

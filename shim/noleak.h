@@ -397,7 +397,7 @@ struct noleak_config {
 	int hostwide;			/* loaded by /etc/ld.so.preload, not
 					   named in LD_PRELOAD: every process
 					   is its own owner */
-	char *carry[8];			/* copies of LD_PRELOAD and NOLEAK_*
+	char *carry[9];			/* copies of LD_PRELOAD and NOLEAK_*
 					   as found at start ("NAME=value"),
 					   for NOLEAK_ENV_CARRY;
 					   NULL-terminated */
@@ -445,6 +445,10 @@ extern int noleak_sandboxed;
  * eperm 1).  If so, the library is sandboxed from now on, and says once
  * what protection is lost. */
 int noleak_refused(int err, int eperm);
+
+/* Whether the process started under a seccomp filter, asked at load with
+ * only the calls the loader made (wrap-sandbox.c). */
+NOLEAK_AT_LOAD int noleak_filtered_from_start(void);
 
 /* A seccomp filter is about to be installed: set up and bind while every
  * system call is still allowed, and, when reports are on, say once what

@@ -13,13 +13,19 @@
  * behind its back, when a call it put in place of the program's is refused
  * (noleak_refused), and then makes the program's own call.
  *
- * A filter the process came with is not the program's own list of calls:
- * a container's default profile answers EPERM to whatever it does not
- * know, and the library goes on protecting there, falling back where a
- * call of its own is refused, as on an older kernel (tests/faults.sh). */
+ * A filter the process came with (a parent installed it, then started
+ * the program: systemd's SystemCallFilter=, bwrap --seccomp, a container)
+ * is found at load, before any call of the library's own
+ * (noleak_filtered_from_start), and taken the same way: it may be a list
+ * of exactly the calls the program makes.  NOLEAK_SECCOMP=trust says it
+ * is not (a container runtime's default profile, systemd's
+ * @system-service, which answer EPERM to what they do not list): the
+ * library goes on protecting, falling back where a call of its own is
+ * refused with an error, as on an older kernel (tests/faults.sh). */
 #include "noleak.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -56,6 +62,56 @@ void noleak_sandbox_entering(void)
 	 * crosses an exec; setenv, before the filter, while every call is
 	 * allowed. */
 	setenv("_NOLEAK_SANDBOX", "1", 1);
+}
+
+/* Whether the process started under a seccomp filter: "Seccomp:" in
+ * /proc/self/status is 1 or 2 (proc(5)).  Asked with the three calls the
+ * loader itself made to load the library (openat, read, close), before
+ * any other of the library's: a filter that lets the program start lets
+ * these through.  In pieces of 512 bytes (the line is about 900 bytes
+ * in): little stack, in every process's start.  Without /proc (a chroot,
+ * a mount namespace that hides it): as without a filter.  Asked once (a
+ * wrapper called by another library's constructor, before ours, asks
+ * first). */
+static int filtered NOLEAK_LOAD_DATA;	/* 0 not asked, 1 no, 2 yes */
+
+NOLEAK_AT_LOAD int noleak_filtered_from_start(void)
+{
+	/* On the stack, filled from immediates: no .rodata page at load. */
+	const char path[] = "/proc/self/status", key[] = "\nSeccomp:\t";
+	enum { PIECE = 512, KEY = sizeof(key) - 1 };
+	char buf[KEY + PIECE];
+	long fd, kept = 0, n;
+	int found = 0;
+
+	if (filtered)
+		return filtered == 2;
+	fd = noleak_raw(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0);
+	filtered = 1;
+	if (fd < 0)
+		return 0;
+	while (!found && (n = noleak_raw(SYS_read, fd, (long)(buf + kept), PIECE, 0, 0)) > 0) {
+		long end = kept + n;
+
+		/* No memcmp: a libc function's first call is a symbol
+		 * lookup for the loader, in every process. */
+		for (long i = 0; !found && i + KEY < end; i++) {
+			long k = 0;
+
+			while (k < KEY && buf[i + k] == key[k])
+				k++;
+			if (k == KEY)
+				found = buf[i + KEY] == '0' ? -1 : 1;
+		}
+		/* The last KEY bytes again, in case the key spans two pieces. */
+		kept = end < KEY ? end : KEY;
+		for (long i = 0; i < kept; i++)
+			buf[i] = buf[end - kept + i];
+	}
+	noleak_raw(SYS_close, fd, 0, 0, 0, 0);
+	if (found > 0)
+		filtered = 2;
+	return found > 0;
 }
 
 int noleak_refused(int err, int eperm)

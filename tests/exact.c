@@ -43,6 +43,14 @@
  *   exact sandbox ACTION NR...   a seccomp filter allowing the system calls
  *                                NR... (ACTION kill, trap, errno; none: no
  *                                filter), then every creator and spawn
+ *   exact inherit ACTION NR... -- PROGRAM ARG...
+ *                                the same filter (ACTION also deny: EPERM
+ *                                for NR..., the rest allowed), installed
+ *                                and PROGRAM started in its place by
+ *                                system call instructions: a filter
+ *                                PROGRAM came with
+ *   exact dupleak                dup(2), then whether a fork+exec child
+ *                                has it: "leaked" or "kept"
  *   exact dlrace LIB DELAY       a thread dlopen()s LIB while the main
  *                                thread makes the first call
  *   exact popen2 [clear]         two popen("cat", "w") (clear: the first's
@@ -804,16 +812,21 @@ static void step(const char *what, int good)
 	say("%s %s", what, good ? "ok" : strerrorname_np(errno) ? strerrorname_np(errno) : "failed");
 }
 
-static int install(const char *action, char **nr, int n)
+/* The filter of ACTION over the system calls nr[0..n): kill, trap or
+ * errno (EPERM) for every call but those and what any run needs; deny:
+ * EPERM for those, every other call allowed (a container's default
+ * profile); none: no filter (*len 0).  -1 when it cannot be built here. */
+static int build(const char *action, char **nr, int n, struct sock_filter *f,
+		 unsigned short *len)
 {
-	struct sock_filter f[2 * (256 + 16) + 8];
-	struct sock_fprog prog;
-	unsigned k = 0, deflt;
+	unsigned k = 0, deflt, listed = SECCOMP_RET_ALLOW;
 
+	*len = 0;
 #if !defined(__x86_64__)
 	/* The filter below checks for x86-64 alone. */
 	(void)nr;
 	(void)n;
+	(void)f;
 	errno = ENOSYS;
 	return strcmp(action, "none") ? -1 : 0;
 #endif
@@ -823,10 +836,15 @@ static int install(const char *action, char **nr, int n)
 		deflt = SECCOMP_RET_TRAP;
 	else if (!strcmp(action, "errno"))
 		deflt = SECCOMP_RET_ERRNO | EPERM;
-	else
+	else if (!strcmp(action, "deny")) {
+		deflt = SECCOMP_RET_ALLOW;
+		listed = SECCOMP_RET_ERRNO | EPERM;
+	} else
 		return 0;
-	if (n > 256)
+	if (n > 256) {
+		errno = E2BIG;
 		return -1;
+	}
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, arch));
 	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
@@ -841,19 +859,104 @@ static int install(const char *action, char **nr, int n)
 		SYS_exit_group,
 	};
 
-	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++) {
+	for (size_t i = 0; listed == SECCOMP_RET_ALLOW && i < sizeof(always) / sizeof(always[0]); i++) {
 		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, always[i], 0, 1);
 		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	}
 	for (int i = 0; i < n; i++) {
 		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 						      (unsigned)atoi(nr[i]), 0, 1);
-		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, listed);
 	}
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, deflt);
-	prog.len = (unsigned short)k;
+	*len = (unsigned short)k;
+	return 0;
+}
+
+enum { FILTER_MAX = 2 * (256 + 16) + 8 };
+
+static int install(const char *action, char **nr, int n)
+{
+	struct sock_filter f[FILTER_MAX];
+	struct sock_fprog prog;
+
+	if (build(action, nr, n, f, &prog.len))
+		return -1;
+	if (!prog.len)
+		return 0;
 	prog.filter = f;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+#if defined(__x86_64__)
+/* A system call instruction of our own: the library, if loaded, sees
+ * neither the filter nor the exec. */
+static long insn(long nr, long a, long b, long c)
+{
+	register long d __asm__("r10") = 0, e __asm__("r8") = 0;
+	long ret;
+
+	/* prctl wants its unused arguments 0: r10 and r8 too. */
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(d), "r"(e)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#endif
+
+/* inherit: a launcher that installs the filter and starts argv[0] in
+ * its place, both by system call instructions: for the program, a filter
+ * it came with, as from systemd, bwrap or a container runtime. */
+static int inherit(const char *action, char **nr, int n, char **argv)
+{
+#if defined(__x86_64__)
+	struct sock_filter f[FILTER_MAX];
+	struct sock_fprog prog;
+
+	if (build(action, nr, n, f, &prog.len)) {
+		say("filter: %s", strerror(errno));
+		return 77;
+	}
+	prog.filter = f;
+	if (prog.len && (insn(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0) ||
+			 insn(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog))) {
+		say("filter: cannot install it");
+		return 77;
+	}
+	insn(SYS_execve, (long)argv[0], (long)argv, (long)environ);
+	return 127;
+#else
+	(void)action;
+	(void)nr;
+	(void)n;
+	(void)argv;
+	say("filter: x86-64 only");
+	return 77;
+#endif
+}
+
+/* dupleak: dup(2), then whether a fork+exec child has the copy.  Its
+ * number goes by the environment: a number in the command's arguments
+ * would be a descriptor named to the child (libnoleak(7), rule 5). */
+static int dupleak(void)
+{
+	int fd = dup(2), st;
+	char num[16];
+	pid_t pid;
+
+	if (fd < 0)
+		return 2;
+	snprintf(num, sizeof(num), "%d", fd);
+	setenv("EXACT_FD", num, 1);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c",
+		      "test -e /proc/self/fd/$EXACT_FD && echo leaked || echo kept",
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) : 2;
 }
 
 static int sandbox(const char *action, char **nr, int n)
@@ -1088,6 +1191,16 @@ int main(int argc, char **argv)
 		return getfd3();
 	if (!strcmp(c, "sandbox") && argc > 2)
 		return sandbox(argv[2], argv + 3, argc - 3);
+	if (!strcmp(c, "inherit") && argc > 3) {
+		int dash = 3;
+
+		while (dash < argc && strcmp(argv[dash], "--"))
+			dash++;
+		if (dash + 1 < argc)
+			return inherit(argv[2], argv + 3, dash - 3, argv + dash + 1);
+	}
+	if (!strcmp(c, "dupleak"))
+		return dupleak();
 	if (!strcmp(c, "dlrace") && argc > 3)
 		return dlrace(argv[2], atol(argv[3]));
 	if (!strcmp(c, "popen2"))

@@ -116,6 +116,75 @@ else
 	done
 fi
 
+# ---- a seccomp filter the program came with --------------------------------
+# tests/exact's launcher installs the filter and starts the program in its
+# place, both by system call instructions, so that no library sees either
+# (systemd's SystemCallFilter=, bwrap --seccomp, a container runtime): the
+# program finds it at load.  The filter allows exactly the system calls the
+# same program makes without the library from its exec on, loader
+# included; on d805dbe the library's own calls at load and after kill,
+# trap or fail under it.
+if ! command -v strace >/dev/null 2>&1 || ! strace -n -qq -o /dev/null true 2>/dev/null; then
+	skip "a program under a filter it came with" "no strace with -n (syscall numbers)"
+else
+	run_in 60 process "" strace -f -qq -n -o "$work/inherit.tr" "$prog" sandbox none \
+		>"$work/inherit.out" 2>&1
+	inherit=$(awk 'match($0, /\[ *[0-9]+\]/) { n = substr($0, RSTART + 1, RLENGTH - 2); gsub(/ /, "", n); print n }' \
+		"$work/inherit.tr" | sort -n | uniq | tr '\n' ' ')
+	test -n "$inherit" && test "$(cat "$work/inherit.out")" = "$want"
+	ok $? "the same work from its exec on, traced without a filter: system calls $inherit" ||
+		diag "$(cat "$work/inherit.out")"
+	for action in kill trap errno; do
+		# shellcheck disable=SC2086 # $inherit is a list of numbers
+		go in-$action-without process "" 60 inherit $action $inherit -- "$prog" sandbox none
+		if [ $st -eq 77 ]; then
+			skip "a filter it came with, $action" "no seccomp filter here: $out"
+			continue
+		fi
+		test $st -eq 0 && test "$out" = "$want"
+		ok $? "a program under a seccomp filter it came with (default $action), without the library: every creator and spawn succeeds" ||
+			show in-$action-without
+		for scope in $scopes; do
+			# shellcheck disable=SC2086 # $inherit is a list of numbers
+			go in-$action-$scope-with $scope "$lib" 60 inherit $action $inherit -- "$prog" sandbox none
+			test $st -eq 0 && test "$out" = "$want"
+			ok $? "the same with it, $scope: every creator and spawn succeeds as without" ||
+				show in-$action-$scope-with
+		done
+	done
+fi
+
+# A filter that refuses only what it names, as a container runtime's
+# default profile does (here ptrace, with EPERM): the library cannot tell
+# it from a list of the program's own calls, and makes none of its own, so
+# a dup()ed descriptor reaches a fork+exec child as without it; with
+# NOLEAK_SECCOMP=trust it goes on protecting.  Without a filter it does.
+nr_ptrace=101
+go deny-without process "" 20 inherit deny $nr_ptrace -- "$prog" dupleak
+if [ $st -eq 77 ]; then
+	skip "a filter that refuses what it names" "no seccomp filter here: $out"
+else
+	test "$out" = leaked
+	ok $? "a dup()ed descriptor under a deny-list filter, without the library: the child has it" ||
+		show deny-without
+	for scope in $scopes; do
+		go nofilter-$scope $scope "$lib" 20 inherit none -- "$prog" dupleak
+		test "$out" = kept
+		ok $? "the same without a filter, $scope, with the library: the child has not" ||
+			show nofilter-$scope
+		go deny-$scope $scope "$lib" 20 inherit deny $nr_ptrace -- "$prog" dupleak
+		test "$out" = leaked
+		ok $? "under the filter, $scope, with the library: it makes no call of its own, and the child has it" ||
+			show deny-$scope
+		run_env=NOLEAK_SECCOMP=trust
+		go deny-trust-$scope $scope "$lib" 20 inherit deny $nr_ptrace -- "$prog" dupleak
+		run_env=
+		test "$out" = kept
+		ok $? "the same with NOLEAK_SECCOMP=trust: the child has not" ||
+			show deny-trust-$scope
+	done
+fi
+
 # ---- a dlopen racing the first call -----------------------------------------
 # A thread dlopen()s tests/libctor.so (its constructor calls open()) while
 # the main thread makes the first call 0-300 microseconds later; up to 200
