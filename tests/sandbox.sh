@@ -82,6 +82,38 @@ show() {
 	diag "status $st" "stdout: $(cat "$work/$1.out")" "stderr: $(cat "$work/$1.err")"
 }
 
+# traced_calls FILE [MARKER]: the system call numbers in strace -n output
+# FILE (from the line naming MARKER on, if given), sorted, on one line.
+traced_calls() {
+	awk -v m="${2-}" 'm == "" || index($0, "\"" m "\"") { on = 1 }
+		on && match($0, /\[ *[0-9]+\]/) { n = substr($0, RSTART + 1, RLENGTH - 2); gsub(/ /, "", n); print n }' \
+		"$1" | sort -n | uniq | tr '\n' ' '
+}
+
+# under_filters TAG WHAT CASE ARGS...: for each filter action, tests/exact
+# CASE ACTION ARGS without the library, then with it in every scope; each
+# run must do all the work ($want).
+under_filters() {
+	u_tag=$1 u_what=$2 u_case=$3
+	shift 3
+	for action in kill trap errno; do
+		go "$u_tag-$action-without" process "" 60 "$u_case" $action "$@"
+		if [ $st -eq 77 ]; then
+			skip "$u_what, $action" "no seccomp filter here: $out"
+			continue
+		fi
+		test $st -eq 0 && test "$out" = "$want"
+		ok $? "$u_what (default $action), without the library: every creator and spawn succeeds" ||
+			show "$u_tag-$action-without"
+		for scope in $scopes; do
+			go "$u_tag-$action-$scope-with" $scope "$lib" 60 "$u_case" $action "$@"
+			test $st -eq 0 && test "$out" = "$want"
+			ok $? "the same with it, $scope: every creator and spawn succeeds as without" ||
+				show "$u_tag-$action-$scope-with"
+		done
+	done
+}
+
 # ---- a seccomp filter of the program's own ---------------------------------
 steps="filter open socket accept pipe dup fork-execve posix_spawn system popen"
 want=$(for s in $steps; do echo "$s ok"; done; echo "sandbox done")
@@ -90,30 +122,12 @@ if ! command -v strace >/dev/null 2>&1 || ! strace -n -qq -o /dev/null true 2>/d
 else
 	run_in 60 process "" strace -f -qq -n -o "$work/allow.tr" "$prog" sandbox none \
 		>"$work/allow.out" 2>&1
-	allow=$(awk '/"exact-sandbox"/ { on = 1 }
-		on && match($0, /\[ *[0-9]+\]/) { n = substr($0, RSTART + 1, RLENGTH - 2); gsub(/ /, "", n); print n }' \
-		"$work/allow.tr" | sort -n | uniq | tr '\n' ' ')
+	allow=$(traced_calls "$work/allow.tr" exact-sandbox)
 	test -n "$allow" && test "$(cat "$work/allow.out")" = "$want"
 	ok $? "the sandbox's work, traced without a filter: it all succeeds, and makes system calls $allow" ||
 		diag "$(cat "$work/allow.out")"
-	for action in kill trap errno; do
-		# shellcheck disable=SC2086 # $allow is a list of numbers
-		go sb-$action-without process "" 60 sandbox $action $allow
-		if [ $st -eq 77 ]; then
-			skip "a sandbox with $action" "no seccomp filter here: $out"
-			continue
-		fi
-		test $st -eq 0 && test "$out" = "$want"
-		ok $? "a program under its own seccomp filter (default $action), without the library: every creator and spawn succeeds" ||
-			show sb-$action-without
-		for scope in $scopes; do
-			# shellcheck disable=SC2086 # $allow is a list of numbers
-			go sb-$action-$scope-with $scope "$lib" 60 sandbox $action $allow
-			test $st -eq 0 && test "$out" = "$want"
-			ok_todo $? "the same with it, $scope: every creator and spawn succeeds as without" ||
-				show sb-$action-$scope-with
-		done
-	done
+	# shellcheck disable=SC2086 # $allow is a list of numbers
+	under_filters sb "a program under its own seccomp filter" sandbox $allow
 fi
 
 # ---- a seccomp filter the program came with --------------------------------
@@ -129,29 +143,12 @@ if ! command -v strace >/dev/null 2>&1 || ! strace -n -qq -o /dev/null true 2>/d
 else
 	run_in 60 process "" strace -f -qq -n -o "$work/inherit.tr" "$prog" sandbox none \
 		>"$work/inherit.out" 2>&1
-	inherit=$(awk 'match($0, /\[ *[0-9]+\]/) { n = substr($0, RSTART + 1, RLENGTH - 2); gsub(/ /, "", n); print n }' \
-		"$work/inherit.tr" | sort -n | uniq | tr '\n' ' ')
+	inherit=$(traced_calls "$work/inherit.tr")
 	test -n "$inherit" && test "$(cat "$work/inherit.out")" = "$want"
 	ok $? "the same work from its exec on, traced without a filter: system calls $inherit" ||
 		diag "$(cat "$work/inherit.out")"
-	for action in kill trap errno; do
-		# shellcheck disable=SC2086 # $inherit is a list of numbers
-		go in-$action-without process "" 60 inherit $action $inherit -- "$prog" sandbox none
-		if [ $st -eq 77 ]; then
-			skip "a filter it came with, $action" "no seccomp filter here: $out"
-			continue
-		fi
-		test $st -eq 0 && test "$out" = "$want"
-		ok $? "a program under a seccomp filter it came with (default $action), without the library: every creator and spawn succeeds" ||
-			show in-$action-without
-		for scope in $scopes; do
-			# shellcheck disable=SC2086 # $inherit is a list of numbers
-			go in-$action-$scope-with $scope "$lib" 60 inherit $action $inherit -- "$prog" sandbox none
-			test $st -eq 0 && test "$out" = "$want"
-			ok $? "the same with it, $scope: every creator and spawn succeeds as without" ||
-				show in-$action-$scope-with
-		done
-	done
+	# shellcheck disable=SC2086 # $inherit is a list of numbers
+	under_filters in "a program under a seccomp filter it came with" inherit $inherit -- "$prog" sandbox none
 fi
 
 # A filter that refuses only what it names, as a container runtime's
