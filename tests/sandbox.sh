@@ -180,6 +180,15 @@ else
 		ok $? "the same with NOLEAK_SECCOMP=trust: the child has not" ||
 			show deny-trust-$scope
 	done
+	# A value the library does not know: named on standard error, the
+	# default (careful) used, the program unharmed.
+	run_env=NOLEAK_SECCOMP=bogus
+	go seccomp-bogus process "$lib" 20 dupleak
+	run_env=
+	test $st -eq 0 && test "$out" = kept &&
+		grep -q "NOLEAK_SECCOMP: ignoring 'bogus'" "$work/seccomp-bogus.err"
+	ok $? "NOLEAK_SECCOMP=bogus: named on standard error, the program runs protected" ||
+		show seccomp-bogus
 fi
 
 # ---- a dlopen racing the first call -----------------------------------------
