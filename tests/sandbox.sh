@@ -13,9 +13,8 @@
 # action is SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_TRAP or
 # SECCOMP_RET_ERRNO(EPERM), one run each.
 #
-# On main d805dbe, 18 of the 29 checks fail (with NOLEAK_STRICT=1; without
-# it they are TAP TODO, expected failures, until the rewrite lands), each
-# in the process and tree scopes and host-wide: every sandbox run with
+# On main d805dbe, 31 of the 53 checks fail, each in the process and tree
+# scopes and host-wide: every sandbox run with
 # the library (killed, or accept EPERM and popen ENOMEM under
 # RET_ERRNO); the dlopen race hangs (in about 1 try of 6 here: the
 # window is between the set-up's start and its dlsym); pclose with a pending
