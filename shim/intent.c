@@ -50,35 +50,48 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 
-#define WORD_BITS (8 * sizeof(unsigned long))
-enum { WORDS = NOLEAK_ADDED_MAX / WORD_BITS };
+/* A byte per number in each map, not a bit: a byte is stored whole, so
+ * threads recording neighbouring numbers never share a word that needs a
+ * locked read-modify-write (a bit map paid two, a creation's and a
+ * close's, on every round trip).  The sweep reads them a word of eight
+ * numbers at a time. */
+typedef unsigned long __attribute__((may_alias)) map_word;
+enum { LOW = 64, WORD_CELLS = sizeof(map_word) };
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "noleak_intent_next finds the lowest cell of a word by ctz");
 
-static unsigned long meant[WORDS], added[WORDS];
-/* Their first words (numbers 0-63, where most descriptors are) live in
+static unsigned char meant[NOLEAK_ADDED_MAX] __attribute__((aligned(8)));
+static unsigned char added[NOLEAK_ADDED_MAX] __attribute__((aligned(8)));
+/* Their first cells (numbers 0-63, where most descriptors are) live in
  * .data, beside what the loader writes anyway: a census that finds an
  * inherited descriptor there touches no page of its own. */
-static unsigned long low[2] NOLEAK_LOAD_DATA;
+static unsigned char low_meant[LOW] NOLEAK_LOAD_DATA __attribute__((aligned(8)));
+static unsigned char low_added[LOW] NOLEAK_LOAD_DATA __attribute__((aligned(8)));
 
-/* Word w of map. */
-static inline unsigned long *word(unsigned long *map, size_t w)
+/* The cell of map for fd (0 <= fd < NOLEAK_ADDED_MAX). */
+static inline unsigned char *cell(unsigned char *map, int fd)
 {
-	return w ? &map[w] : &low[map == added];
+	if (fd >= LOW)
+		return &map[fd];
+	return &(map == added ? low_added : low_meant)[fd];
 }
+
+/* The eight cells of map from number w * 8. */
+static inline map_word *cells(unsigned char *map, size_t w)
+{
+	return (map_word *)cell(map, (int)(w * WORD_CELLS));
+}
+
 /* One past the highest number either map ever had a bit for, so that a
  * close or a scan above it reads nothing (and faults in no page). */
 static int top NOLEAK_LOAD_DATA;
 static int lost_from NOLEAK_LOAD_DATA = INT_MAX;	/* intent lost from here */
 static int warned_lost;
 
-static inline unsigned long bit_of(int fd)
-{
-	return 1UL << ((unsigned)fd % WORD_BITS);
-}
-
-static int test_bit(unsigned long *map, int fd)
+static int test_bit(unsigned char *map, int fd)
 {
 	return fd >= 0 && fd < __atomic_load_n(&top, __ATOMIC_ACQUIRE) &&
-	       (__atomic_load_n(word(map, fd / WORD_BITS), __ATOMIC_ACQUIRE) & bit_of(fd));
+	       __atomic_load_n(cell(map, fd), __ATOMIC_ACQUIRE);
 }
 
 NOLEAK_AT_LOAD static void raise_top(int fd)
@@ -91,20 +104,20 @@ NOLEAK_AT_LOAD static void raise_top(int fd)
 		;
 }
 
-NOLEAK_AT_LOAD static void set_bit(unsigned long *map, int fd)
+NOLEAK_AT_LOAD static void set_bit(unsigned char *map, int fd)
 {
 	if (fd < 0 || fd >= NOLEAK_ADDED_MAX)
 		return;
 	raise_top(fd);
-	if (!(__atomic_load_n(word(map, fd / WORD_BITS), __ATOMIC_RELAXED) & bit_of(fd)))
-		__atomic_fetch_or(word(map, fd / WORD_BITS), bit_of(fd), __ATOMIC_RELEASE);
+	if (!__atomic_load_n(cell(map, fd), __ATOMIC_RELAXED))
+		__atomic_store_n(cell(map, fd), 1, __ATOMIC_RELEASE);
 }
 
 /* Clearing looks first: pages of numbers never recorded stay untouched. */
-static void clear_bit(unsigned long *map, int fd)
+static void clear_bit(unsigned char *map, int fd)
 {
 	if (test_bit(map, fd))
-		__atomic_fetch_and(word(map, fd / WORD_BITS), ~bit_of(fd), __ATOMIC_RELEASE);
+		__atomic_store_n(cell(map, fd), 0, __ATOMIC_RELEASE);
 }
 
 /* Intent on fd, which no map can hold: kept from the lowest such number
@@ -275,34 +288,35 @@ void noleak_dup_onto(int fd, int inherit)
 	noleak_intent_said(fd, inherit);
 }
 
-/* Clear map's bits from lo to hi, a word at a time. */
-static void clear_range(unsigned long *map, unsigned int lo, unsigned int hi)
+/* Clear map's cells from lo to hi, skipping words of eight empty ones. */
+static void clear_range(unsigned char *map, unsigned int lo, unsigned int hi)
 {
 	unsigned int t = (unsigned int)__atomic_load_n(&top, __ATOMIC_ACQUIRE);
 
 	if (hi >= t)
 		hi = t ? t - 1 : 0;
 	for (unsigned int fd = lo; fd <= hi && fd < t; ) {
-		unsigned int w = fd / WORD_BITS, first = fd % WORD_BITS;
-		unsigned int last = hi / WORD_BITS == w ? hi % WORD_BITS : WORD_BITS - 1;
-		unsigned long mask = (~0UL << first) &
-				     (~0UL >> (WORD_BITS - 1 - last));
+		unsigned int end = (fd / WORD_CELLS + 1) * WORD_CELLS;
 
-		if (__atomic_load_n(word(map, w), __ATOMIC_RELAXED) & mask)
-			__atomic_fetch_and(word(map, w), ~mask, __ATOMIC_RELEASE);
-		fd = (w + 1) * WORD_BITS;
+		if (!__atomic_load_n(cells(map, fd / WORD_CELLS), __ATOMIC_RELAXED)) {
+			fd = end;
+			continue;
+		}
+		for (; fd < end && fd <= hi; fd++)
+			if (__atomic_load_n(cell(map, (int)fd), __ATOMIC_RELAXED))
+				__atomic_store_n(cell(map, (int)fd), 0, __ATOMIC_RELEASE);
 	}
 }
 
 void noleak_intent_drop_range(unsigned int lo, unsigned int hi)
 {
 	clear_range(added, lo, hi);
-	for (unsigned int w = lo / WORD_BITS; ; w++) {
+	for (unsigned int w = lo / WORD_CELLS; ; w++) {
 		/* Only a process that owns the maps forgets intent. */
-		if (w * WORD_BITS > hi || w >= WORDS ||
-		    (int)(w * WORD_BITS) >= __atomic_load_n(&top, __ATOMIC_ACQUIRE))
+		if (w * WORD_CELLS > hi || w * WORD_CELLS >= NOLEAK_ADDED_MAX ||
+		    (int)(w * WORD_CELLS) >= __atomic_load_n(&top, __ATOMIC_ACQUIRE))
 			return;
-		if (__atomic_load_n(word(meant, (size_t)w), __ATOMIC_RELAXED))
+		if (__atomic_load_n(cells(meant, w), __ATOMIC_RELAXED))
 			break;
 	}
 	if (!noleak_sandboxed && table_mine())
@@ -311,11 +325,21 @@ void noleak_intent_drop_range(unsigned int lo, unsigned int hi)
 
 void noleak_fd_closed(int fd)
 {
+	unsigned char *a, *m;
+
 	if (fd < 0)
 		return;
 	site_forget(fd);
-	clear_bit(added, fd);
-	noleak_intent_drop(fd);
+	if (fd >= __atomic_load_n(&top, __ATOMIC_ACQUIRE))
+		return;		/* nothing was ever recorded for it */
+	a = cell(added, fd);
+	m = cell(meant, fd);
+	if (__atomic_load_n(a, __ATOMIC_RELAXED))
+		__atomic_store_n(a, 0, __ATOMIC_RELEASE);
+	/* In a sandbox, no getpid: the intent stays (noleak_intent_drop). */
+	if (__atomic_load_n(m, __ATOMIC_RELAXED) && !noleak_sandboxed &&
+	    table_mine())
+		__atomic_store_n(m, 0, __ATOMIC_RELEASE);
 }
 
 void noleak_fds_closed(unsigned int lo, unsigned int hi)
@@ -345,13 +369,13 @@ int noleak_intent_next(int from, int *hi)
 
 	if (from < 3)
 		from = 3;
-	for (int w = from / (int)WORD_BITS; w * (int)WORD_BITS < t; w++) {
-		unsigned long bits = __atomic_load_n(word(meant, (size_t)w), __ATOMIC_ACQUIRE);
+	for (int w = from / (int)WORD_CELLS; w * (int)WORD_CELLS < t; w++) {
+		unsigned long bits = __atomic_load_n(cells(meant, (size_t)w), __ATOMIC_ACQUIRE);
 
-		if (w == from / (int)WORD_BITS)
-			bits &= ~0UL << (from % WORD_BITS);
-		if (bits) {
-			best = w * (int)WORD_BITS + __builtin_ctzl(bits);
+		if (w == from / (int)WORD_CELLS)	/* cells below from */
+			bits &= ~0UL << (8 * (from % WORD_CELLS));
+		if (bits) {	/* little-endian: the lowest cell first */
+			best = w * (int)WORD_CELLS + __builtin_ctzl(bits) / 8;
 			break;
 		}
 	}
@@ -380,6 +404,8 @@ int noleak_added_test(int fd)
 
 int noleak_track_new(int fd, int shim_added)
 {
+	unsigned char *a, *m;
+
 	if (fd < 0)
 		return fd;
 	site_take(fd);
@@ -388,9 +414,20 @@ int noleak_track_new(int fd, int shim_added)
 			noleak_raw_setfd(fd, 0);
 		return fd;
 	}
+	if (fd >= NOLEAK_ADDED_MAX)
+		return fd;
+	if (fd >= __atomic_load_n(&top, __ATOMIC_ACQUIRE)) {
+		if (!shim_added)
+			return fd;	/* no cell above top holds anything */
+		raise_top(fd);
+	}
 	/* A new descriptor: whatever the number meant before is gone. */
-	clear_bit(meant, fd);
-	noleak_added_set(fd, shim_added);
+	a = cell(added, fd);
+	m = cell(meant, fd);
+	if (__atomic_load_n(m, __ATOMIC_RELAXED))
+		__atomic_store_n(m, 0, __ATOMIC_RELEASE);
+	if (__atomic_load_n(a, __ATOMIC_RELAXED) != shim_added)
+		__atomic_store_n(a, (unsigned char)!!shim_added, __ATOMIC_RELEASE);
 	return fd;
 }
 

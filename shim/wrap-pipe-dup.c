@@ -121,9 +121,14 @@ NOLEAK_EXPORT int dup(int fd)
 	__typeof__(dup) *own;
 	int ret;
 
-	if (!noleak_sandboxed) {
-		ret = do_fcntl(NEXT_SET_UP(fcntl), fd, F_DUPFD, 0);
-		if (ret >= 0 || !noleak_refused(errno, 1))
+	/* fcntl(F_DUPFD_CLOEXEC) as the careful program writes it; glibc's
+	 * fcntl makes that very call for it (no cancellation point). */
+	if (!noleak_sandboxed && !noleak_asleep()) {
+		ret = (int)noleak_raw_result(noleak_raw(SYS_fcntl, fd, F_DUPFD_CLOEXEC,
+							0, 0, 0));
+		if (ret >= 0)
+			return noleak_track_new(ret, 1);
+		if (!noleak_refused(errno, 1))
 			return ret;
 	}
 	own = NEXT_BOUND(dup);
