@@ -224,6 +224,8 @@ enum { CONF_MAX = 16384, CONF_VALUE_MAX = 1024 };
 struct file_settings {
 	const char *path;
 	int mode, signals;
+	int role_said;		/* a "role" line spoke: rules replaces the names' */
+	unsigned rules;
 	char log[NOLEAK_LOG_PATH_MAX];
 	size_t bad;
 	char where[NOLEAK_LOG_PATH_MAX + 16];	/* "path:line", for messages */
@@ -286,11 +288,62 @@ static void complain_file_keep(void *ctx, const char *entry, size_t len, const c
 	complain_file(ctx, entry, len, why);
 }
 
+/* The roles a "role" line may give a program, in the order of the
+ * conventions table's program kinds (NOLEAK_CONV_PROGRAM_SHELL...);
+ * "none" takes every role off. */
+static const char *const roles[] = { "shell", "launcher", "locks", "helper", "none", NULL };
+_Static_assert(NOLEAK_CONV_PROGRAM_HELPER - NOLEAK_CONV_PROGRAM_FIRST == 3,
+	       "roles[] follows the program kinds of the conventions table");
+
+/* "role = launcher" or "role = launcher, locks" in the program's section:
+ * its roles, in place of what its name would give it.  A bad word makes
+ * the whole line bad: nothing of it applies. */
+static void file_role(struct file_settings *fs, int in_section, const char *value)
+{
+	unsigned rules = 0;
+	int none = 0, words = 0;
+
+	if (!in_section) {
+		complain_file(fs, "role", 4, "a role is a program's own: put it in "
+			      "the program's [/path] section");
+		return;
+	}
+	for (const char *p = value; *p; ) {
+		size_t n = strcspn(p, ", \t");
+		char word[16];
+		int r;
+
+		if (n) {
+			snprintf(word, sizeof(word), "%.*s", (int)(n < 15 ? n : 15), p);
+			r = n < 15 ? noleak_choose(word, roles) : -1;
+			if (r < 0) {
+				complain_file(fs, p, n, "unknown role; expected shell, "
+					      "launcher, locks, helper or none");
+				return;
+			}
+			words++;
+			if (roles[r + 1])
+				rules |= 1U << r;
+			else
+				none = 1;
+		}
+		p += n;
+		p += strspn(p, ", \t");
+	}
+	if (!words || (none && rules)) {
+		complain_file(fs, value, strlen(value), !words ? "expected a role" :
+			      "\"none\" goes alone");
+		return;
+	}
+	fs->role_said = 1;
+	fs->rules = rules;
+}
+
 /* A setting of the file: key and value, the value a copy ending in NUL. */
 static void file_value(struct file_settings *fs, const char *key, size_t key_len,
-		       const char *value)
+		       const char *value, int in_section)
 {
-	static const char *const keys[] = { "mode", "signals", "log", "keep", NULL };
+	static const char *const keys[] = { "mode", "signals", "log", "keep", "role", NULL };
 	char name[16];
 	int k, *slot = NULL, i = -1;
 	const char *const *names = NULL;
@@ -299,7 +352,11 @@ static void file_value(struct file_settings *fs, const char *key, size_t key_len
 	k = key_len < 15 ? noleak_choose(name, keys) : -1;
 	if (k < 0) {
 		complain_file(fs, key, key_len,
-			      "unknown key; expected mode, signals, log or keep");
+			      "unknown key; expected mode, signals, log, keep or role");
+		return;
+	}
+	if (k == 4) {
+		file_role(fs, in_section, value);
 		return;
 	}
 	if (k == 2) {
@@ -340,7 +397,7 @@ static void file_line(void *ctx, const struct noleak_conf_line *l, const char *w
 	}
 	memcpy(value, l->value, l->value_len);
 	value[l->value_len] = '\0';
-	file_value(fs, l->key, l->key_len, value);
+	file_value(fs, l->key, l->key_len, value, l->section);
 }
 
 /* Why the file at fd may not be trusted, or NULL.  Root's file, or, when
@@ -557,6 +614,10 @@ static void read_settings(void)
 	/* A shell is left as it is whatever the file says (decide). */
 	if (!(noleak_config.rules & NOLEAK_RULE(PROGRAM_SHELL)))
 		read_file(&fs);
+	/* The program's own row in the file, where it has one, says what
+	 * it is; its name, only where no row speaks. */
+	if (fs.role_said)
+		noleak_config.rules = fs.rules;
 	if (fs.log[0] && !noleak_log_set && use_log(fs.log_where, fs.log, 0))
 		noleak_log_set = 1;
 	file_mode = fs.mode >= 0 ? fs.mode : NOLEAK_MODE_ENFORCE;

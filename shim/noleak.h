@@ -346,6 +346,7 @@ struct noleak_conf_line {
 	size_t key_len;
 	const char *value;
 	size_t value_len;
+	int section;		/* in a [/path] section (the program's own) */
 };
 
 /* Called for each setting that applies, why NULL, and for each malformed

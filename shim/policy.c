@@ -1104,6 +1104,7 @@ static void conf_line(struct noleak_conf_line *l, const char *s, const char *end
 	l->value = end;
 	l->value_len = 0;
 	if (conf_section(s, end, exe, mine, &why)) {
+		l->section = 1;
 		if (why)
 			fn(ctx, l, why);
 		return;
@@ -1130,7 +1131,7 @@ void noleak_conf_walk(const char *text, size_t len, const char *exe,
 		      noleak_conf_fn *fn, void *ctx)
 {
 	const char *s = text, *end = text + len;
-	struct noleak_conf_line l = { 0, NULL, 0, NULL, 0 };
+	struct noleak_conf_line l = { 0, NULL, 0, NULL, 0, 0 };
 	int mine = 1;	/* lines before the first section are everyone's */
 
 	while (s < end) {

@@ -118,6 +118,29 @@ for setup in 'colour = blue' '[relative/path]' 'keep = tcp:99999 tcp:88888'; do
 	ok $? "one bad line ($setup): one message, without a count" || diag "$out"
 done
 
+# A role names a program's own kind: in its section, from the five words.
+# Each bad one is named and the library protects as by default (the probe
+# is no shell or launcher, so its name gives it no role either).
+for bad in "role = launcher|a role is a program's own: put it in the program's [/path] section" \
+	"[$exe]
+role = laucher|'laucher': unknown role; expected shell, launcher, locks, helper or none" \
+	"[$exe]
+role = none, launcher|'none, launcher': \"none\" goes alone"; do
+	setup "${bad%%|*}"
+	under
+	absent "$out" && test "$(printf '%s\n' "$out" | grep -c "$conf")" = 1 &&
+		printf '%s\n' "$out" | grep -qF -- "${bad#*|}"
+	ok $? "a bad role line is named ($(printf '%s' "${bad%%|*}" | tail -1)); the library protects as by default" ||
+		diag "$out"
+done
+# A good one: the probe as a shell is left alone, the leak as without us.
+setup "[$exe]
+role = shell"
+under
+test "$(leaked "$out")" = " $fd" && ! printf '%s\n' "$out" | grep -q "$conf"
+ok $? "role = shell in the probe's own section: left alone as a shell, the child inherits ($fd)" ||
+	diag "$out"
+
 # One message a process, however many bad lines: 400 unknown keys, then a
 # line that applies (it does).  The same file without the library says
 # nothing, so the messages are the library's.
@@ -136,7 +159,7 @@ under
 pids=$(printf '%s\n' "$out" | sed -n "s|^noleak\[\([0-9]*\)\]: $conf.*|\1|p")
 per=$(printf '%s\n' "$pids" | sort | uniq -c | awk '{ print $1 }' | sort -n | tail -1)
 test "$(leaked "$out")" = " $fd" && test -n "$pids" && test "$per" = 1 &&
-	printf '%s\n' "$out" | grep -q "$conf:1: ignoring 'colour0': unknown key; expected mode, signals, log or keep (the first of 400 bad lines in this file, all ignored)$"
+	printf '%s\n' "$out" | grep -q "$conf:1: ignoring 'colour0': unknown key; expected mode, signals, log, keep or role (the first of 400 bad lines in this file, all ignored)$"
 ok $? "400 bad lines: one message a process ($(printf '%s\n' "$out" | grep -c "$conf") in all), naming the first and the count; the good line applies" ||
 	diag "$(printf '%s\n' "$out" | head -8)"
 

@@ -132,6 +132,33 @@ else
 	skip "busybox" "busybox is not installed"
 fi
 
+# ---- roles as data: the configuration file's row, not the program's name -----
+# A vendor launcher under a name of its own: not a launcher by name (the
+# daemon it starts runs without the library: the leak), one by its row.
+mkdir -p "$work/vendor"
+cp "$(command -v timeout)" "$work/vendor/vendor-start"
+printf '[%s]\nrole = launcher\n' "$work/vendor/vendor-start" >"$work/roles.conf"
+starts_as() {
+	desc=$1 conf=$2 lib=$3
+	shift 3
+	d=$work/role-$(printf '%s' "$desc" | tr -c 'a-z0-9' '-')
+	mkdir -p "$d"
+	NOLEAK_CONFIG=$conf timeout -k 5 20 "$NOLEAK_WRAPPER" -- "$@" "$reload" "$d" inplace 0 >/dev/null 2>&1
+	wait_done "$d"
+	ok $? "process: $desc starts the daemon"
+	generations "process, $desc" "$d" 0 0 "$lib"
+}
+starts_as "vendor-start (timeout under another name), no row" "" no \
+	"$work/vendor/vendor-start" 10
+starts_as "vendor-start, its row says role = launcher" "$work/roles.conf" yes \
+	"$work/vendor/vendor-start" 10
+# And a name that says launcher, taken back by a row.
+cp "$(command -v timeout)" "$work/vendor/timeout"
+printf '[%s]\nrole = none\n' "$work/vendor/timeout" >"$work/none.conf"
+starts_as "timeout, its row says role = none" "$work/none.conf" no \
+	"$work/vendor/timeout" 10
+starts_as "timeout, no row" "" yes "$work/vendor/timeout" 10
+
 # ---- flock(1): the command holds the lock, even once flock is gone -----------
 # lock_held SCOPE: run flock LOCK sleep under the library (SCOPE none:
 # without), kill -9 flock, then see whether the lock is still held.
