@@ -27,8 +27,9 @@
  * O_CLOEXEC would let the shim take that flag off; libnoleak(7),
  * LIMITATIONS, says so.
  *
- * The maps cover the numbers below NOLEAK_ADDED_MAX (8 KiB each, zero
- * until written: a page is touched only for numbers recorded there).
+ * The maps cover the numbers below NOLEAK_ADDED_MAX (a byte a number,
+ * 64 KiB each, zero until written: a page is touched only for the 4096
+ * numbers around one recorded there).
  * Intent on a number above is kept as "lost_from": the sweep then leaves
  * every number from the lowest such one up alone, and says so once.
  *
