@@ -93,7 +93,8 @@ missing=
 for f in ./usr/bin/noleak ./usr/lib/$multiarch/noleak/libnoleak.so \
 	./usr/libexec/noleak/noleak-inspect ./usr/share/noleak/noleak-unit.sh \
 	./usr/share/noleak/noleak-system.sh \
-	./usr/share/man/man1/noleak.1.gz ./usr/share/man/man7/libnoleak.7.gz \
+	./usr/share/man/man1/noleak.1.gz ./usr/share/man/man5/noleak.conf.5.gz \
+	./usr/share/man/man7/libnoleak.7.gz \
 	./usr/share/doc/noleak/examples/noleak.conf ./usr/share/doc/noleak/copyright \
 	./usr/share/doc/libnoleak/copyright; do
 	printf '%s\n' "$contents" | grep -qxF "$f" || missing="$missing $f"

@@ -9,15 +9,18 @@
  * environment with getenv or binds a symbol.  The exported wrappers set
  * the library up (noleak_init) before they come here.
  *
+ * Rn below is rule n of libnoleak(7), RULES AT A GLANCE.
+ *
  * Before a new program starts, in this order:
  *  - the sweep, keeping what the new program is told about by number (its
  *    command line, the hand-over conventions of its environment: policy.c)
- *    and what the keep-list and the program's intent keep (sweep.c);
- *  - the new program's environment, as the scope says (exec_plan);
+ *    and what the keep-list and the program's intent keep (sweep.c): R1-R9;
+ *  - the new program's environment, as the scope says (exec_plan): R14,
+ *    R15, R18;
  *  - with NOLEAK_SIGNALS=restore, in a child (never at an exec in place of
  *    the process the shim started in), signals it inherited ignored go back
  *    to their default and the blocked mask to the start-up one; what the
- *    child set up itself after its fork stays.
+ *    child set up itself after its fork stays: R13.
  * An exec that fails puts the signals and the shim's flags back as they
  * were. */
 #include "noleak.h"
@@ -109,15 +112,16 @@ NOLEAK_ASYNC_SAFE static void report(const struct noleak_fdset *named,
  * syscall(SYS_execveat), wordexp's shell (noleak_exec_sweep), and the
  * library's own system, popen and posix_spawn (wrap-exec.c, whose child
  * sweeps).  The steps carry the numbers of libnoleak(7), WHAT SURVIVES
- * EXEC; rules 1, 2, 3 and 6 (0-2, the program's own flags, its intent,
- * what it inherited) are the sweep's, read from intent.c, and rule 8 (the
- * JDK's helper) is the spawned child's.  named gets what the new program
- * is told about or must keep by number; s says what is starting. */
+ * EXEC (R1-R9 of its RULES AT A GLANCE); R1, R2, R3 and R6 (0-2, the
+ * program's own flags, its intent, what it inherited) are the sweep's,
+ * read from intent.c, and R8 (the JDK's helper) is the spawned child's.
+ * named gets what the new program is told about or must keep by number;
+ * s says what is starting. */
 void noleak_decide(struct noleak_fdset *named, const struct noleak_start *s)
 {
 	size_t from;
 
-	/* 4. Named by the new program's command line (or a shell command's
+	/* R4. Named by the new program's command line (or a shell command's
 	 * words), or by a hand-over convention of its environment; the file
 	 * of fexecve. */
 	if (s->argv)
@@ -127,13 +131,13 @@ void noleak_decide(struct noleak_fdset *named, const struct noleak_start *s)
 	noleak_fds_in_env(s->envp, s->pid, named);
 	if (s->fd_to_run >= 3 && named->n < NOLEAK_FDSET_MAX)
 		named->fd[named->n++] = s->fd_to_run;
-	/* 4. The jobserver of MAKEFLAGS, when its numbers are pipes. */
+	/* R4. The jobserver of MAKEFLAGS, when its numbers are pipes. */
 	from = named->n;
 	noleak_fds_in_makeflags(s->envp, named);
 	noleak_keep_pipes(named, from);
-	/* 5. The keep-list's resources (its numbers are the sweep's). */
+	/* R5. The keep-list's resources (its numbers are the sweep's). */
 	noleak_keep_resources(&noleak_config.keep, named);
-	/* 7. An exec in place is still the same process: the file locks it
+	/* R7. An exec in place is still the same process: the file locks it
 	 * holds stay held, as setlock-style programs expect; and flock(1)
 	 * runs its command in a child to hold its lock. */
 	if (s->pid == noleak_config.self ||
@@ -142,7 +146,7 @@ void noleak_decide(struct noleak_fdset *named, const struct noleak_start *s)
 }
 
 /* After the decision: the report (audit, or a log set) and the sweep of
- * this process's table (9: everything else is marked; not in audit).
+ * this process's table (R9: everything else is marked; not in audit).
  * program is what the report says is being started. */
 void noleak_sweep_named(const struct noleak_fdset *named, const char *program)
 {
@@ -292,10 +296,10 @@ NOLEAK_ASYNC_SAFE static void set_handlers(unsigned long set, void *handler)
 			noleak_raw(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0);
 }
 
-/* NOLEAK_SIGNALS=restore, at an exec: what this process inherited across
- * a fork goes back to how the shim found it at start-up.  An exec in place
- * by the process the shim started in changes nothing: what it set up
- * (nohup, env --ignore-signal, a shell's trap before exec) is meant for
+/* R13.  NOLEAK_SIGNALS=restore, at an exec: what this process inherited
+ * across a fork goes back to how the shim found it at start-up.  An exec
+ * in place by the process the shim started in changes nothing: what it set
+ * up (nohup, env --ignore-signal, a shell's trap before exec) is meant for
  * the program it becomes.  Neither does what a forked child set up itself
  * before its exec. */
 NOLEAK_ASYNC_SAFE static void restore_signals(struct sigsave *save)
@@ -422,9 +426,9 @@ NOLEAK_ASYNC_SAFE static void same_on(void *arg)
  * (argv[0] aside).  A re-exec to reload (uWSGI), nginx's binary upgrade,
  * gunicorn's USR2, a daemonized copy starting itself anew; not the same
  * binary in another role (git's subcommands, busybox's applets, a test
- * harness running itself as a probe).  Without args, also a reload that
- * tells the new image more on its command line (HAProxy's master:
- * "-sf PID... -x sockpair@N").  argv is readable. */
+ * harness running itself as a probe): R7 and R14.  Without args, also a
+ * reload that tells the new image more on its command line (HAProxy's
+ * master: "-sf PID... -x sockpair@N").  argv is readable. */
 NOLEAK_ASYNC_SAFE static int same_program(const struct noleak_target *t,
 					  char *const argv[], int args)
 {
@@ -491,13 +495,14 @@ static int has_lib(struct exec_args *a)
 }
 
 /* How the exec of t by this process changes the new program's
- * environment (NOLEAK_ENV_*).  The rule of the process scope, in order:
+ * environment (NOLEAK_ENV_*).  The rule of the process scope (R14), in
+ * order:
  *  - an exec in place (by this process, or by a fork of it whose parent
  *    has gone: a daemonized copy) is the daemon going on: it keeps the
  *    library, and a copy that is not the owner becomes it;
  *  - in a descendant the shim is not protecting, the shim comes out;
  *  - a shell or a launcher (the conventions table) is never the daemon:
- *    what it starts is protected in its place, as its own owner;
+ *    what it starts is protected in its place, as its own owner (R15);
  *  - a fork of the daemon that runs the daemon's own program is the
  *    daemon again (nginx's binary upgrade);
  *  - anything else it starts runs without the library.
@@ -507,7 +512,8 @@ static int has_lib(struct exec_args *a)
  * them again), an exec in place of its own executable has the new image
  * mark again what the sweep kept for it by name (reexec_plan), and an
  * exec of its own program gets the library's variables back if the
- * caller built the environment without them. */
+ * caller built the environment without them (R7); not under secure
+ * execution, where nothing is given back (active is 0: R17). */
 static unsigned exec_plan(const struct noleak_target *t, struct exec_args *a)
 {
 	long me = my_pid(), parent = 0;
@@ -518,8 +524,8 @@ static unsigned exec_plan(const struct noleak_target *t, struct exec_args *a)
 						 NOLEAK_RULE(PROGRAM_LAUNCHER));
 	unsigned plan = 0;
 
-	/* Host-wide, every program gets the library from the loader, and
-	 * the environment carries nothing of it: only the daemon's own
+	/* R18.  Host-wide, every program gets the library from the loader,
+	 * and the environment carries nothing of it: only the daemon's own
 	 * descriptors are passed to its new image, as its own. */
 	if (noleak_config.hostwide)
 		return me == noleak_config.self && active ? reexec_plan(t, a) : 0;
@@ -670,7 +676,7 @@ void noleak_env_release(struct noleak_newenv *ne)
 
 /* In the process scope, a program started by posix_spawn, system or popen
  * runs without the shim, unless a shell or a launcher is starting it: it
- * stands in for the daemon then. */
+ * stands in for the daemon then (R14, R15). */
 unsigned noleak_spawn_plan(void)
 {
 	if (noleak_config.scope != NOLEAK_SCOPE_PROCESS || noleak_config.hostwide)
@@ -731,7 +737,7 @@ static int exec_after_sweep(const struct noleak_target *t, char *const argv[],
 			    char *const envp[])
 {
 	struct exec_args a = { argv, envp, -1 };
-	/* In a sandbox, the exec goes as the program wrote it. */
+	/* R16.  In a sandbox, the exec goes as the program wrote it. */
 	unsigned plan = noleak_sandboxed ? 0 : exec_plan(t, &a);
 	size_t need;
 	int ret;

@@ -4,7 +4,17 @@
  * The shim needs system calls that no interposer can see (including
  * itself: it wraps syscall()), that never touch errno, and that are safe
  * between vfork and exec.  noleak_raw returns what the kernel returned: a
- * result, or -errno.  A sixth argument, where a call has one, is 0. */
+ * result, or -errno.  A sixth argument, where a call has one, is 0.
+ *
+ * x86_64 only.  libc's syscall() cannot serve instead (the shim wraps it:
+ * wrap-syscall.c), and a port is more than the system call: the switch to
+ * a stack of the shim's own (noleak_call_on_stack) must name every
+ * register the callee may clobber, SIMD ones included; CI builds and
+ * tests amd64 alone, so a port would go unchecked. */
+#if !defined(__x86_64__)
+#error "noleak supports x86_64 only: shim/raw.c needs porting (README.md)"
+#endif
+
 #include "noleak.h"
 
 #include <signal.h>
@@ -16,7 +26,6 @@
 
 NOLEAK_AT_LOAD long noleak_raw(long nr, long a, long b, long c, long d, long e)
 {
-#if defined(__x86_64__)
 	long ret;
 	register long r10 __asm__("r10") = d;
 	register long r8 __asm__("r8") = e;
@@ -29,25 +38,6 @@ NOLEAK_AT_LOAD long noleak_raw(long nr, long a, long b, long c, long d, long e)
 			    "r"(r9)
 			  : "rcx", "r11", "memory");
 	return ret;
-#elif defined(__aarch64__)
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = 0;	/* a sixth argument, always 0 */
-
-	__asm__ volatile ("svc #0"
-			  : "+r"(x0)
-			  : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			  : "memory");
-	return x0;
-#else
-	/* libc's syscall() is wrapped by the shim itself (wrap-syscall.c),
-	 * so it cannot serve here. */
-#error "noleak_raw needs porting to this architecture"
-#endif
 }
 
 NOLEAK_AT_LOAD int noleak_raw_getfd(int fd)
@@ -62,7 +52,6 @@ int noleak_raw_setfd(int fd, int flags)
 
 void noleak_call_on_stack(void (*fn)(void *), void *arg, void *top)
 {
-#if defined(__x86_64__)
 	/* rbx keeps the old stack pointer across the call (callee-saved, so
 	 * fn leaves it alone); top is 16-byte aligned, as the ABI wants
 	 * before a call. */
@@ -78,21 +67,6 @@ void noleak_call_on_stack(void (*fn)(void *), void *arg, void *top)
 			    "r11", "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3",
 			    "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
 			    "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
-#elif defined(__aarch64__)
-	register void *x0 __asm__("x0") = arg;
-
-	__asm__ volatile ("mov x19, sp\n\t"
-			  "mov sp, %[top]\n\t"
-			  "blr %[fn]\n\t"
-			  "mov sp, x19"
-			  : "+r"(x0)
-			  : [top] "r"((unsigned long)top & ~15UL), [fn] "r"(fn)
-			  : "x19", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8",
-			    "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16",
-			    "x17", "x18", "x30", "memory", "cc");
-#else
-#error "noleak_call_on_stack needs porting to this architecture"
-#endif
 }
 
 /* memcheck follows the stack pointer, and takes a jump to memory it does

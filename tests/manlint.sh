@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# manlint.sh: the manual pages format without warnings.
+# manlint.sh: the manual pages format without warnings, have a NAME line
+# apropos can read, and are installed by make and by the Debian package.
 . "$NOLEAK_SRCDIR/tests/tap.sh"
 
 for page in "$NOLEAK_SRCDIR"/man/*.[0-9]; do
@@ -21,6 +22,17 @@ for page in "$NOLEAK_SRCDIR"/man/*.[0-9]; do
 	else
 		skip "$name: mandoc" "mandoc is not installed"
 	fi
+	if command -v lexgrog >/dev/null 2>&1; then
+		out=$(lexgrog "$page" 2>&1)
+		ok $? "$name: lexgrog reads its NAME line" || diag "$out"
+	else
+		skip "$name: lexgrog" "man-db is not installed"
+	fi
+	grep -q "^dist_man_MANS = .*man/$name\( \|\$\)" "$NOLEAK_SRCDIR/Makefile.am"
+	ok $? "$name: in dist_man_MANS of Makefile.am"
+	section=${name##*.}
+	grep -qx "usr/share/man/man$section/$name" "$NOLEAK_SRCDIR"/debian/*.install
+	ok $? "$name: installed by debian/*.install"
 done
 
 done_testing
