@@ -615,7 +615,7 @@ static void read_settings(void)
 	if (!(noleak_config.rules & NOLEAK_RULE(PROGRAM_SHELL)))
 		read_file(&fs);
 	/* The program's own row in the file, where it has one, says what
-	 * it is; its name, only where no row speaks. */
+	 * it is; its name, only where no row speaks (R15). */
 	if (fs.role_said)
 		noleak_config.rules = fs.rules;
 	if (fs.log[0] && !noleak_log_set && use_log(fs.log_where, fs.log, 0))
