@@ -23,18 +23,20 @@ fi
 mkdir -p "$out/crashes" || exit 2
 for t in $targets; do
 	"$clang" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-I"$builddir" -I"$srcdir/shim" -DFUZZ_TARGET=fuzz_$t \
+		-I"$builddir" -I"$srcdir/shim" -DFUZZ_TARGET=fuzz_"$t" \
 		"$srcdir/fuzz/parsers.c" "$srcdir/shim/policy.c" -o "$out/fuzz-$t" || exit 2
 done
 
 for t in $targets; do
 	mkdir -p "$out/work/$t"
+	# shellcheck disable=SC2012 # counts libFuzzer's crash-<sha1> files: plain names
 	before=$(ls "$out/crashes" | wc -l)
 	"$out/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 \
 		-artifact_prefix="$out/crashes/$t-" \
 		"$out/work/$t" "$srcdir/fuzz/corpus/$t" >"$out/$t.log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log")
+	# shellcheck disable=SC2012 # counts libFuzzer's crash-<sha1> files: plain names
 	crashes=$(( $(ls "$out/crashes" | wc -l) - before ))
 	echo "$t: ${runs:-0} executions in ${seconds}s, $crashes crashes"
 	if [ $rc -ne 0 ] || [ $crashes -ne 0 ]; then

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh disable=SC2154 # $library, $inspector: the noleak wrapper's, which sources this file
 # noleak-system.sh: 'noleak system enable|disable|status', host-wide
 # protection through /etc/ld.so.preload, the file the dynamic loader reads
 # before every dynamically linked program.  Sourced by the noleak wrapper,
@@ -169,6 +170,7 @@ system_check_library() {
 	*) why="the library '$1' is not an absolute path"; return 1 ;;
 	esac
 	# What the loader would read as another path, or as more than one.
+	# shellcheck disable=SC1003 # the pattern is a single backslash
 	case $1 in
 	*[[:space:]]*)
 		why="the library path '$1' contains a blank, which the loader reads as the end of a path"
@@ -230,6 +232,7 @@ system_try() {
 	[ "$uid" = 0 ] && command -v unshare >/dev/null 2>&1 || return 2
 	unshare -m --propagation private true 2>/dev/null || return 2
 	try=$(mktemp -d "${TMPDIR:-/tmp}/noleak-system.XXXXXX") || return 2
+	# shellcheck disable=SC2015 # the fallback runs when any step fails
 	mkdir "$try/up" "$try/work" && cp "$1" "$try/up/ld.so.preload" &&
 		chmod 644 "$try/up/ld.so.preload" || { rm -rf "$try"; return 2; }
 	timeout -k 5 30 unshare -m --propagation private sh -c '
@@ -420,6 +423,7 @@ system_status() {
 	done
 	others=$(awk '$1 == "other" { print $2 }' "$work/list" | tr '\n' ' ' | sed 's/ $//')
 	if [ -n "$ours" ]; then
+		# shellcheck disable=SC2086,SC2116 # the paths, one line, split on purpose
 		echo "enabled: $preload names $(echo $ours)"
 	elif [ -e "$preload" ]; then
 		echo "disabled: $preload does not name libnoleak"
@@ -446,6 +450,7 @@ system_status() {
 			bad=1
 		fi
 	done
+	# shellcheck disable=SC2086 # one path a word, split on purpose
 	[ "$(printf '%s\n' $ours | wc -l)" -le 1 ] ||
 		{ system_warn "$preload names libnoleak more than once; 'noleak system enable' keeps one"; bad=1; }
 	system_conf || bad=1

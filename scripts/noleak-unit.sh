@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh disable=SC2154 # $library, $inspector: the noleak wrapper's, which sources this file
 # noleak-unit.sh: 'noleak enable-unit' and 'noleak disable-unit', a systemd
 # drop-in (UNIT.d/noleak.conf) that preloads the library into a service
 # without editing its unit.  Sourced by the noleak wrapper, not run on its
@@ -117,6 +118,7 @@ unit_execs() {
 # be told (a specifier or variable) or found.
 unit_program() {
 	set -f
+	# shellcheck disable=SC2086 # the words of the ExecStart= line, split on purpose
 	set -- $1
 	set +f
 	word=$1
@@ -176,6 +178,7 @@ unit_reload() {
 unit_enable() {
 	unit_file
 	if [ -z "$unit_path" ]; then
+		# shellcheck disable=SC2086,SC2116 # the directories, one line, split on purpose
 		printf "%s: unit '%s' not found in %s\n" "$me" "$unit" "$(echo $unit_search)" >&2
 		exit 127
 	fi
@@ -231,6 +234,7 @@ unit_enable() {
 	mkdir -p "$unit_dir/$unit.d" 2>/dev/null ||
 		die "cannot create '$unit_dir/$unit.d'"
 	tmp=$dropin.tmp.$$
+	# shellcheck disable=SC2015 # the fallback runs when any step fails
 	cp "$work_file" "$tmp" 2>/dev/null && chmod 644 "$tmp" && mv -f "$tmp" "$dropin" || {
 		rm -f "$tmp"
 		die "cannot write '$dropin'"

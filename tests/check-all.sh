@@ -95,8 +95,8 @@ for r in leaker["resources"]:
     assert r["holders"][0]["name"] == "cat" and r["holders"][0]["chain"][0]["pid"] == b, r
 assert doc["scanned"]["listening_sockets"] >= 1 and doc["scanned"]["locked_files"] >= 1, doc
 ' "$a" "$b"
-	ok $? "--all --json: valid JSON, one leaker A, its listener and lock, held by B"
-	[ $? -eq 0 ] || report
+	ok $? "--all --json: valid JSON, one leaker A, its listener and lock, held by B" ||
+		report
 else
 	skip "--all --json" "python3 is not installed"
 fi
@@ -194,8 +194,8 @@ stop_all
 master activated "echo \$\$ >'$work/activated.c'; exec env LISTEN_FDS=1 cat <'$hold' >/dev/null 2>&1"
 run check --all
 test "$st" -eq 0 && has "^nothing leaked"
-ok $? "a holder with LISTEN_FDS in its environment (socket activation): handed over, exit 0"
-[ $? -eq 0 ] || report
+ok $? "a holder with LISTEN_FDS in its environment (socket activation): handed over, exit 0" ||
+	report
 stop_all
 
 # flock(1) takes the lock and runs its command, which holds it on purpose.
@@ -211,8 +211,8 @@ done
 pids="$pids $(pgrep -P "$f" cat)"
 run check --all
 test "$st" -eq 0 && has "^nothing leaked: .*; scanned 0 listening sockets and 1 locked file in "
-ok $? "flock(1)'s command holding its lock: handed over, exit 0"
-[ $? -eq 0 ] || report
+ok $? "flock(1)'s command holding its lock: handed over, exit 0" ||
+	report
 stop_all
 
 # ---- passed on purpose by a process that is gone ---------------------------------

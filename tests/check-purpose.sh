@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh disable=SC2034,SC2154 # shares $work, $port with check.sh and check-all.sh, which source it
 # check-purpose.sh: a fixture for check.sh and check-all.sh, sourced: a
 # listener passed on purpose, in $purpose_py, a Python script run as
 #

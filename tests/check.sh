@@ -142,20 +142,20 @@ ok $r "an IPv4-mapped listener prints as 127.0.0.1:PORT"
 [ $r -eq 0 ] || report
 
 has_out "^  fd [0-9]* *tcp socket (inode [0-9]*, not in any /proc/net table: not bound yet, closed, or in another network namespace)\$"
-ok $? "a socket in no /proc/net table: its protocol, and why it may be missing"
-[ $? -eq 0 ] || report
+ok $? "a socket in no /proc/net table: its protocol, and why it may be missing" ||
+	report
 
 fixture v6 "$prefork" ::1 0
 run check "$m"
 has_out "^  fd [0-9]* *tcp \[::1\]:$port LISTEN\$"
-ok $? "an IPv6 listener prints compressed, [::1]:PORT"
-[ $? -eq 0 ] || report
+ok $? "an IPv6 listener prints compressed, [::1]:PORT" ||
+	report
 
 fixture one "$noleak" -- "$prefork" 127.0.0.1 0
 run check "$m"
 test "$st" -eq 0 && has_out "^$m prefork: nothing would leak (1 descriptor from 3 up, close-on-exec)\$"
-ok $? "one descriptor is '1 descriptor', not '1 descriptors'"
-[ $? -eq 0 ] || report
+ok $? "one descriptor is '1 descriptor', not '1 descriptors'" ||
+	report
 
 fixture workers "$prefork" 127.0.0.1 2
 run check "$m"
@@ -198,6 +198,7 @@ if command -v python3 >/dev/null 2>&1; then
 	run check ":$port"
 	r=0
 	[ "$st" -eq 0 ] || r=1
+	# shellcheck disable=SC2086 # the pids, one a word, split on purpose
 	set -- $kids
 	has_out "^    verdict: not a leak: handed to $2 sleep on purpose\$" || r=1
 	has_out "^      - it holds it on descriptor 0, where inetd and its kind hand a socket over on purpose\$" || r=1
@@ -249,8 +250,8 @@ while [ -e "/proc/$n" ]; do n=$((n - 1)); done
 run check "$n"
 test "$st" -eq 2 && printf '%s\n' "$err" | grep -q "process $n: no such process" &&
 	printf '%s\n' "$err" | grep -q "for the port $n, write ':$n'"
-ok $? "a number that is no process: the message suggests ':PORT'"
-[ $? -eq 0 ] || report
+ok $? "a number that is no process: the message suggests ':PORT'" ||
+	report
 
 # ---- bad input ------------------------------------------------------------
 run check foo

@@ -654,16 +654,17 @@ START_TEST(listen_pid_of_the_caller)
 }
 END_TEST
 
-/* libnoleak(7) lists every convention of the table. */
-START_TEST(man_page_lists_every_convention)
+/* ---- the table against libnoleak(7) and doc/conventions.md ---------- */
+
+/* The text of REL under $NOLEAK_SRCDIR, NUL-terminated; the caller frees. */
+static char *source_text(const char *rel)
 {
-	const struct noleak_convention *table;
-	size_t n = noleak_conventions(&table), len = 0, out = 0;
 	const char *srcdir = getenv("NOLEAK_SRCDIR");
-	char path[4096], *text = NULL;
+	char path[4096], *text;
+	size_t len;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/man/libnoleak.7", srcdir ? srcdir : ".");
+	snprintf(path, sizeof(path), "%s/%s", srcdir ? srcdir : ".", rel);
 	f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "cannot read %s", path);
 	text = malloc(1 << 20);
@@ -671,27 +672,195 @@ START_TEST(man_page_lists_every_convention)
 	len = fread(text, 1, (1 << 20) - 1, f);
 	fclose(f);
 	text[len] = '\0';
-	/* roff to text: "\-" is "-", "\e" is "\". */
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] == '\\' && (text[i + 1] == '-' || text[i + 1] == 'e')) {
-			text[out++] = text[i + 1] == '-' ? '-' : '\\';
+	return text;
+}
+
+/* roff to text, in place: "\-" is "-", "\e" is "\", "\&" and the font
+ * changes (\fB, \fI, \fR, \fP) are nothing. */
+static void roff_plain(char *t)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; t[i]; i++) {
+		if (t[i] == '\\' && (t[i + 1] == '-' || t[i + 1] == 'e')) {
+			t[out++] = t[i + 1] == '-' ? '-' : '\\';
 			i++;
+		} else if (t[i] == '\\' && t[i + 1] == '&') {
+			i++;
+		} else if (t[i] == '\\' && t[i + 1] == 'f' && t[i + 2]) {
+			i += 2;
 		} else {
-			text[out++] = text[i];
+			t[out++] = t[i];
 		}
 	}
-	text[out] = '\0';
-	ck_assert_uint_le(n, NOLEAK_HANDOVER_VARS);
-	for (size_t i = 0; i < n; i++) {
-		char bold[256];
+	t[out] = '\0';
+}
 
-		snprintf(bold, sizeof(bold), "%s", table[i].name);
-		ck_assert_msg(strstr(text, bold) != NULL,
-			      "libnoleak(7) does not list %s", table[i].name);
+/* The CONVENTIONS section of PAGE (roff_plain'ed), cut in place: from the
+ * line after ".SH CONVENTIONS" to the next ".SH"; NULL without one. */
+static char *conventions_section(char *page)
+{
+	char *start = strstr(page, "\n.SH CONVENTIONS\n"), *end;
+
+	if (!start)
+		return NULL;
+	start = strchr(start + 1, '\n') + 1;
+	end = strstr(start, "\n.SH ");
+	if (end)
+		end[1] = '\0';
+	return start;
+}
+
+/* Whether TAG, the line after a ".TP" (".B NAME", or "NAME, NAME, ..."),
+ * names NAME. */
+static int tag_names(const char *tag, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (len > 3 && !strncmp(tag, ".B ", 3))
+		return len - 3 == n && !strncmp(tag + 3, name, n);
+	for (const char *p = tag; p < tag + len;) {
+		const char *comma = memchr(p, ',', (size_t)(tag + len - p));
+		const char *e = comma ? comma : tag + len;
+
+		if ((size_t)(e - p) == n && !strncmp(p, name, n))
+			return 1;
+		p = comma ? comma + 2 : tag + len;
+	}
+	return 0;
+}
+
+/* Whether SECTION has an item (.TP, its tag, then its text up to the next
+ * request) whose tag names NAME and whose text holds FORM (when not NULL)
+ * and SOURCE. */
+static int man_item(const char *section, const char *name, const char *form,
+		    const char *source)
+{
+	for (const char *p = section; (p = strstr(p, ".TP\n")); p += 4) {
+		const char *tag = p + 4, *text = strchr(tag, '\n');
+		const char *end;
+
+		if (p != section && p[-1] != '\n')
+			continue;
+		char body[2048];
+		size_t len;
+
+		if (!text)
+			return 0;
+		text++;
+		for (end = text; *end && *end != '.';) {
+			const char *nl = strchr(end, '\n');
+
+			end = nl ? nl + 1 : end + strlen(end);
+		}
+		len = (size_t)(end - text) < sizeof(body) - 1 ? (size_t)(end - text) : sizeof(body) - 1;
+		memcpy(body, text, len);
+		body[len] = '\0';
+		if (tag_names(tag, (size_t)(text - 1 - tag), name) &&
+		    (!form || strstr(body, form)) && strstr(body, source))
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether NAME is a row of the table. */
+static int table_names(const struct noleak_convention *table, size_t n,
+		       const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(table[i].name) == len && !strncmp(table[i].name, name, len))
+			return 1;
+	return 0;
+}
+
+/* libnoleak(7), CONVENTIONS (that section alone) has an item for every
+ * row of the table, tagged with its name and saying its form (its rule,
+ * for a program) and its source; and every item names a row. */
+START_TEST(man_page_lists_every_convention)
+{
+	const struct noleak_convention *table;
+	size_t n = noleak_conventions(&table);
+	char *page = source_text("man/libnoleak.7"), *section;
+
+	roff_plain(page);
+	section = conventions_section(page);
+	ck_assert_msg(section != NULL, "libnoleak(7) has no CONVENTIONS section");
+	ck_assert_uint_le(n, NOLEAK_HANDOVER_VARS);
+	ck_assert_uint_gt(n, 50);
+	for (size_t i = 0; i < n; i++) {
+		int program = table[i].kind >= NOLEAK_CONV_PROGRAM_FIRST;
+
 		ck_assert_msg(table[i].form && *table[i].form && table[i].source &&
 			      *table[i].source, "%s: no form or source", table[i].name);
+		ck_assert_msg(man_item(section, table[i].name,
+				       program ? NULL : table[i].form, table[i].source),
+			      "libnoleak(7), CONVENTIONS: no item for %s (tag %s, form \"%s\", source \"%s\")",
+			      table[i].name, table[i].name, program ? "-" : table[i].form,
+			      table[i].source);
 	}
-	free(text);
+	for (const char *p = section; (p = strstr(p, ".TP\n")); p += 4) {
+		const char *tag = p + 4, *end = strchr(tag, '\n');
+
+		if ((p != section && p[-1] != '\n') || !end)
+			continue;
+		if (!strncmp(tag, ".B ", 3)) {
+			ck_assert_msg(table_names(table, n, tag + 3, (size_t)(end - tag - 3)),
+				      "libnoleak(7), CONVENTIONS: item %.*s is no row of conventions[]",
+				      (int)(end - tag - 3), tag + 3);
+			continue;
+		}
+		for (const char *w = tag; w < end;) {
+			const char *comma = memchr(w, ',', (size_t)(end - w));
+			const char *e = comma ? comma : end;
+
+			ck_assert_msg(table_names(table, n, w, (size_t)(e - w)),
+				      "libnoleak(7), CONVENTIONS: item %.*s is no row of conventions[]",
+				      (int)(e - w), w);
+			w = comma ? comma + 2 : end;
+		}
+	}
+	free(page);
+}
+END_TEST
+
+/* Whether TEXT (markdown) has a code span `NAME`, or one that starts with
+ * NAME and goes on with its form: anything after a prefix (`fd@N`), a
+ * blank or "=" after another name (`GUNICORN_FD=N,N`, `flock FILE`). */
+static int code_span(const char *text, const char *name, int prefix)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = strchr(text, '`'); p; p = strchr(p, '`')) {
+		const char *end = strchr(p + 1, '`');
+
+		if (!end)
+			return 0;
+		if ((size_t)(end - p - 1) >= n && !strncmp(p + 1, name, n) &&
+		    ((size_t)(end - p - 1) == n || prefix || p[1 + n] == ' ' || p[1 + n] == '='))
+			return 1;
+		p = end + 1;
+	}
+	return 0;
+}
+
+/* doc/conventions.md, the survey behind the table, speaks of every row:
+ * its name as code, in a section of its own or in the brief ones. */
+START_TEST(survey_covers_every_convention)
+{
+	const struct noleak_convention *table;
+	size_t n = noleak_conventions(&table);
+	char *doc = source_text("doc/conventions.md");
+
+	for (size_t i = 0; i < n; i++) {
+		enum noleak_conv_kind k = table[i].kind;
+		int prefix = k == NOLEAK_CONV_ARG_PATH || k == NOLEAK_CONV_ARG_PREFIX ||
+			     k == NOLEAK_CONV_ARG_SHELL_DUP;
+
+		ck_assert_msg(code_span(doc, table[i].name, prefix),
+			      "doc/conventions.md does not speak of `%s` (%s, a row of conventions[])",
+			      table[i].name, table[i].program ? table[i].program : "many programs");
+	}
+	free(doc);
 }
 END_TEST
 
@@ -837,6 +1006,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, fds_named_by_conventions);
 	tcase_add_test(tc, listen_pid_of_the_caller);
 	tcase_add_test(tc, man_page_lists_every_convention);
+	tcase_add_test(tc, survey_covers_every_convention);
 	tcase_add_test(tc, env_rewrite_as_planned);
 	suite_add_tcase(s, tc);
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh disable=SC2034,SC2154 # shares $noleak, $work, $port with the tests that source it
 # daemons.sh: the story's daemons, started for tests that look at them
 # (check.sh, keep.sh, log.sh, modes.sh, init.sh); sourced after tap.sh.
 # start() gives back A and B running, or ends the test with "Bail out!":

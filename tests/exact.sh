@@ -110,7 +110,7 @@ show() {
 # first; the first call through the library is the spawn.
 for how in fork-execve system posix_spawn wordexp; do
 	for scope in $scopes; do
-		go raw-$how-$scope-without $scope "" rawfirst $how
+		go raw-$how-"$scope"-without "$scope" "" rawfirst $how
 		if [ $st -eq 77 ]; then
 			skip "raw first, $how, $scope" "no io_uring here: $out"
 			continue
@@ -119,12 +119,12 @@ for how in fork-execve system posix_spawn wordexp; do
 		r=0
 		[ $st -eq 0 ] && [ "$(leaked "$out")" = " $made" ] || r=1
 		ok $r "raw first, $how, $scope, without the library: the child gets the raw and io_uring fds ($made)" ||
-			show raw-$how-$scope-without
-		go raw-$how-$scope-with $scope "$lib" rawfirst $how
+			show raw-$how-"$scope"-without
+		go raw-$how-"$scope"-with "$scope" "$lib" rawfirst $how
 		r=0
 		[ $st -eq 0 ] && absent "$out" || r=1
 		ok_todo $r "raw first, $how, $scope, with it: no child gets what was made before the first call" ||
-			show raw-$how-$scope-with
+			show raw-$how-"$scope"-with
 	done
 done
 
@@ -133,31 +133,31 @@ done
 # changed in the heap under it.
 for case in clone4k altstack thread16k vfork; do
 	for scope in $scopes; do
-		go ss-$case-$scope-without $scope "" smallstack $case
+		go ss-$case-"$scope"-without "$scope" "" smallstack $case
 		native=$(printf '%s\n' "$out" | awk -v c=$case '$1 == c && $3 == 0 && $5 == 0 { print $7 }')
 		test $st -eq 0 && test -n "$native"
 		ok $? "first call on a small stack, $case, $scope, without the library: ends, nothing below (glibc uses ${native:-?} bytes)" ||
-			show ss-$case-$scope-without
-		go ss-$case-$scope-with $scope "$lib" smallstack $case
+			show ss-$case-"$scope"-without
+		go ss-$case-"$scope"-with "$scope" "$lib" smallstack $case
 		used=$(printf '%s\n' "$out" | awk -v c=$case '$1 == c && $3 == 0 && $5 == 0 { print $7 }')
 		r=0
 		test $st -eq 0 && test -n "$used" && test -n "$native" &&
 			test "$used" -le $((native + 1024)) || r=1
 		ok_todo $r "first call on a small stack, $case, $scope, with it: ends, nothing below, ${used:-?} bytes used, at most 1 KiB over glibc's ${native:-?}" ||
-			show ss-$case-$scope-with
+			show ss-$case-"$scope"-with
 	done
 done
 
 # ---- 22: syscall(SYS_execveat) with a NULL path ------------------------------
 for scope in $scopes; do
-	go eat-$scope-without $scope "" execveat
+	go eat-"$scope"-without "$scope" "" execveat
 	want="$st $out"
 	test $st -eq 0 && test -n "$out"
 	ok $? "execveat(fd, NULL, AT_EMPTY_PATH) by syscall(), $scope, without the library: $want" ||
-		show eat-$scope-without
-	go eat-$scope-with $scope "$lib" execveat
+		show eat-"$scope"-without
+	go eat-"$scope"-with "$scope" "$lib" execveat
 	test "$st $out" = "$want"
-	ok_todo $? "the same with it: \"$st $out\", as natively" || show eat-$scope-with
+	ok_todo $? "the same with it: \"$st $out\", as natively" || show eat-"$scope"-with
 done
 
 # ---- 22: the system calls of creation ----------------------------------------
@@ -201,7 +201,7 @@ else
 		diag "careful: $(tr '\n' ' ' <"$work/careful.calls")" "legacy: $(tr '\n' ' ' <"$work/legacy.calls")"
 	for scope in $scopes; do
 		for style in legacy careful; do
-			traced $style-$scope-with $scope "$lib" creators $style
+			traced $style-"$scope"-with "$scope" "$lib" creators $style
 			section "$work/$style-$scope-with.tr" >"$work/$style-$scope.calls"
 			cmp -s "$work/careful.calls" "$work/$style-$scope.calls"
 			ok_todo $? "creation, $style program, $scope, with the library: exactly the careful program's system calls" ||
@@ -217,11 +217,11 @@ else
 			who=${l:+with}
 			who=${who:-without}
 			for scope in $scopes; do
-				[ -z "$l" ] && [ $scope != process ] && continue
-				traced log-$scope-${l:+with}-nolog $scope "$l" spawnlog 5000
+				[ -z "$l" ] && [ "$scope" != process ] && continue
+				traced log-"$scope"-${l:+with}-nolog "$scope" "$l" spawnlog 5000
 				quiet=$(section "$work/log-$scope-${l:+with}-nolog.tr" | wc -l)
 				tlog=$work/log-$scope.log
-				traced log-$scope-${l:+with}-log $scope "$l" spawnlog 5000
+				traced log-"$scope"-${l:+with}-log "$scope" "$l" spawnlog 5000
 				tlog=
 				loud=$(section "$work/log-$scope-${l:+with}-log.tr" | wc -l)
 				# A report asks each descriptor its flag (fcntl
@@ -250,15 +250,16 @@ else
 			who=${l:+with}
 			who=${who:-without}
 			for scope in $scopes; do
-				[ -z "$l" ] && [ $scope = hostwide ] && continue
+				[ -z "$l" ] && [ "$scope" = hostwide ] && continue
 				i=0 bad=
 				while [ $i -lt 100 ] && [ -z "$bad" ]; do
 					d=$((1000 + (i * 230) % 20000))
 					# Through a pipe: its end is the daemon's child's
 					# (at most 5 s, its alarm).
-					out=$(run_in 20 $scope "$l" "$prog" fds 3000 "$prog" forkrace $how $d \
+					out=$(run_in 20 "$scope" "$l" "$prog" fds 3000 "$prog" forkrace $how $d \
 						2>"$work/fr.err" | cat)
 					st=$?
+					# shellcheck disable=SC2086,SC2116 # the output on one line
 					printf '%s\n' "$out" | grep -q '^child open ok$' &&
 						! printf '%s\n' "$out" | grep -q 'hung\|died\|failed' || bad="run $((i + 1)), $d us: status $st, $(echo $out)"
 					i=$((i + 1))
@@ -275,10 +276,10 @@ else
 		who=${l:+with}
 		who=${who:-without}
 		for scope in $scopes; do
-			[ -z "$l" ] && [ $scope = hostwide ] && continue
+			[ -z "$l" ] && [ "$scope" = hostwide ] && continue
 			bad=
 			for d in 100 1000 3000 6000 10000 15000 20000 30000; do
-				go re $scope "$l" fds 4000 "$prog" reexec 4000 $d
+				go re "$scope" "$l" fds 4000 "$prog" reexec 4000 $d
 				[ "$out" = "reexec open 4000 of 4000 (first missing -1)" ] || bad="$bad [$d us: status $st, $out]"
 			done
 			test -z "$bad"
@@ -292,34 +293,34 @@ fi
 echo secret >"$work/file"
 mkdir "$work/dir"
 for scope in $scopes; do
-	go cr-$scope-without $scope "" closerange "$work/file"
+	go cr-"$scope"-without "$scope" "" closerange "$work/file"
 	want=$out
 	printf '%s\n' "$out" | grep -q '^fd [0-9]* getfd 1$' && printf '%s\n' "$out" | grep -q '^cat status [1-9]'
 	ok $? "close_range(fd, fd, CLOSE_RANGE_CLOEXEC), $scope, without the library: F_GETFD 1, cat /dev/fd/N fails" ||
-		show cr-$scope-without
-	go cr-$scope-with $scope "$lib" closerange "$work/file"
+		show cr-"$scope"-without
+	go cr-"$scope"-with "$scope" "$lib" closerange "$work/file"
 	test "$out" = "$want"
-	ok_todo $? "the same with it: F_GETFD 1 and cat cannot open it" || show cr-$scope-with
+	ok_todo $? "the same with it: F_GETFD 1 and cat cannot open it" || show cr-"$scope"-with
 
 	for what in dir shm; do
-		go reuse-$what-$scope-without $scope "" reuse $what "$work/dir"
+		go reuse-$what-"$scope"-without "$scope" "" reuse $what "$work/dir"
 		want=$out
 		printf '%s\n' "$out" | grep -q '^first \([0-9]*\) again \1$' &&
 			printf '%s\n' "$out" | grep -q '^getfd 1$' && printf '%s\n' "$out" | grep -q '^child sees it: no$'
 		ok $? "glibc's own O_CLOEXEC open ($what) on the number of a closed plain open of the same file, $scope, without the library: F_GETFD 1, a child naming /dev/fd/N does not get it" ||
-			show reuse-$what-$scope-without
-		go reuse-$what-$scope-with $scope "$lib" reuse $what "$work/dir"
+			show reuse-$what-"$scope"-without
+		go reuse-$what-"$scope"-with "$scope" "$lib" reuse $what "$work/dir"
 		test "$out" = "$want"
-		ok_todo $? "the same with it" || show reuse-$what-$scope-with
+		ok_todo $? "the same with it" || show reuse-$what-"$scope"-with
 	done
 
 	for l in "" "$lib"; do
 		who=${l:+with}
 		who=${who:-without}
-		go getfd-$scope $scope "$l" getfd
+		go getfd-"$scope" "$scope" "$l" getfd
 		printf '%s\n' "$out" | awk '$1 == "getfd" && NF == 4 && $2 == $3 && $3 == $4 { f = 1 } END { exit !f }'
 		ok_if "$l" $? "F_GETFD by fcntl, fcntl64 and syscall(SYS_fcntl), $scope, $who the library: one answer ($out)" ||
-			show getfd-$scope
+			show getfd-"$scope"
 	done
 done
 

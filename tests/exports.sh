@@ -26,7 +26,7 @@ fi
 # Only once nm has listed the functions: an nm that read nothing lists no data.
 data=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[BbDdGgSs]$/')
 test -n "$actual" && test -z "$data"
-ok $? "no data symbols are exported" || diag "functions: $(echo $actual | wc -w)" "data: $data"
+ok $? "no data symbols are exported" || diag "functions: $(echo "$actual" | wc -w)" "data: $data"
 
 newest=$(objdump -T "$lib" | grep -o 'GLIBC_[0-9.]*' | grep -v 'GLIBC_2\.2\.5\|GLIBC_2\.15' |
 	sed 's/GLIBC_//' | sort -V | tail -n 1)

@@ -66,11 +66,13 @@ for err in ENOSYS EINVAL EPERM; do
 		skip "close_range $err: the race" "$skipped"
 		continue
 	fi
+	# shellcheck disable=SC2086 # the counts, one a word, split on purpose
 	set -- $with
 	[ "${4:-0}" -ge 300 ] && [ "$6" = 0 ]
 	r=$?
 	ok $r "close_range $err: the race, $6 leaked over ${4:-0} children"
 	[ $r -eq 0 ] || diag "$with"
+	# shellcheck disable=SC2086 # the counts, one a word, split on purpose
 	set -- $without
 	[ "${6:-0}" -gt 0 ]
 	ok $? "close_range $err: without the shim the race leaks (${6:-0})"

@@ -45,7 +45,7 @@ done
 mkfifo "$work/fifo"
 shim NOLEAK_LOG="$work/fifo" "$lib" "$harm" leak-system
 r=0
-test $st -eq 0 && test "$out" = done || r=1
+test $st -eq 0 && test "$out" = 'done' || r=1
 grep -q "NOLEAK_LOG: ignoring '$work/fifo': it is not a regular file; using stderr" "$work/err" || r=1
 ok $r "NOLEAK_LOG naming a FIFO with no reader: refused at start, named, and the program runs on"
 [ $r -eq 0 ] || diag "status $st" "$out" "$(cat "$work/err")"
@@ -55,14 +55,14 @@ timeout 10 cat "$work/read-fifo" >"$work/read-fifo.out" &
 reader=$!
 shim NOLEAK_LOG="$work/read-fifo" "$lib" "$harm" leak-system
 r=0
-test $st -eq 0 && test "$out" = done || r=1
+test $st -eq 0 && test "$out" = 'done' || r=1
 grep -q "NOLEAK_LOG: ignoring '$work/read-fifo': it is not a regular file" "$work/err" || r=1
 wait $reader
 [ ! -s "$work/read-fifo.out" ] || r=1
 ok $r "NOLEAK_LOG naming a FIFO someone reads: refused too, nothing written to it"
 
 shim NOLEAK_LOG="$work/later" "$lib" "$harm" fifo-later "$work/later"
-test $st -eq 0 && test "$out" = done && test -p "$work/later"
+test $st -eq 0 && test "$out" = 'done' && test -p "$work/later"
 ok $? "a log that becomes a FIFO after start: the next system() does not block on it"
 [ $st -eq 0 ] || diag "status $st" "$out"
 
@@ -87,7 +87,7 @@ if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 	r=0
 	[ -e "$work/sink-ready" ] || r=1
 	test "$(cat "$work/syslog.st" 2>/dev/null)" = 0 || r=1
-	grep -qx done "$work/syslog.out" || r=1
+	grep -qx 'done' "$work/syslog.out" || r=1
 	ok $r "NOLEAK_LOG=syslog with /dev/log's queue full: system() does not block"
 	[ $r -eq 0 ] || diag "status $(cat "$work/syslog.st" 2>&1)" "$(cat "$work/syslog.out" "$work/sink.err" 2>&1)"
 	kill "$sink" 2>/dev/null
@@ -133,6 +133,7 @@ for case in execve-null-argv execve-null-envp execve-bad-argv execve-bad-envp \
 		r=0
 		test -n "$out" || r=1
 		test "$st $out" = "$want" || r=1
+		# shellcheck disable=SC2086,SC2116 # the output on one line
 		ok $r "$how $case: as without the shim ($(echo $want))"
 		[ $r -eq 0 ] || diag "with the shim: $st $out"
 	done
@@ -153,7 +154,7 @@ fds_allowed() {
 if fds_allowed 5100; then
 	shim NOLEAK_LOG="$work/many.log" "$lib" "$harm" stopped 5000 3
 	n=$(grep -c ' stopped: ' "$work/many.log")
-	test $st -eq 0 && test "$out" = done && test "$n" -eq 3
+	test $st -eq 0 && test "$out" = 'done' && test "$n" -eq 3
 	ok $? "5,000 sockets the program made close-on-exec and 3 the shim stopped: 3 lines"
 	[ "$n" = 3 ] || diag "status $st, $n lines"
 else
@@ -162,7 +163,7 @@ fi
 
 shim NOLEAK_LOG="$work/hundred.log" "$lib" "$harm" stopped 0 100
 r=0
-test $st -eq 0 && test "$out" = done || r=1
+test $st -eq 0 && test "$out" = 'done' || r=1
 test "$(grep -c ' stopped: harm\[[0-9]*\] fd ' "$work/hundred.log")" -eq 16 || r=1
 test "$(grep -c ' stopped: harm\[[0-9]*\] \.\.\. and 84 more descriptors from leaking into true$' "$work/hundred.log")" -eq 1 || r=1
 grep -q 'summary: harm started 1 program; 100 descriptors kept from them' "$work/hundred.log" || r=1

@@ -53,7 +53,7 @@ inside() {
 		exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "$script"
 	' hostwide "$work" "$NOLEAK_LIBRARY" "$1" "$confdir" "$2" 2>&1
 	st=$?
-	rm -rf "$work/etc"
+	rm -rf "${work:?}/etc"
 	return $st
 }
 

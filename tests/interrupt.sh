@@ -27,6 +27,7 @@ done <"$work/without"
 # A millisecond timer for two seconds; a deadlock is caught by timeout.
 out=$(env -i $clean LD_PRELOAD="$NOLEAK_LIBRARY" timeout 60 "$interrupt" storm 2 2>&1)
 st=$?
+# shellcheck disable=SC2086 # the probe's words, split on purpose
 set -- $out
 [ $st -eq 0 ] && [ "${2:-0}" -ge 300 ] && [ "${4:-0}" -ge 50 ] &&
 	[ "${6:-0}" -ge 50 ] && [ "${8:-0}" -ge 5 ]

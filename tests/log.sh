@@ -36,6 +36,7 @@ flags=$(awk '$1 == "flags:" { print $2 }' "/proc/$a/fdinfo/$held" 2>/dev/null)
 printf '%s\n' "$fds" | grep -q 'socket:' && [ -n "$held" ] && [ "$held" -ge 100 ] &&
 	[ $((0$flags & 02000000)) -ne 0 ]
 ok $? "the daemon holds the log at a high number ($held), close-on-exec" || diag "A ($a): $fds"
+# shellcheck disable=SC2010 # the fd links, for the log's path
 "$noleak" check "$b" >/dev/null &&
 	! ls -l "/proc/$b/fd" 2>&1 | grep -q -- "-> $log\$"
 ok $? "with a log, B still gets nothing of A's, nor the log"

@@ -103,11 +103,13 @@ shell_expect closed "cmd 14:05" "$fdopen 5 14:05"
 # CARGO_MAKEFLAGS names the pipe 5,6 (cargo sets it beside MAKEFLAGS).
 for how in system spawn exec; do
 	for scope in process tree; do
+		# shellcheck disable=SC2086 # $fdopen: one argument or none
 		out=$(timeout -k 5 20 "$NOLEAK_WRAPPER" -s "$scope" -- "$hand" --pipe \
 			--env 'CARGO_MAKEFLAGS=-j --jobserver-fds=5,6 --jobserver-auth=5,6' \
 			5 "$how" $fdopen 5 2>&1)
 		[ "$out" = "open 5" ]
 		ok $? "$scope: CARGO_MAKEFLAGS names the jobserver pipe ($how)" || diag "$out"
+		# shellcheck disable=SC2086 # $fdopen: one argument or none
 		out=$(timeout -k 5 20 "$NOLEAK_WRAPPER" -s "$scope" -- "$hand" --pipe \
 			--env 'MAKEFLAGS=-j --jobserver-auth=5,6 --jobserver-auth=-2,-2' \
 			5 "$how" $fdopen 5 2>&1)
@@ -122,13 +124,16 @@ done
 # child.  The library cannot see the intent (doc/conventions.md); --keep 3
 # is the workaround, and this shows both.
 for how in spawn exec; do
+	# shellcheck disable=SC2086 # $fdopen: one argument or none
 	out=$(timeout -k 5 20 "$hand" 3 "$how" $fdopen 3 2>&1)
 	[ "$out" = "open 3" ]
 	ok $? "without the library, a socket made at 3 with the dup2 skipped reaches the child ($how)" || diag "$out"
 	for scope in process tree; do
+		# shellcheck disable=SC2086 # $fdopen: one argument or none
 		out=$(timeout -k 5 20 "$NOLEAK_WRAPPER" -s "$scope" -- "$hand" 3 "$how" $fdopen 3 2>&1)
 		[ "$out" = "closed 3" ]
 		ok $? "$scope: the skipped dup2 is not seen: the child does not get 3 (a known limitation) ($how)" || diag "$out"
+		# shellcheck disable=SC2086 # $fdopen: one argument or none
 		out=$(timeout -k 5 20 "$NOLEAK_WRAPPER" -s "$scope" --keep 3 -- "$hand" 3 "$how" $fdopen 3 2>&1)
 		[ "$out" = "open 3" ]
 		ok $? "$scope: --keep 3, the workaround: the child gets 3 ($how)" || diag "$out"

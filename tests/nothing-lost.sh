@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh disable=SC2154 # $scope: set by nothing-lost-process.sh and nothing-lost-tree.sh
 # nothing-lost.sh: what a working program passes on purpose still arrives
 # under noleak.  Sourced by nothing-lost-process.sh and nothing-lost-tree.sh,
 # which set $scope; every check runs the program under `noleak -s $scope`.
@@ -60,8 +61,8 @@ if need make; then
 	out=$(cd "$work/make" && "$NOLEAK_WRAPPER" -s "$scope" -- make -j4 2>&1)
 	! printf '%s\n' "$out" | grep -q 'jobserver unavailable' &&
 		[ "$(printf '%s\n' "$out" | grep -c '^done-')" -eq 4 ]
-	ok $? "$scope: make -j4 with a recursive \$(MAKE): no 'jobserver unavailable'"
-	[ $? -eq 0 ] || diag "$out"
+	ok $? "$scope: make -j4 with a recursive \$(MAKE): no 'jobserver unavailable'" ||
+			diag "$out"
 else
 	skip "$scope: make" "make is not installed"
 fi

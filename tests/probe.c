@@ -10,7 +10,10 @@
  * Usage:
  *   probe run CREATOR SPAWN     create, then spawn "probe report"
  *   probe inventory SPAWN       one descriptor from every creator, then spawn
- *   probe creators              list the creators inventory uses
+ *   probe creators              list the creators check_preload runs
+ *                               alone (the inventory's, and popen)
+ *   probe table                 every row of the creators' table: NAME
+ *                               ROLE [WHY] (tests/creators.sh)
  *   probe pass KIND CMD ARG...  open a file (KIND file) or a listener
  *                               (listen), run CMD with {} as its number
  *   probe fexecve-script PATH   fexecve a script opened without O_CLOEXEC
@@ -493,38 +496,149 @@ static void print_created(const int *fds, int n)
 
 static char *report_argv[] = { NULL, "report", NULL };
 
-/* Every creator that makes a descriptor without close-on-exec when the
- * program does not ask for it.  popen is left out: glibc's popen child
- * closes earlier popen streams itself. */
-static const char *const inventory_creators[] = {
-	"open", "open64", "openat", "openat64", "creat", "creat64",
-	"__open_2", "__open64_2", "__openat_2", "__openat64_2",
-	"open_by_handle_at", "mkstemp", "mkstemp64", "mkostemp", "mkostemp64",
-	"mkstemps", "mkstemps64", "mkostemps", "mkostemps64",
-	"fopen", "fopen64", "freopen", "freopen64", "tmpfile", "tmpfile64",
-	"socket", "socketpair", "accept", "accept4", "recvmsg", "recvmmsg",
-	"pipe", "pipe2", "dup", "fcntl", "fcntl64",
-	"epoll_create", "epoll_create1", "eventfd", "signalfd",
-	"timerfd_create", "inotify_init", "inotify_init1", "memfd_create",
-	"fanotify_init", "posix_openpt", "getpt", "openpty", "forkpty",
-	"syscall", "syscall-socket", "syscall-pipe2", "syscall-dup",
-	"syscall-memfd", "raw",
+/* The one table of the probe's creators, and of every other entry of
+ * shim/symbols.def: tests/creators.sh fails when a wrapped symbol has no
+ * row here, or a row names no wrapped symbol and no case of create().
+ *
+ *   INVENTORY    makes a descriptor without close-on-exec when the program
+ *                does not ask for it: in "probe inventory", and run alone
+ *                through every spawn path by check_preload;
+ *   ALONE        the same, run alone only (the reason says why);
+ *   GLIBC        a case of create() glibc itself makes close-on-exec, not
+ *                wrapped: for the tests that show the library leaves it be;
+ *   NOT_CREATOR  a wrapped symbol that makes no descriptor of its own, or
+ *                one the library must not mark (the reason says which). */
+enum role { INVENTORY, ALONE, GLIBC, NOT_CREATOR };
+static const char *const role_names[] = { "inventory", "alone", "glibc",
+					  "not-a-creator" };
+static const struct creator_row {
+	const char *name;
+	enum role role;
+	const char *why;
+} creator_rows[] = {
+	/* wrap-open.c */
+	{ "open", INVENTORY, NULL },
+	{ "open64", INVENTORY, NULL },
+	{ "openat", INVENTORY, NULL },
+	{ "openat64", INVENTORY, NULL },
+	{ "creat", INVENTORY, NULL },
+	{ "creat64", INVENTORY, NULL },
+	{ "__open_2", INVENTORY, NULL },
+	{ "__open64_2", INVENTORY, NULL },
+	{ "__openat_2", INVENTORY, NULL },
+	{ "__openat64_2", INVENTORY, NULL },
+	{ "open_by_handle_at", INVENTORY, NULL },
+	{ "mkstemp", INVENTORY, NULL },
+	{ "mkstemp64", INVENTORY, NULL },
+	{ "mkostemp", INVENTORY, NULL },
+	{ "mkostemp64", INVENTORY, NULL },
+	{ "mkstemps", INVENTORY, NULL },
+	{ "mkstemps64", INVENTORY, NULL },
+	{ "mkostemps", INVENTORY, NULL },
+	{ "mkostemps64", INVENTORY, NULL },
+	/* wrap-stdio.c */
+	{ "fopen", INVENTORY, NULL },
+	{ "fopen64", INVENTORY, NULL },
+	{ "freopen", INVENTORY, NULL },
+	{ "freopen64", INVENTORY, NULL },
+	{ "tmpfile", INVENTORY, NULL },
+	{ "tmpfile64", INVENTORY, NULL },
+	/* wrap-socket.c */
+	{ "socket", INVENTORY, NULL },
+	{ "socketpair", INVENTORY, NULL },
+	{ "accept", INVENTORY, NULL },
+	{ "accept4", INVENTORY, NULL },
+	{ "recvmsg", INVENTORY, NULL },
+	{ "recvmmsg", INVENTORY, NULL },
+	/* wrap-pipe-dup.c */
+	{ "pipe", INVENTORY, NULL },
+	{ "pipe2", INVENTORY, NULL },
+	{ "dup", INVENTORY, NULL },
+	{ "dup2", NOT_CREATOR, "intent: the new number is meant for a child (tests/named.sh, check_preload's intent cases)" },
+	{ "dup3", NOT_CREATOR, "intent, as dup2" },
+	{ "fcntl", INVENTORY, NULL },
+	{ "fcntl64", INVENTORY, NULL },
+	{ "ioctl", NOT_CREATOR, "FIOCLEX and FIONCLEX: intent, no new descriptor" },
+	/* wrap-sandbox.c */
+	{ "prctl", NOT_CREATOR, "a seccomp filter: no descriptor (tests/sandbox.sh)" },
+	/* wrap-close.c */
+	{ "close", NOT_CREATOR, "closes" },
+	{ "close_range", NOT_CREATOR, "closes, or sets close-on-exec itself" },
+	{ "closefrom", NOT_CREATOR, "closes" },
+	{ "closedir", NOT_CREATOR, "closes" },
+	/* wrap-misc.c */
+	{ "epoll_create", INVENTORY, NULL },
+	{ "epoll_create1", INVENTORY, NULL },
+	{ "eventfd", INVENTORY, NULL },
+	{ "signalfd", INVENTORY, NULL },
+	{ "timerfd_create", INVENTORY, NULL },
+	{ "inotify_init", INVENTORY, NULL },
+	{ "inotify_init1", INVENTORY, NULL },
+	{ "memfd_create", INVENTORY, NULL },
+	{ "fanotify_init", INVENTORY, NULL },
+	{ "posix_openpt", INVENTORY, NULL },
+	{ "getpt", INVENTORY, NULL },
+	{ "openpty", INVENTORY, NULL },
+	{ "forkpty", INVENTORY, NULL },
+	/* wrap-signal.c */
+	{ "sigaction", NOT_CREATOR, "signal dispositions (tests/signals.sh)" },
+	{ "signal", NOT_CREATOR, "signal dispositions" },
+	{ "bsd_signal", NOT_CREATOR, "signal dispositions" },
+	{ "sysv_signal", NOT_CREATOR, "signal dispositions" },
+	{ "__sysv_signal", NOT_CREATOR, "signal dispositions" },
+	{ "sigset", NOT_CREATOR, "signal dispositions" },
+	{ "sigignore", NOT_CREATOR, "signal dispositions" },
+	/* wrap-syscall.c: syscall(SYS_openat) here, the other numbers below */
+	{ "syscall", INVENTORY, NULL },
+	/* wrap-shell.c */
+	{ "wordexp", NOT_CREATOR, "a spawn path (check_preload's spawns)" },
+	/* wrap-exec.c */
+	{ "fork", NOT_CREATOR, "a spawn path" },
+	{ "execve", NOT_CREATOR, "a spawn path" },
+	{ "execv", NOT_CREATOR, "a spawn path" },
+	{ "execvp", NOT_CREATOR, "a spawn path" },
+	{ "execvpe", NOT_CREATOR, "a spawn path" },
+	{ "execl", NOT_CREATOR, "a spawn path" },
+	{ "execlp", NOT_CREATOR, "a spawn path" },
+	{ "execle", NOT_CREATOR, "a spawn path" },
+	{ "fexecve", NOT_CREATOR, "a spawn path" },
+	{ "execveat", NOT_CREATOR, "a spawn path" },
+	{ "system", NOT_CREATOR, "a spawn path" },
+	{ "popen", ALONE, "left out of the inventory: glibc's popen child closes earlier popen streams itself" },
+	{ "pclose", NOT_CREATOR, "closes" },
+	{ "fclose", NOT_CREATOR, "closes" },
+	{ "posix_spawn", NOT_CREATOR, "a spawn path" },
+	{ "posix_spawnp", NOT_CREATOR, "a spawn path" },
+	/* Not in symbols.def: other ways to the same system calls. */
+	{ "syscall-socket", INVENTORY, NULL },
+	{ "syscall-pipe2", INVENTORY, NULL },
+	{ "syscall-dup", INVENTORY, NULL },
+	{ "syscall-memfd", INVENTORY, NULL },
+	{ "raw", INVENTORY, NULL },
+	{ "opendir", GLIBC, NULL },
+	{ "shm_open", GLIBC, NULL },
+	{ "pidfd_open", GLIBC, NULL },
+	{ "mq_open", GLIBC, NULL },
 };
+#define N_ROWS (sizeof(creator_rows) / sizeof(creator_rows[0]))
 
 /* One descriptor (or pair) from every creator, then one child. */
 static int inventory(const char *how)
 {
-	int all[2 * sizeof(inventory_creators) / sizeof(char *)], n = 0;
+	int all[2 * N_ROWS], n = 0;
 
-	for (size_t i = 0; i < sizeof(inventory_creators) / sizeof(char *); i++) {
-		int fds[2], r = create(inventory_creators[i], fds);
+	for (size_t i = 0; i < N_ROWS; i++) {
+		int fds[2], r;
 
+		if (creator_rows[i].role != INVENTORY)
+			continue;
+		r = create(creator_rows[i].name, fds);
 		if (r == -2) {
-			printf("skipped %s\n", inventory_creators[i]);
+			printf("skipped %s\n", creator_rows[i].name);
 			continue;
 		}
 		if (r < 0)
-			die(inventory_creators[i]);
+			die(creator_rows[i].name);
 		all[n++] = fds[0];
 		if (fds[1] >= 0)
 			all[n++] = fds[1];
@@ -1227,8 +1341,17 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "intent"))
 		return intent(argv[2], argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "creators")) {
-		for (size_t i = 0; i < sizeof(inventory_creators) / sizeof(char *); i++)
-			puts(inventory_creators[i]);
+		for (size_t i = 0; i < N_ROWS; i++)
+			if (creator_rows[i].role == INVENTORY || creator_rows[i].role == ALONE)
+				puts(creator_rows[i].name);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "table")) {
+		for (size_t i = 0; i < N_ROWS; i++)
+			printf("%s %s%s%s\n", creator_rows[i].name,
+			       role_names[creator_rows[i].role],
+			       creator_rows[i].why ? " " : "",
+			       creator_rows[i].why ? creator_rows[i].why : "");
 		return 0;
 	}
 	if (argc >= 4 && !strcmp(argv[1], "pass"))

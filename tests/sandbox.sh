@@ -105,7 +105,7 @@ under_filters() {
 		ok $? "$u_what (default $action), without the library: every creator and spawn succeeds" ||
 			show "$u_tag-$action-without"
 		for scope in $scopes; do
-			go "$u_tag-$action-$scope-with" $scope "$lib" 60 "$u_case" $action "$@"
+			go "$u_tag-$action-$scope-with" "$scope" "$lib" 60 "$u_case" $action "$@"
 			test $st -eq 0 && test "$out" = "$want"
 			ok $? "the same with it, $scope: every creator and spawn succeeds as without" ||
 				show "$u_tag-$action-$scope-with"
@@ -164,20 +164,20 @@ else
 	ok $? "a dup()ed descriptor under a deny-list filter, without the library: the child has it" ||
 		show deny-without
 	for scope in $scopes; do
-		go nofilter-$scope $scope "$lib" 20 inherit none -- "$prog" dupleak
+		go nofilter-"$scope" "$scope" "$lib" 20 inherit none -- "$prog" dupleak
 		test "$out" = kept
 		ok $? "the same without a filter, $scope, with the library: the child has not" ||
-			show nofilter-$scope
-		go deny-$scope $scope "$lib" 20 inherit deny $nr_ptrace -- "$prog" dupleak
+			show nofilter-"$scope"
+		go deny-"$scope" "$scope" "$lib" 20 inherit deny $nr_ptrace -- "$prog" dupleak
 		test "$out" = leaked
 		ok $? "under the filter, $scope, with the library: it makes no call of its own, and the child has it" ||
-			show deny-$scope
+			show deny-"$scope"
 		run_env=NOLEAK_SECCOMP=trust
-		go deny-trust-$scope $scope "$lib" 20 inherit deny $nr_ptrace -- "$prog" dupleak
+		go deny-trust-"$scope" "$scope" "$lib" 20 inherit deny $nr_ptrace -- "$prog" dupleak
 		run_env=
 		test "$out" = kept
 		ok $? "the same with NOLEAK_SECCOMP=trust: the child has not" ||
-			show deny-trust-$scope
+			show deny-trust-"$scope"
 	done
 	# A value the library does not know: named on standard error, the
 	# default (careful) used, the program unharmed.
@@ -199,11 +199,11 @@ if [ ! -f "$ctor" ]; then
 else
 	for l in "" "$lib"; do
 		for scope in $scopes; do
-			[ -z "$l" ] && [ $scope != process ] && continue
+			[ -z "$l" ] && [ "$scope" != process ] && continue
 			i=0 bad=
 			while [ $i -lt 200 ] && [ -z "$bad" ]; do
 				d=$(((i * 3) % 300))
-				go dl $scope "$l" 10 dlrace "$ctor" $d
+				go dl "$scope" "$l" 10 dlrace "$ctor" $d
 				[ $st -eq 0 ] && [ "$out" = "dlrace ok" ] || bad="try $((i + 1)), $d us: status $st (124: it hung), $out"
 				i=$((i + 1))
 			done
@@ -245,15 +245,15 @@ test $st -eq 0 && test -n "$out"
 ok $? "pclose with a pending EPIPE, without the library: $out" || show epipe-without
 for scope in $scopes; do
 	for clear in "" clear; do
-		go popen2$clear-$scope-with $scope "$lib" 20 popen2 $clear
+		go popen2$clear-"$scope"-with "$scope" "$lib" 20 popen2 $clear
 		holds_own "$out" && quick "$out"
 		ok_todo $? "two popen streams${clear:+, FD_CLOEXEC cleared on the first by the program}, $scope, with it: each child holds only its own pipe, pclose of the first returns at once" ||
-			show popen2$clear-$scope-with
+			show popen2$clear-"$scope"-with
 	done
-	go epipe-$scope-with $scope "$lib" 20 popen-epipe
+	go epipe-"$scope"-with "$scope" "$lib" 20 popen-epipe
 	test $st -eq 0 && test "$out" = "$epipe"
 	ok_todo $? "pclose with a pending EPIPE, $scope, with it: \"$out\", as glibc's \"$epipe\"" ||
-		show epipe-$scope-with
+		show epipe-"$scope"-with
 done
 
 done_testing

@@ -13,6 +13,7 @@
 reload=$NOLEAK_TESTS/reload
 work=$(mktemp -d "${TMPDIR:-/tmp}/noleak-scope.XXXXXX") || exit 99
 sleepers=
+# shellcheck disable=SC2154 # p: the trap's own loop variable
 trap 'for p in $sleepers; do kill -9 "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
 
 # wait_done DIR: until DIR/done exists (at most 10 s).
@@ -117,6 +118,7 @@ starts "bash -c 'daemon; true'" bash -c '"$@"; true' bash
 starts "a shell script that calls a shell script" sh -c 'sh -c "\"\$@\"; true" sh "$@"; true' sh
 # A build or a login has a large environment; dash's vfork children
 # rewrite it on the shell's own stack (libnoleak(7), LIMITATIONS).
+# shellcheck disable=SC2046 # 150 NAME=VALUE words, split on purpose
 starts "a shell script that calls a shell script, 150 more variables" \
 	env $(seq 150 | sed 's/^/NOLEAK_SCOPE_VAR_/; s/$/=a-value-of-some-length/') \
 	sh -c 'sh -c "\"\$@\"; true" sh "$@"; true' sh

@@ -54,7 +54,9 @@ case_() {
 status='grep ^SigIgn /proc/self/status'
 
 # ---- set up, then exec in place: kept ---------------------------------------
+# shellcheck disable=SC2086 # $status is a command and its arguments
 case_ yes $HUP "nohup CMD" nohup $status
+# shellcheck disable=SC2086 # $status is a command and its arguments
 case_ yes $PIPE "env --ignore-signal=PIPE CMD" env --ignore-signal=PIPE $status
 case_ yes $HUP "sh: trap '' HUP; exec CMD" sh -c "trap '' HUP; exec $status"
 case_ yes $HUP "sh: trap '' HUP; CMD &" sh -c "trap '' HUP; $status & wait"
@@ -65,15 +67,19 @@ case_ yes $HUP "bash: trap '' HUP; exec CMD" bash -c "trap '' HUP; exec $status"
 for how in system popen spawn exec; do
 	native=yes
 	case $how in system | popen) native=any ;; esac
+	# shellcheck disable=SC2086 # $status is a command and its arguments
 	NATIVE=$native case_ no $CHLD "a daemon ignoring SIGCHLD starts CMD ($how)" \
 		"$hand" --ignore $CHLD 5 $how $status
+	# shellcheck disable=SC2086 # $status is a command and its arguments
 	case_ no $PIPE "a daemon ignoring SIGPIPE starts CMD ($how)" \
 		"$hand" --ignore $PIPE 5 $how $status
 done
 # The forked child's first exec gives SIGCHLD back; nohup, which that
 # child runs, then ignores SIGHUP itself and execs in place: kept.
+# shellcheck disable=SC2086 # $status is a command and its arguments
 case_ yes $HUP "a daemon ignoring SIGCHLD forks nohup CMD" \
 	"$hand" --ignore $CHLD 5 exec nohup $status
+# shellcheck disable=SC2086 # $status is a command and its arguments
 case_ no $CHLD "a daemon ignoring SIGCHLD forks nohup CMD" \
 	"$hand" --ignore $CHLD 5 exec nohup $status
 

@@ -53,8 +53,10 @@ done
 # No lock while a command runs: openpty in one thread while another is
 # inside system("sleep 1").  The shim once made openpty spin on a lock
 # there, 200 ms a call (3 calls and 550 ms of CPU in 0.6 s).
+# shellcheck disable=SC2046,SC2086 # the probe's words, and $clean's NAME=VALUE words
 set -- $(timeout 60 env -i $clean "$spawn" nolock)
 base=${2:-0}
+# shellcheck disable=SC2046,SC2086 # the probe's words, and $clean's NAME=VALUE words
 set -- $(timeout 60 env -i $clean LD_PRELOAD="$NOLEAK_LIBRARY" "$spawn" nolock)
 [ "$base" -ge 20 ] && [ "${2:-0}" -ge $((base / 2)) ] && [ "${4:-9999}" -le 300 ]
 ok $? "openpty beside a running system(): ${2:-no} calls (${base} without the shim), ${4:-?} ms of CPU, no spinning"
@@ -63,9 +65,11 @@ ok $? "openpty beside a running system(): ${2:-no} calls (${base} without the sh
 # shim made close-on-exec reaches no system() child started meanwhile (the
 # old way, flags taken off in the shared table, let a few through).
 cp /bin/true "$work/jspawnhelper"
+# shellcheck disable=SC2046,SC2086 # the probe's words, and $clean's NAME=VALUE words
 set -- $(timeout 60 env -i $clean "$spawn" helper "$work")
 [ "${2:-0}" -gt 0 ] && [ "${4:-0}" = "${2:-0}" ]
 ok $? "without the shim the listener reaches every system() child (${4:-?} of ${2:-?})"
+# shellcheck disable=SC2046,SC2086 # the probe's words, and $clean's NAME=VALUE words
 set -- $(timeout 60 env -i $clean LD_PRELOAD="$NOLEAK_LIBRARY" "$spawn" helper "$work")
 [ "${2:-0}" -gt 0 ] && [ "${4:-1}" -eq 0 ]
 ok $? "with jspawnhelper started alongside, it reaches none (${4:-?} of ${2:-?})"

@@ -160,7 +160,7 @@ else
 		}' "$work/trace")
 	children=$(awk 'NR == 1 { shell = $1 } $1 != shell && $2 ~ /^execve\(/ { print $1 }' \
 		"$work/trace" | sort -u | wc -l)
-	test "$(cat "$work/out")" = done && test "$children" -ge 2 && test -z "$before"
+	test "$(cat "$work/out")" = 'done' && test "$children" -ge 2 && test -z "$before"
 	ok $? "a dormant shell's children map nothing and probe nothing before their exec" ||
 		diag "children: $children" "$before" "$(head -20 "$work/trace")"
 fi

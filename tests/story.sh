@@ -22,7 +22,7 @@ bpids=
 apids=
 cleanup() {
 	for p in $apids $bpids; do kill -9 "$p" 2>/dev/null; done
-	apids= bpids=
+	apids='' bpids=''
 }
 
 # wait_for FILE PATTERN: until a line of FILE matches, for at most 10 s.
@@ -53,6 +53,7 @@ story() {
 	b=$(cat "$bpid")
 	bpids="$bpids $b"
 	port=$(sed -n 's/^port //p' "$out.1")
+	# shellcheck disable=SC2086 # the pids, one a word
 	kill -9 $apids 2>/dev/null
 	wait 2>/dev/null
 	apids=

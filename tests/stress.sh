@@ -35,7 +35,7 @@ bad=$(field bad "$work/with")
 [ -n "$spawns" ] && [ "$spawns" -ge 30 ] && [ "$reports" -eq "$spawns" ] && [ "$bad" -eq 0 ]
 ok $? "with the shim: every one of ${spawns:-no} children started, reported and exited 0 ($reports reports, $bad failures)"
 
-while read -r _ path _ n _ r _ leaked; do
+while read -r _ path _ _ _ r _ leaked; do
 	[ -n "$leaked" ] && [ "$r" -gt 0 ] && [ "$leaked" -eq 0 ]
 	ok $? "with the shim: no descriptor leaked into children of $path ($leaked over $r children)"
 done <<EOF

@@ -52,6 +52,7 @@ same() {
 # no_temp: the directory holds nothing but ld.so.preload (no temporary
 # file left behind).
 no_temp() {
+	# shellcheck disable=SC2010 # any name but ld.so.preload
 	left=$(ls -A "$etc" | grep -v '^ld\.so\.preload$')
 	[ -z "$left" ] || diag "left in $etc: $left"
 	[ -z "$left" ]
@@ -348,6 +349,7 @@ on=$(cksum <"$work/on") off=$(cksum <"$work/off")
 reader=$!
 cycles=0
 while [ $cycles -lt 8 ]; do
+	# shellcheck disable=SC2015 # break when either step fails
 	sys disable && sys enable --library "$L" || break
 	cycles=$((cycles + 1))
 done
@@ -424,6 +426,7 @@ if [ "$uid" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
 	else
 		host_after=absent
 	fi
+	# shellcheck disable=SC2010 # no hidden temporary of ld.so.preload
 	[ "$host_before" = "$host_after" ] && [ ! -e /etc/noleak-test ] &&
 		! ls -A /etc | grep -q '^\.ld\.so\.preload'
 	ok $? "the host's own /etc/ld.so.preload is untouched ($host_after), nothing left in its /etc"

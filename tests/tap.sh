@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh disable=SC2154 # $noleak, $work: set by the test that sources this file
 # tap.sh: a few helpers for the TAP shell tests; sourced, not run.
 
 tap_n=0

@@ -74,6 +74,7 @@ verdict $? "and the library taken out of the child's environment"
 
 # Children under valgrind would report valgrind's own descriptors.
 children=no memcheck "the race" -- "$NOLEAK_TESTS/race" 1 40
+# shellcheck disable=SC2046 # the counts, one a word, split on purpose
 set -- $(printf '%s\n' "$out" | grep '^spawns')
 [ "${6:-1}" -eq 0 ]
 verdict $? "and nothing leaked over ${4:-0} children"

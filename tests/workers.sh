@@ -104,6 +104,7 @@ grep -q " -> $lock\$" "$work/audit.out" && ! grep -q " -> $log\$" "$work/audit.o
 ok $? "audit changes nothing (the lock still reaches ls), and the log's descriptor reaches no child" ||
 	diag "$(grep -- ' -> ' "$work/audit.out" | sort -u)"
 
+# shellcheck disable=SC2012 # the fd link's target, as ls -l shows it
 held=$(ls -l "/proc/$w/fd" 2>/dev/null | awk -v lf="$log" '$NF == lf { print $(NF - 2) }')
 flags=$(awk '$1 == "flags:" { print $2 }' "/proc/$w/fdinfo/$held" 2>/dev/null)
 [ -n "$held" ] && [ "$held" -ge 100 ] && [ $((0$flags & 02000000)) -ne 0 ]

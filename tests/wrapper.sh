@@ -47,6 +47,7 @@ test "$out" = "tree keep"
 ok $? "--scope and --signals reach the library's variables"
 
 run -- sh -c 'echo "$_NOLEAK_PID $$"'
+# shellcheck disable=SC2086 # the probe's words, split on purpose
 set -- $out
 test "$1" = "$2"
 ok $? "the library is told which process it belongs to (the command's pid)"

@@ -21,6 +21,7 @@ forbidden='^(malloc|calloc|realloc|free|.*printf|fopen|fdopen|fclose|fwrite|fput
 
 # object NAME: the object file of shim/NAME.c, as libtool named it.
 object() {
+	# shellcheck disable=SC2012 # object names made by libtool: plain names
 	ls "$objs"/*-"$1".o 2>/dev/null | head -n 1
 }
 

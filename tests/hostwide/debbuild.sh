@@ -59,8 +59,10 @@ for p in "$@"; do
 	esac
 	nw=$(wc -l <"$out/$p.with.results") no=$(wc -l <"$out/$p.without.results")
 	[ "$nw" -ge "$no" ] || only="$only $p(ran-$nw-of-$no)"
+	# shellcheck disable=SC2086 # the names, one a word: the last arguments
 	summary "deb:$p" "$no" "$(bad <"$out/$p.without.results" | wc -l)" \
 		"$(bad <"$out/$p.with.results" | wc -l)" $only
+	# shellcheck disable=SC2086,SC2116 # empty when only blanks
 	[ -z "$(echo $only)" ] || st=1
 	# The build trees are large; the logs stay.
 	rm -rf "$out/$p/with" "$out/$p/without"

@@ -63,5 +63,6 @@ while IFS='	' read -r name cmd; do
 done <<EOF
 $steps
 EOF
+# shellcheck disable=SC2086 # the names, one a word: the last arguments
 summary debconf "$run" "$fail_without" "$fail_with" $libonly
 [ -z "$libonly" ]

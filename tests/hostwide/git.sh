@@ -35,6 +35,7 @@ out=$HOSTWIDE_RESULTS/git
 rm -rf "$out"
 mkdir -p "$out/with" "$out/without" "$out/again" || exit 2
 
+# shellcheck disable=SC2086 # each argument is a glob of test scripts
 scripts=$(cd "$src/t" && for p in "$@"; do ls $p.sh 2>/dev/null; done | sort -u)
 [ -n "$scripts" ] || { echo "hostwide: no git test matches $*" >&2; exit 2; }
 
@@ -86,7 +87,7 @@ problems() {
 	grep -q '^1\.\.[0-9]' "$d/$s.tap" || echo no-plan
 }
 
-run_total=0 fail_without=0 fail_with=0 libonly= flaky=
+run_total=0 fail_without=0 fail_with=0 libonly='' flaky=''
 for s in $scripts; do
 	t=${s%%-*}
 	for m in without with; do
@@ -121,5 +122,6 @@ for s in $scripts; do
 done
 [ -z "$flaky" ] || note "git: flaky (failed once with the library, passed again):$flaky"
 [ -z "$flaky" ] || echo "$flaky" >"$out/flaky"
+# shellcheck disable=SC2086 # the names, one a word: the last arguments
 summary git "$run_total" "$fail_without" "$fail_with" $libonly
 [ -z "$libonly" ]

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2034 # $ns: read by the scripts that source it
 # lib.sh: what the components of `make check-hostwide` share; sourced by
 # tests/hostwide/*.sh.  Each component runs somebody else's test suite
 # twice through ns.sh, with the library in /etc/ld.so.preload and

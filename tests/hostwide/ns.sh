@@ -38,10 +38,11 @@ case $mode in with|without) ;; *) echo "ns.sh: mode is with or without" >&2; exi
 # dump PID: every process in the pid namespace of PID's child: its
 # state, where it waits in the kernel, its command line, its descriptors.
 dump() {
-	local c ns= p sid
+	local c ns='' p sid
 	c=$(cut -d' ' -f1 "/proc/$1/task/$1/children" 2>/dev/null)
 	[ -z "$c" ] || ns=$(readlink "/proc/$c/ns/pid" 2>/dev/null)
 	[ -n "$ns" ] || echo "(unshare, pid $1, has no child: by session)"
+	# shellcheck disable=SC2010 # the digit names of /proc, in numeric order
 	for p in $(ls /proc | grep -E '^[0-9]+$' | sort -n); do
 		if [ -n "$ns" ]; then
 			[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
@@ -51,6 +52,7 @@ dump() {
 		fi
 		echo "--- pid $p ($(awk '{ print "ppid " $4 ", state " $3 }' "/proc/$p/stat" 2>/dev/null)," \
 			"wchan $(cat "/proc/$p/wchan" 2>/dev/null)): $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		# shellcheck disable=SC2012 # fd numbers and link targets, for a person to read
 		ls -l "/proc/$p/fd" 2>/dev/null | awk 'NR > 1 { print "    fd " $9 " -> " $11 }'
 		sed 's/^/    /' "/proc/$p/stack" 2>/dev/null | head -n 8
 	done

@@ -75,6 +75,7 @@ for t in $only; do
 done
 sw=$(cat "$out/with.log.status")
 case $sw in 124|137) libonly="$libonly python(hang)" ;; esac
+# shellcheck disable=SC2086 # the names, one a word: the last arguments
 summary python "$(grep -cv '^skip' "$out/without.verdicts")" \
 	"$(bad <"$out/without.verdicts" | wc -l)" "$(bad <"$out/with.verdicts" | wc -l)" $libonly
 [ -z "$libonly" ]

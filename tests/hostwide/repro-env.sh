@@ -10,6 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 lib=${NOLEAK_LIBRARY:-$here/../../shim/.libs/libnoleak.so}
 without=$("$here/ns.sh" without "$lib" env -i A=1 /usr/bin/env)
 with=$("$here/ns.sh" with "$lib" env -i A=1 /usr/bin/env)
+# shellcheck disable=SC2086,SC2116 # the output on one line
 echo "without the library: $(echo $without)"
+# shellcheck disable=SC2086,SC2116 # the output on one line
 echo "with the library:    $(echo $with)"
 [ "$without" = "$with" ]

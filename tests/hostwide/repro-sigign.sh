@@ -47,7 +47,7 @@ chmod 755 "$tmp"
 without=$("$here/ns.sh" without "$lib" "$tmp/sigign")
 with=$("$here/ns.sh" with "$lib" "$tmp/sigign")
 echo "without the library (SIGHUP 0x1, SIGUSR1 0x200, SIGPIPE 0x1000):"
-echo "$without" | sed 's/^/    /'
+printf '%s\n' "$without" | sed 's/^/    /'
 echo "with the library:"
-echo "$with" | sed 's/^/    /'
+printf '%s\n' "$with" | sed 's/^/    /'
 [ "$without" = "$with" ]

@@ -32,7 +32,7 @@ for mode in $modes; do
 	chmod 644 "$work/$mode/crontab"
 	# Started with nothing open but 0-2, so that whatever the job holds
 	# from 3 up is cron's own.
-	daemon cron-$mode $mode bash -c '
+	daemon cron-"$mode" "$mode" bash -c '
 		for f in /proc/$$/fd/*; do
 			n=${f##*/}
 			[ "$n" -gt 2 ] && eval "exec $n>&-"

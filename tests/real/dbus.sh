@@ -18,12 +18,12 @@ adopt() {
 for mode in $modes; do
 	# Through a file.
 	sock=$work/$mode-file.bus
-	wrap $mode
+	wrap "$mode"
 	timeout 20 "${nl[@]}" dbus-daemon --session --address="unix:path=$sock" --fork \
 		--print-address=5 --print-pid=6 5>"$work/$mode.addr" 6>"$work/$mode.pid" \
 		</dev/null >"$work/$mode.log" 2>&1
 	adopt "$work/$mode.pid"
-	under_lib $mode "$p" dbus-daemon
+	under_lib "$mode" "$p" dbus-daemon
 	wait_for 5 test -s "$work/$mode.addr"
 	addr=$(head -n 1 "$work/$mode.addr")
 	case $addr in

@@ -15,12 +15,12 @@ locked() {
 
 for mode in $modes; do
 	lock=$work/$mode.lock
-	daemon flock-$mode $mode flock "$lock" sleep 30
+	daemon flock-"$mode" "$mode" flock "$lock" sleep 30
 	fpid=$pid
 	wait_for 5 eval '[ -n "$(children "$fpid")" ]'
 	wait_for 5 locked "$lock"
 	check $? "$mode: flock LOCK sleep: the lock is taken" "$(cat "$work/flock-$mode.log")"
-	under_lib $mode "$fpid" flock
+	under_lib "$mode" "$fpid" flock
 	kill -9 "$fpid"
 	wait_for 5 gone "$fpid"
 	locked "$lock"
@@ -41,8 +41,8 @@ for tool in setlock chpst; do
 	for mode in $modes; do
 		lock=$work/$mode-$tool.lock
 		case $tool in
-		setlock) daemon $tool-$mode $mode setlock "$lock" sleep 30 ;;
-		chpst) daemon $tool-$mode $mode chpst -l "$lock" sleep 30 ;;
+		setlock) daemon $tool-"$mode" "$mode" setlock "$lock" sleep 30 ;;
+		chpst) daemon $tool-"$mode" "$mode" chpst -l "$lock" sleep 30 ;;
 		esac
 		lpid=$pid
 		wait_for 5 eval 'grep -q "^sleep" /proc/$lpid/comm'

@@ -36,13 +36,13 @@ new_master() {
 
 for mode in $modes; do
 	port=$(free_port)
-	daemon gunicorn-$mode $mode "$work/gunicorn-run" --chdir "$work" -b "127.0.0.1:$port" \
+	daemon gunicorn-"$mode" "$mode" "$work/gunicorn-run" --chdir "$work" -b "127.0.0.1:$port" \
 		-w 1 --pid "$work/$mode.pid" app:app
 	old=$pid
 	wait_up "$old" 20 get "http://127.0.0.1:$port/" >/dev/null
 	check $? "$mode: gunicorn starts and serves" "$(tail -5 "$work/gunicorn-$mode.log")" ||
 		continue
-	under_lib $mode "$old" "the gunicorn master"
+	under_lib "$mode" "$old" "the gunicorn master"
 
 	loop_start "http://127.0.0.1:$port/"
 	sleep 0.3

@@ -78,7 +78,7 @@ CFG
 	echo inherited >"$work/inherited"
 	exec 9<"$work/inherited"
 	[ "$cm" = host-wide ] && w=none
-	daemon haproxy-$cm "$w" /usr/sbin/haproxy -W -db -f "$work/$cm.cfg"
+	daemon haproxy-"$cm" "$w" /usr/sbin/haproxy -W -db -f "$work/$cm.cfg"
 	exec 9<&-
 	master=$pid log=$work/haproxy-$cm.log
 	if ! wait_up "$master" 10 eval 'answers "$port" && program "$master"'; then
@@ -92,6 +92,7 @@ CFG
 		return 1
 	fi
 	fds "$prog" >"$o.start"
+	# shellcheck disable=SC2034 # read in the eval below
 	old=$prog
 	kill -USR2 "$master"
 	if ! wait_for 10 eval 'program "$master" && [ "$prog" != "$old" ] && gone "$old"'; then

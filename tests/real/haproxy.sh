@@ -43,7 +43,7 @@ frontend fe
 backend be
 	server s1 127.0.0.1:$bport
 CFG
-	daemon haproxy-$mode $mode /usr/sbin/haproxy -W -db -f "$work/$mode.cfg"
+	daemon haproxy-"$mode" "$mode" /usr/sbin/haproxy -W -db -f "$work/$mode.cfg"
 	master=$pid
 	wait_up "$master" 10 serves "$port"
 	check $? "$mode: haproxy -W starts and serves" "$(tail -5 "$work/haproxy-$mode.log")" ||
@@ -54,8 +54,9 @@ CFG
 			stop_session "$master"
 			continue
 		}
-	under_lib $mode "$master" "the haproxy master"
+	under_lib "$mode" "$master" "the haproxy master"
 	worker "$master"
+	# shellcheck disable=SC2034 # read in the eval below
 	old=$w
 
 	loop_start "http://127.0.0.1:$port/"

@@ -43,7 +43,7 @@ MAKE
 
 for mode in $modes; do
 	for target in direct cargo; do
-		wrap $mode
+		wrap "$mode"
 		out=$(cd "$work" && timeout 30 "${nl[@]}" make -j4 -s $target 2>&1)
 		[ "$out" = "got a token" ]
 		check $? "$mode: make -j4: a $target client takes a jobserver token" "$out"

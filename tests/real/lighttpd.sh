@@ -24,13 +24,13 @@ server.port = $port
 server.errorlog = "$work/$mode.err"
 cgi.assign = ( ".sh" => "/bin/sh" )
 CONF
-	daemon lighttpd-$mode $mode /usr/sbin/lighttpd -D -f "$work/$mode.conf"
+	daemon lighttpd-"$mode" "$mode" /usr/sbin/lighttpd -D -f "$work/$mode.conf"
 	lpid=$pid
 	wait_up "$lpid" 10 get "http://127.0.0.1:$port/fds.sh" >"$work/$mode.out"
 	grep -q '^cgi-ran$' "$work/$mode.out"
 	check $? "$mode: lighttpd runs the CGI script" \
 		"$(cat "$work/lighttpd-$mode.log" "$work/$mode.err" 2>/dev/null | tail -5)" || continue
-	under_lib $mode "$lpid" lighttpd
+	under_lib "$mode" "$lpid" lighttpd
 	inode=$(listener_inode "$port")
 	if grep -q "socket:\[$inode\]" "$work/$mode.out"; then held=0; else held=1; fi
 	case $mode in
@@ -41,7 +41,6 @@ CONF
 			diag "without noleak, lighttpd keeps its listener from the CGI child by itself" \
 				"(it makes its sockets close-on-exec): no leak to show here"
 		fi
-		native_leak=$held
 		;;
 	*)
 		[ -n "$inode" ] && [ $held -eq 1 ]

@@ -46,14 +46,14 @@ for mode in $modes; do
 	dir=$work/$mode
 	port=$(free_port)
 	conf "$dir" "$port"
-	daemon nginx-$mode $mode /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf"
+	daemon nginx-"$mode" "$mode" /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf"
 	wait_for 10 test -s "$dir/nginx.pid"
 	old=$(cat "$dir/nginx.pid" 2>/dev/null)
 	sessions="$sessions $old"
 	wait_for 10 get "http://127.0.0.1:$port/" >/dev/null
 	check $? "$mode: nginx starts and serves" \
 		"$(cat "$work/nginx-$mode.log")" "$(tail -5 "$dir/error.log")" || continue
-	under_lib $mode "$old" "the nginx master"
+	under_lib "$mode" "$old" "the nginx master"
 
 	loop_start "http://127.0.0.1:$port/"
 	sleep 0.3

@@ -89,6 +89,7 @@ shows listener "$port" || r=1
 shows lock "$lock" || r=1
 check $r "while sleep holds A's port and lock: /metrics shows the leaked listener and lock, held by sleep" \
 	"$(printf '%s\n' "$metrics" | grep '^noleak')"
+# shellcheck disable=SC2010 # any name but the collector's file
 ls -A "$dir" | grep -v '^noleak\.prom$' >/dev/null
 check $((! $?)) "the service leaves only noleak.prom in the directory (written to a temporary file, renamed)" \
 	"$(ls -A "$dir")"

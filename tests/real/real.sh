@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2034 # $nl, $modes: read by the tests that source it
 # real.sh: helpers for the real-daemon tests of `make check-real`; sourced
 # by each tests/real/*.sh.  Each daemon runs in a session of its own, so
 # that the EXIT trap finds and kills whatever it started (workers, new

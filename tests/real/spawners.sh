@@ -21,7 +21,7 @@ expect() {
 
 for mode in $modes; do
 	if [ -x "$py" ]; then
-		expect $mode "python subprocess.Popen(pass_fds=[fd]): the child reads fd" handed-over \
+		expect "$mode" "python subprocess.Popen(pass_fds=[fd]): the child reads fd" handed-over \
 			"$py" -c '
 import os, subprocess
 fd = os.open("secret", os.O_RDONLY)
@@ -30,10 +30,10 @@ subprocess.Popen(["cat", "/proc/self/fd/%d" % fd], pass_fds=[fd]).wait()'
 		skip "$mode: python" "python3 is missing: install the Debian package python3"
 	fi
 	if command -v perl >/dev/null 2>&1; then
-		expect $mode "perl \$^F raised: system() child reads the descriptor" handed-over \
+		expect "$mode" "perl \$^F raised: system() child reads the descriptor" handed-over \
 			perl -e '$^F = 100; open(my $f, "<", "secret") or die;
 				system("cat /dev/fd/" . fileno($f)) == 0 or die "status $?"'
-		expect $mode "perl fcntl clears FD_CLOEXEC: system() child reads the descriptor" handed-over \
+		expect "$mode" "perl fcntl clears FD_CLOEXEC: system() child reads the descriptor" handed-over \
 			perl -e 'use Fcntl; open(my $f, "<", "secret") or die;
 				fcntl($f, F_SETFD, 0) or die; system("cat /dev/fd/" . fileno($f)) == 0 or die "status $?"'
 	else
@@ -51,7 +51,7 @@ public class Spawn {
 }
 JAVA
 	for mode in $modes; do
-		wrap $mode
+		wrap "$mode"
 		out=$(cd "$work" && timeout 60 "${nl[@]}" java Spawn.java 2>&1)
 		printf '%s\n' "$out" | grep -qx child-ran &&
 			printf '%s\n' "$out" | grep -qx handed-over &&

@@ -32,7 +32,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 CONF
-	daemon sshd-$mode $mode /usr/sbin/sshd -D -e -f "$work/$mode.conf"
+	daemon sshd-"$mode" "$mode" /usr/sbin/sshd -D -e -f "$work/$mode.conf"
 	spid=$pid
 	wait_up "$spid" 10 listening "$port"
 	ssh -F /dev/null -p "$port" -i "$work/id" -o BatchMode=yes -o IdentitiesOnly=yes \
@@ -41,7 +41,7 @@ CONF
 	grep -q '^session-ran$' "$work/$mode.out"
 	check $? "$mode: ssh logs in with a key and runs a command" \
 		"$(tail -3 "$work/$mode.err")" "$(tail -5 "$work/sshd-$mode.log")" || continue
-	under_lib $mode "$spid" sshd
+	under_lib "$mode" "$spid" sshd
 	inode=$(listener_inode "$port")
 	if grep -q "socket:\[$inode\]" "$work/$mode.out"; then held=0; else held=1; fi
 	if [ "$mode" = none ]; then

@@ -26,13 +26,13 @@ respawned() {
 
 for mode in $modes; do
 	port=$(free_port)
-	daemon uwsgi-$mode $mode uwsgi --plugin python3 --master --processes 1 \
+	daemon uwsgi-"$mode" "$mode" uwsgi --plugin python3 --master --processes 1 \
 		--shared-socket "127.0.0.1:$port" --http-socket =0 \
 		--wsgi-file "$work/app.py" --pidfile "$work/$mode.pid"
 	master=$pid
 	wait_up "$master" 15 get "http://127.0.0.1:$port/" >/dev/null
 	check $? "$mode: uWSGI starts and serves" "$(tail -5 "$work/uwsgi-$mode.log")" || continue
-	under_lib $mode "$master" "the uWSGI master"
+	under_lib "$mode" "$master" "the uWSGI master"
 
 	loop_start "http://127.0.0.1:$port/"
 	sleep 0.3
