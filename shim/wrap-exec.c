@@ -205,8 +205,12 @@ NOLEAK_EXPORT pid_t fork(void)
 	pid_t pid;
 	long parent;
 
+	/* NULL when a signal handler forks on the thread whose first call
+	 * is setting the library up, where dlsym must not be entered again
+	 * (tests/exact.sh, forkrace "signal"): glibc's _Fork, the fork
+	 * without atfork handlers that glibc says is async-signal-safe. */
 	if (!next)
-		return fail_nosys();
+		next = _Fork;
 	noleak_init();		/* once, so that the child starts set up */
 	if (noleak_sandboxed)	/* getpid, rt_sigprocmask: not there */
 		return next();
