@@ -41,13 +41,11 @@
  * -fvisibility=hidden, and internal names carry the noleak_ prefix. */
 #define NOLEAK_EXPORT __attribute__((visibility("default")))
 
-/* Marks a function that may run between fork (or vfork) and exec, or in a
- * signal handler: raw syscalls and the stack only; no malloc, stdio, locks,
- * dlsym, getenv or writes to shared state.  Such functions live in the
- * zone's files (raw.c, log.c, policy.c, intent.c, sweep.c, exec.c,
- * spawn-child.c), which call nothing outside them but a few libc string
- * and mapping functions: tests/zone.sh checks their object files. */
-#define NOLEAK_ASYNC_SAFE
+/* The async-signal-safe zone is whole files: the code that may run
+ * between fork (or vfork) and exec, or in a signal handler, uses raw
+ * system calls and the stack only (no malloc, stdio, locks, dlsym, getenv
+ * or writes to shared state).  The files are listed once, as ZONE_FILES
+ * in Makefile.am, and tests/zone.sh checks their object files. */
 
 /* Marks what every process runs, or reads, as the library loads and as it
  * exits: the constructor's callees go with it (.text.hot, next to the
@@ -520,12 +518,12 @@ void noleak_table_own(long pid);
 
 /* Whether fd (>= 3) is inheritable by intent: inherited at start-up or made
  * so by the program, and not closed through the library since. */
-NOLEAK_ASYNC_SAFE int noleak_intent_has(int fd);
+int noleak_intent_has(int fd);
 
 /* The lowest number >= from kept by intent, or -1; *hi gets the last number
  * of the run it starts (itself, or INT_MAX where intent was lost).  Stack
  * only, no system call. */
-NOLEAK_ASYNC_SAFE int noleak_intent_next(int from, int *hi);
+int noleak_intent_next(int from, int *hi);
 
 enum { NOLEAK_ADDED_MAX = 65536 };
 
@@ -533,12 +531,12 @@ enum { NOLEAK_ADDED_MAX = 65536 };
  * descriptor fd holds now: only such a flag may ever be undone by the
  * shim.  A bit per number, forgotten when the descriptor is closed. */
 void noleak_added_set(int fd, int added);
-NOLEAK_ASYNC_SAFE int noleak_added_test(int fd);
+int noleak_added_test(int fd);
 
 /* Take off every close-on-exec flag the shim added: in the child of
  * noleak_spawn, for a helper that must receive what it would without the
  * shim. */
-NOLEAK_ASYNC_SAFE void noleak_added_clear_all(void);
+void noleak_added_clear_all(void);
 
 /* For an exec in place of the daemon's own executable (a reload), after
  * the sweep: the numbers that reach the new image with the flag the shim
@@ -551,16 +549,16 @@ NOLEAK_ASYNC_SAFE void noleak_added_clear_all(void);
  * again by scanning its descriptors (uWSGI).  Writes the numbers into buf
  * (of size len) as "3-5,9", cut short at the last whole range that fits.
  * Returns the length written. */
-NOLEAK_ASYNC_SAFE size_t noleak_added_reexec_list(char *buf, size_t len,
-						  int listeners);
+size_t noleak_added_reexec_list(char *buf, size_t len,
+				int listeners);
 
 /* Put close-on-exec on the numbers of such a list, as the shim's own flag:
  * after a failed exec, and in the new program (config.c). */
-NOLEAK_ASYNC_SAFE void noleak_added_mark_list(const char *list);
+void noleak_added_mark_list(const char *list);
 
 /* The same for the numbers from lo to hi only (what a keep-list or a
  * command line names). */
-NOLEAK_ASYNC_SAFE void noleak_added_clear_range(int lo, int hi);
+void noleak_added_clear_range(int lo, int hi);
 
 /* Bookkeeping for a descriptor a wrapper has just created.  added says
  * whether the shim asked for close-on-exec the program did not ask for.
@@ -604,7 +602,7 @@ extern __thread struct noleak_site noleak_pending
 enum { NOLEAK_SITE_MAX = 4096 };
 
 /* Where fd was made, if it is below NOLEAK_SITE_MAX and was noted; 0 or -1. */
-NOLEAK_ASYNC_SAFE int noleak_site_get(int fd, struct noleak_site *site);
+int noleak_site_get(int fd, struct noleak_site *site);
 
 /* ---- sweep.c: marking strays before exec ----------------------------- */
 
@@ -627,8 +625,8 @@ extern int noleak_secure;
  * few hundred bytes of stack, whatever the sizes of keep, named and the
  * intent records; costs O(kept x sources) steps, not O(RLIMIT_NOFILE).
  * errno is untouched.  Returns how it swept. */
-NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
-						     const struct noleak_fdset *named);
+enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
+				   const struct noleak_fdset *named);
 
 /* Report, one line each, the descriptors >= 3 that are not kept and
  * lack close-on-exec (what noleak_sweep would mark), naming the daemon
@@ -639,10 +637,10 @@ NOLEAK_ASYNC_SAFE enum noleak_sweep_how noleak_sweep(const struct noleak_keep *k
  * describe descriptors; any beyond are counted in one "... and N more"
  * line.  Changes nothing; errno is untouched.  Returns how many it
  * counted. */
-NOLEAK_ASYNC_SAFE size_t noleak_sweep_audit(const struct noleak_keep *keep,
-					    const struct noleak_fdset *named,
-					    const char *name, long pid,
-					    const char *program, int enforce);
+size_t noleak_sweep_audit(const struct noleak_keep *keep,
+			  const struct noleak_fdset *named,
+			  const char *name, long pid,
+			  const char *program, int enforce);
 
 /* One row of the summary: a descriptor as the reports described it, the
  * program it went to, and how many times.  state: 0 free, 1 being filled,
@@ -680,7 +678,7 @@ extern struct noleak_counts *noleak_counts;
 /* The lines after the summary's first: one per row, "(WHAT) would have
  * leaked into PROGRAM, N times" (audit) or "(WHAT) kept from PROGRAM, N
  * times", then "... and N more descriptors, not listed" for the rest. */
-NOLEAK_ASYNC_SAFE void noleak_summary_rows(int audit);
+void noleak_summary_rows(int audit);
 
 /* This process forked child: if it is the one to say the summary, the
  * child is its heir (a daemon going to the background). */
@@ -688,7 +686,7 @@ void noleak_summary_forked(long child);
 
 /* Describe descriptor fd into l: "tcp 127.0.0.1:8080 LISTEN", "udp
  * 0.0.0.0:53", "unix /run/x.sock", "pipe", "eventfd", or a path. */
-NOLEAK_ASYNC_SAFE void noleak_describe_fd(struct noleak_line *l, int fd);
+void noleak_describe_fd(struct noleak_line *l, int fd);
 
 /* Set once close_range(CLOSE_RANGE_CLOEXEC) has failed: the kernel or a
  * seccomp profile does not have it. */
@@ -704,24 +702,24 @@ struct kernel_sigaction {
 };
 
 /* Whether signal sig is ignored now, by the kernel's word. */
-NOLEAK_ASYNC_SAFE int noleak_sig_ignored(int sig);
+int noleak_sig_ignored(int sig);
 
 /* The signals (bit s-1) the program has set to be ignored since it
  * started: one rt_sigaction per signal it has changed so far. */
-NOLEAK_ASYNC_SAFE unsigned long noleak_sig_ignored_since_start(void);
+unsigned long noleak_sig_ignored_since_start(void);
 
 /* Add to set the descriptors that hold a file lock (flock, fcntl): what a
  * setlock-style program keeps across an exec in place. */
-NOLEAK_ASYNC_SAFE void noleak_locked_fds(struct noleak_fdset *set);
+void noleak_locked_fds(struct noleak_fdset *set);
 
 /* Add to set every open descriptor >= 3 that one of keep's resources
  * names: a socket by kind, address and port, or a file by path. */
-NOLEAK_ASYNC_SAFE void noleak_keep_resources(const struct noleak_keep *keep,
-					     struct noleak_fdset *set);
+void noleak_keep_resources(const struct noleak_keep *keep,
+			   struct noleak_fdset *set);
 
 /* Keep, of the descriptors of set from index from on, only the pipes and
  * FIFOs (the jobserver's numbers may name anything else). */
-NOLEAK_ASYNC_SAFE void noleak_keep_pipes(struct noleak_fdset *set, size_t from);
+void noleak_keep_pipes(struct noleak_fdset *set, size_t from);
 
 struct pollfd;
 
@@ -729,18 +727,18 @@ struct pollfd;
  * chunk numbers a call in p (chunk + 1 entries), up to max or the end of
  * the table, whichever comes first.  Returns where it stopped, or -1 when
  * poll failed. */
-NOLEAK_ASYNC_SAFE long noleak_fds_polled(void (*fn)(int fd, void *ctx), void *ctx,
-					 struct pollfd *p, int chunk, long max);
+long noleak_fds_polled(void (*fn)(int fd, void *ctx), void *ctx,
+		       struct pollfd *p, int chunk, long max);
 
 /* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
  * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */
-NOLEAK_ASYNC_SAFE int noleak_fds_from_proc(void (*fn)(int fd, void *ctx), void *ctx);
+int noleak_fds_from_proc(void (*fn)(int fd, void *ctx), void *ctx);
 
 /* Like noleak_fds_from_proc, and without /proc, call fn for every number from 3
  * below the soft RLIMIT_NOFILE and cap, open or not: fn must cope with a
  * number that is closed. */
-NOLEAK_ASYNC_SAFE void noleak_fds_any_way(void (*fn)(int fd, void *ctx), void *ctx,
-				      long cap);
+void noleak_fds_any_way(void (*fn)(int fd, void *ctx), void *ctx,
+		    long cap);
 
 /* ---- exec.c ----------------------------------------------------------- */
 
@@ -748,8 +746,8 @@ NOLEAK_ASYNC_SAFE void noleak_fds_any_way(void (*fn)(int fd, void *ctx), void *c
  * number, and fd_to_run (fexecve; -1 for none).  pid is the pid the new
  * program will have (0 when not known), for LISTEN_PID.  Does nothing in a
  * dormant process. */
-NOLEAK_ASYNC_SAFE void noleak_exec_sweep(char *const argv[], char *const envp[],
-					 int fd_to_run, long pid);
+void noleak_exec_sweep(char *const argv[], char *const envp[],
+		       int fd_to_run, long pid);
 
 /* ---- sweep.c: what the program did to its signals (wrap-signal.c) --- */
 
@@ -769,7 +767,7 @@ void noleak_forked(long parent);
 
 /* The pid that forked this process through the fork wrapper, or 0 when
  * it was made some other way (vfork, clone) or not known. */
-NOLEAK_ASYNC_SAFE long noleak_forked_from(void);
+long noleak_forked_from(void);
 
 /* For an exec by a process that came out of a fork (not an exec in place
  * by the process the shim started in): the signals to set back to their
@@ -778,9 +776,9 @@ NOLEAK_ASYNC_SAFE long noleak_forked_from(void);
  * start-up one, with what this process blocked since its fork still
  * blocked; the start-up one alone when the fork is not known).
  * start_mask is the mask at start-up. */
-NOLEAK_ASYNC_SAFE void noleak_sig_inherited(unsigned long start_mask,
-					    unsigned long *reset,
-					    unsigned long *mask);
+void noleak_sig_inherited(unsigned long start_mask,
+			  unsigned long *reset,
+			  unsigned long *mask);
 
 /* ---- spawn.c: children that sweep their own table ------------------- */
 
@@ -838,19 +836,19 @@ int noleak_spawn(pid_t *pid, const char *file, int xflags,
 /* ---- raw system calls, for the async-signal-safe zone ---------------- */
 
 /* Returns the kernel's result: a value, or -errno.  errno is untouched. */
-NOLEAK_ASYNC_SAFE NOLEAK_AT_LOAD long noleak_raw(long nr, long a, long b, long c, long d, long e);
-NOLEAK_ASYNC_SAFE int noleak_raw_getfd(int fd);
+NOLEAK_AT_LOAD long noleak_raw(long nr, long a, long b, long c, long d, long e);
+int noleak_raw_getfd(int fd);
 
 /* Call fn(arg) with the stack pointer at top (the end of a mapped region,
  * which the caller owns), and come back to the caller's own stack. */
-NOLEAK_ASYNC_SAFE void noleak_call_on_stack(void (*fn)(void *), void *arg,
-					    void *top);
+void noleak_call_on_stack(void (*fn)(void *), void *arg,
+			  void *top);
 
 /* Call fn(arg) on a stack of size bytes mapped for the call and unmapped
  * after it (in a vfork child, the mapping lands in the parent and is gone
  * before the parent resumes).  Returns 0, or -1 when nothing could be
  * mapped and fn did not run. */
-NOLEAK_ASYNC_SAFE int noleak_on_own_stack(void (*fn)(void *), void *arg, size_t size);
+int noleak_on_own_stack(void (*fn)(void *), void *arg, size_t size);
 
 /* Turn a noleak_raw result into the libc convention (-1 and errno). */
 static inline long noleak_raw_result(long ret)
@@ -863,7 +861,7 @@ static inline long noleak_raw_result(long ret)
 	}
 	return ret;
 }
-NOLEAK_ASYNC_SAFE int noleak_raw_setfd(int fd, int flags);
+int noleak_raw_setfd(int fd, int flags);
 
 /* ---- log.c: the shim's own messages ---------------------------------- */
 
@@ -874,12 +872,12 @@ struct noleak_line {
 	char buf[512];
 };
 
-NOLEAK_ASYNC_SAFE void noleak_line_str(struct noleak_line *l, const char *s);
-NOLEAK_ASYNC_SAFE void noleak_line_mem(struct noleak_line *l, const char *s, size_t n);
-NOLEAK_ASYNC_SAFE void noleak_line_int(struct noleak_line *l, long v);
+void noleak_line_str(struct noleak_line *l, const char *s);
+void noleak_line_mem(struct noleak_line *l, const char *s, size_t n);
+void noleak_line_int(struct noleak_line *l, long v);
 
 /* Start a line with "noleak[PID]: ". */
-NOLEAK_ASYNC_SAFE void noleak_line_begin(struct noleak_line *l);
+void noleak_line_begin(struct noleak_line *l);
 
 /* Where lines go (NOLEAK_LOG): set once at start-up, by config.c. */
 enum noleak_log_to { NOLEAK_LOG_STDERR, NOLEAK_LOG_SYSLOG, NOLEAK_LOG_FILE };
@@ -897,18 +895,18 @@ extern int noleak_log_no_stderr;
  * regular file is kept open.  Returns the descriptor, -errno, or
  * NOLEAK_LOG_NOT_REGULAR for a FIFO, socket or device. */
 enum { NOLEAK_LOG_NOT_REGULAR = -4096 };
-NOLEAK_ASYNC_SAFE int noleak_log_open(const char *path);
+int noleak_log_open(const char *path);
 
 /* Keep fd, open on the log file, as the library's own descriptor to it:
  * moved to a high number (seven eighths of the soft limit, at most 1024,
  * or the first free from 3), close-on-exec, so a worker that forks from
  * this process and changes user still writes through it.  Returns the
  * descriptor's number, or -1 (fd is left as it was) when fd is not open. */
-NOLEAK_ASYNC_SAFE int noleak_log_hold(int fd);
+int noleak_log_hold(int fd);
 
 /* In a fork's child (a pthread_atfork handler): the held descriptor is in
  * this process's table now, for it to reopen on rotation. */
-NOLEAK_ASYNC_SAFE void noleak_log_forked(void);
+void noleak_log_forked(void);
 
 /* Record what descriptor 2 is (device, inode, file type), or that it is
  * closed: the standard error lines may go to.  noleak_init calls it first,
@@ -923,6 +921,6 @@ void noleak_log_note_stderr(void);
  * A log file that takes nothing (and no standard error of the daemon's
  * own but /dev/null): the line goes to syslog, with once in the process a
  * line saying why.  errno is untouched. */
-NOLEAK_ASYNC_SAFE void noleak_line_emit(struct noleak_line *l);
+void noleak_line_emit(struct noleak_line *l);
 
 #endif /* NOLEAK_H */

@@ -58,6 +58,6 @@ struct job {
 /* The child of clone(CLONE_VM | CLONE_VFORK): signals, attributes, the
  * sweep, the file actions, the exec.  Sets j->err and exits 127 when it
  * cannot exec.  Async-signal-safe. */
-NOLEAK_ASYNC_SAFE int noleak_spawn_child(void *arg);
+int noleak_spawn_child(void *arg);
 
 #endif
