@@ -90,8 +90,8 @@ static void report_on(void *arg)
 {
 	const struct report_job *job = arg;
 
-	noleak_sweep_audit(&noleak_config.keep, job->named, noleak_config.name,
-			   noleak_config.self, job->program, !noleak_audit);
+	noleak_report_strays(&noleak_config.keep, job->named, noleak_config.name,
+			     noleak_config.self, job->program, !noleak_audit);
 }
 
 static void report(const struct noleak_fdset *named,
@@ -285,7 +285,7 @@ struct sigsave {
 
 static void set_handlers(unsigned long set, void *handler)
 {
-	struct kernel_sigaction act = { handler, 0, NULL, 0 };
+	struct noleak_kernel_sigaction act = { handler, 0, NULL, 0 };
 
 	for (int sig = 1; sig <= 64; sig++)
 		if ((set >> (sig - 1)) & 1)

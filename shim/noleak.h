@@ -373,6 +373,10 @@ long noleak_pid_parse(const char *value);
 
 /* ---- config.c: the process's configuration, read once ---------------- */
 
+/* This process forked child: if it is the one to say the summary, the
+ * child is its heir (a daemon going to the background). */
+void noleak_summary_forked(long child);
+
 enum noleak_scope { NOLEAK_SCOPE_PROCESS, NOLEAK_SCOPE_TREE };
 enum noleak_mode { NOLEAK_MODE_ENFORCE, NOLEAK_MODE_AUDIT, NOLEAK_MODE_OFF };
 
@@ -604,141 +608,11 @@ enum { NOLEAK_SITE_MAX = 4096 };
 /* Where fd was made, if it is below NOLEAK_SITE_MAX and was noted; 0 or -1. */
 int noleak_site_get(int fd, struct noleak_site *site);
 
-/* ---- sweep.c: marking strays before exec ----------------------------- */
-
-enum noleak_sweep_how {
-	NOLEAK_SWEEP_CLOSE_RANGE = 1,	/* close_range(CLOSE_RANGE_CLOEXEC) */
-	NOLEAK_SWEEP_PROC = 2,		/* getdents64 walk of /proc/self/fd */
-	NOLEAK_SWEEP_LOOP = 3,		/* bounded loop over every number */
-};
-
-/* Set at start-up under secure execution (AT_SECURE: setuid, setgid, file
- * capabilities).  The sweep then never takes a close-on-exec flag off. */
-extern int noleak_secure;
-
-/* Mark close-on-exec every descriptor >= 3 the program did not mean to
- * pass: all but those in keep (may be NULL), the recorded intent, and the
- * descriptors in named (may be NULL: those the new program is told about,
- * and the fd of fexecve).  Never closes anything.  Kept and named
- * descriptors whose close-on-exec the shim added, and that still hold the
- * file it added it on, get it cleared (never under noleak_secure).  Uses a
- * few hundred bytes of stack, whatever the sizes of keep, named and the
- * intent records; costs O(kept x sources) steps, not O(RLIMIT_NOFILE).
- * errno is untouched.  Returns how it swept. */
-enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
-				   const struct noleak_fdset *named);
-
-/* Report, one line each, the descriptors >= 3 that are not kept and
- * lack close-on-exec (what noleak_sweep would mark), naming the daemon
- * (name, pid), what the descriptor is, and program (the new program, or
- * the command of system and popen).  With enforce, it reports them as
- * stopped, and also those whose close-on-exec the shim added at creation
- * (never those the program made close-on-exec itself).  At most 16 lines
- * describe descriptors; any beyond are counted in one "... and N more"
- * line.  Changes nothing; errno is untouched.  Returns how many it
- * counted. */
-size_t noleak_sweep_audit(const struct noleak_keep *keep,
-			  const struct noleak_fdset *named,
-			  const char *name, long pid,
-			  const char *program, int enforce);
-
-/* One row of the summary: a descriptor as the reports described it, the
- * program it went to, and how many times.  state: 0 free, 1 being filled,
- * 2 ready (a process filling it may be another: rows are taken with an
- * atomic exchange, and a row two processes filled alike is summed at
- * exit). */
-enum { NOLEAK_SUMMARY_ROWS = 32, NOLEAK_SUMMARY_WHAT = 128,
-       NOLEAK_SUMMARY_INTO = 64 };
-struct noleak_summary_row {
-	int state;
-	unsigned long times;
-	char what[NOLEAK_SUMMARY_WHAT];
-	char into[NOLEAK_SUMMARY_INTO];
-};
-
-/* What the reports counted, for the summary at exit: programs started
- * and descriptors reported, and which (rows: the first 32 distinct
- * descriptor and program pairs; unlisted counts the rest, and those a
- * spawn counted but did not describe).  NULL unless reports are on: the
- * constructor maps it then, shared with forked children. */
-struct noleak_counts {
-	unsigned long programs;
-	unsigned long descriptors;
-	unsigned long unlisted;
-	struct noleak_summary_row rows[NOLEAK_SUMMARY_ROWS];
-	long speaker;		/* who says the summary: the process noleak
-				   was given to, or the copy it forked and
-				   left running (a daemon going to the
-				   background) */
-	long heir;		/* the speaker's latest fork that has not
-				   started another program, or 0 */
-};
-extern struct noleak_counts *noleak_counts;
-
-/* The lines after the summary's first: one per row, "(WHAT) would have
- * leaked into PROGRAM, N times" (audit) or "(WHAT) kept from PROGRAM, N
- * times", then "... and N more descriptors, not listed" for the rest. */
-void noleak_summary_rows(int audit);
-
-/* This process forked child: if it is the one to say the summary, the
- * child is its heir (a daemon going to the background). */
-void noleak_summary_forked(long child);
-
-/* Describe descriptor fd into l: "tcp 127.0.0.1:8080 LISTEN", "udp
- * 0.0.0.0:53", "unix /run/x.sock", "pipe", "eventfd", or a path. */
-void noleak_describe_fd(struct noleak_line *l, int fd);
-
-/* Set once close_range(CLOSE_RANGE_CLOEXEC) has failed: the kernel or a
- * seccomp profile does not have it. */
-extern int noleak_close_range_fails;
-
-/* The kernel's struct sigaction, for reading and setting dispositions
- * without libc. */
-struct kernel_sigaction {
-	void *handler;
-	unsigned long flags;
-	void *restorer;
-	unsigned long mask;
-};
-
-/* Whether signal sig is ignored now, by the kernel's word. */
-int noleak_sig_ignored(int sig);
-
-/* The signals (bit s-1) the program has set to be ignored since it
- * started: one rt_sigaction per signal it has changed so far. */
-unsigned long noleak_sig_ignored_since_start(void);
-
-/* Add to set the descriptors that hold a file lock (flock, fcntl): what a
- * setlock-style program keeps across an exec in place. */
-void noleak_locked_fds(struct noleak_fdset *set);
-
-/* Add to set every open descriptor >= 3 that one of keep's resources
- * names: a socket by kind, address and port, or a file by path. */
-void noleak_keep_resources(const struct noleak_keep *keep,
-			   struct noleak_fdset *set);
-
-/* Keep, of the descriptors of set from index from on, only the pipes and
- * FIFOs (the jobserver's numbers may name anything else). */
-void noleak_keep_pipes(struct noleak_fdset *set, size_t from);
-
-struct pollfd;
-
-/* Call fn(fd, ctx) for every open descriptor from 3, found by poll(2),
- * chunk numbers a call in p (chunk + 1 entries), up to max or the end of
- * the table, whichever comes first.  Returns where it stopped, or -1 when
- * poll failed. */
-long noleak_fds_polled(void (*fn)(int fd, void *ctx), void *ctx,
-		       struct pollfd *p, int chunk, long max);
-
-/* Call fn(fd, ctx) for every open descriptor, from /proc/self/fd, without
- * allocating.  Returns 0, or -1 when /proc/self/fd cannot be read. */
-int noleak_fds_from_proc(void (*fn)(int fd, void *ctx), void *ctx);
-
-/* Like noleak_fds_from_proc, and without /proc, call fn for every number from 3
- * below the soft RLIMIT_NOFILE and cap, open or not: fn must cope with a
- * number that is closed. */
-void noleak_fds_any_way(void (*fn)(int fd, void *ctx), void *ctx,
-		    long cap);
+#include "fds.h"
+#include "signals.h"
+#include "sweep.h"
+#include "describe.h"
+#include "report.h"
 
 /* ---- exec.c ----------------------------------------------------------- */
 
@@ -748,37 +622,6 @@ void noleak_fds_any_way(void (*fn)(int fd, void *ctx), void *ctx,
  * dormant process. */
 void noleak_exec_sweep(char *const argv[], char *const envp[],
 		       int fd_to_run, long pid);
-
-/* ---- sweep.c: what the program did to its signals (wrap-signal.c) --- */
-
-/* Bit s-1 of noleak_sig_touched is set once the program has changed
- * signal s through a wrapper; the same bit of noleak_sig_ign_at_start says
- * s was ignored before that first change, i.e. at start-up. */
-extern unsigned long noleak_sig_touched;
-extern unsigned long noleak_sig_ign_at_start;
-
-/* Record signal sig as about to be changed.  Async-signal-safe. */
-void noleak_sig_touch(int sig);
-
-/* In the child of fork (parent: the pid that called fork): what this
- * process changes from now on, and the mask it has now, are its own
- * set-up for its own exec. */
-void noleak_forked(long parent);
-
-/* The pid that forked this process through the fork wrapper, or 0 when
- * it was made some other way (vfork, clone) or not known. */
-long noleak_forked_from(void);
-
-/* For an exec by a process that came out of a fork (not an exec in place
- * by the process the shim started in): the signals to set back to their
- * default (*reset, bit s-1: ignored since start-up, and not changed by
- * this process since its fork), and the mask to exec with (*mask: the
- * start-up one, with what this process blocked since its fork still
- * blocked; the start-up one alone when the fork is not known).
- * start_mask is the mask at start-up. */
-void noleak_sig_inherited(unsigned long start_mask,
-			  unsigned long *reset,
-			  unsigned long *mask);
 
 /* ---- spawn.c: children that sweep their own table ------------------- */
 

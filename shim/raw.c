@@ -14,6 +14,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* Set once a seccomp filter is in force (wrap-sandbox.c): from then on the
+ * library makes no system call of its own. */
+int noleak_sandboxed NOLEAK_LOAD_DATA;
+
 NOLEAK_AT_LOAD long noleak_raw(long nr, long a, long b, long c, long d, long e)
 {
 #if defined(__x86_64__)

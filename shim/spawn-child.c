@@ -34,11 +34,11 @@
  * too; ignored ones stay ignored (exec keeps them so). */
 static void child_signals(const struct job *j)
 {
-	struct kernel_sigaction dfl = { (void *)SIG_DFL, 0, NULL, 0 };
-	struct kernel_sigaction ign = { (void *)SIG_IGN, 0, NULL, 0 };
+	struct noleak_kernel_sigaction dfl = { (void *)SIG_DFL, 0, NULL, 0 };
+	struct noleak_kernel_sigaction ign = { (void *)SIG_IGN, 0, NULL, 0 };
 
 	for (int sig = 1; sig <= 64; sig++) {
-		struct kernel_sigaction old;
+		struct noleak_kernel_sigaction old;
 		unsigned long bit = 1UL << (sig - 1);
 
 		if (sig == SIGKILL || sig == SIGSTOP)
@@ -274,9 +274,9 @@ int noleak_spawn_child(void *arg)
 	/* The report is written here, on this stack, before anything moves:
 	 * the caller's thread may have little. */
 	if (j->report)
-		noleak_sweep_audit(&noleak_config.keep, &j->named,
-				   noleak_config.name, noleak_config.self,
-				   j->report, 1);
+		noleak_report_strays(&noleak_config.keep, &j->named,
+				     noleak_config.name, noleak_config.self,
+				     j->report, 1);
 	r = child_attributes(j);
 	if (r == 0 && j->helper)
 		noleak_added_clear_all();
