@@ -7,7 +7,9 @@
  * the words of a report ("tcp 127.0.0.1:8080 LISTEN").
  *
  * In the async-signal-safe zone: raw system calls and the stack only. */
-#include "noleak.h"
+#include "describe.h"
+#include "fds.h"
+#include "raw.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -4,6 +4,10 @@
 #ifndef NOLEAK_DESCRIBE_H
 #define NOLEAK_DESCRIBE_H
 
+#include "common.h"
+#include "log.h"
+#include "policy.h"
+
 /* Describe descriptor fd into l: "tcp 127.0.0.1:8080 LISTEN", "udp
  * 0.0.0.0:53", "unix /run/x.sock", "pipe", "eventfd", or a path. */
 void noleak_describe_fd(struct noleak_line *l, int fd);

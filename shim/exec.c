@@ -20,7 +20,16 @@
  *    child set up itself after its fork stays.
  * An exec that fails puts the signals and the shim's flags back as they
  * were. */
-#include "noleak.h"
+#include "exec.h"
+#include "describe.h"
+#include "intent.h"
+#include "log.h"
+#include "raw.h"
+#include "report.h"
+#include "settings.h"
+#include "signals.h"
+#include "sweep.h"
+#include "next.h"
 #include "exec.h"
 
 #include <errno.h>

@@ -4,7 +4,8 @@
 #ifndef NOLEAK_EXEC_H
 #define NOLEAK_EXEC_H
 
-#include "noleak.h"
+#include "common.h"
+#include "policy.h"
 
 /* p, which the compiler may no longer assume is not NULL: glibc declares
  * the arguments of the exec family nonnull, and after inlining, GCC would
@@ -86,5 +87,13 @@ size_t noleak_env_stack(char *const envp[], unsigned plan);
 void noleak_env_prepare(struct noleak_newenv *ne, unsigned plan,
 			char *const envp[], char *stack, size_t len);
 void noleak_env_release(struct noleak_newenv *ne);
+
+/* Sweep before this process execs argv with envp: keeps what they name by
+ * number, and fd_to_run (fexecve; -1 for none).  pid is the pid the new
+ * program will have (0 when not known), for LISTEN_PID.  Does nothing in a
+ * dormant process. */
+void noleak_exec_sweep(char *const argv[], char *const envp[],
+		       int fd_to_run, long pid);
+
 
 #endif

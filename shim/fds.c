@@ -7,7 +7,8 @@
  * table through here.
  *
  * In the async-signal-safe zone: raw system calls and the stack only. */
-#include "noleak.h"
+#include "fds.h"
+#include "raw.h"
 
 #include <fcntl.h>
 #include <limits.h>

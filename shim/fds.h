@@ -3,6 +3,8 @@
 #ifndef NOLEAK_FDS_H
 #define NOLEAK_FDS_H
 
+#include "common.h"
+
 /* The bounded loop never goes past NOLEAK_LOOP_CAP numbers; without /proc,
  * resource keep entries and reports look at the first NOLEAK_SCAN_CAP. */
 enum { NOLEAK_LOOP_CAP = 1 << 20, NOLEAK_SCAN_CAP = 4096 };

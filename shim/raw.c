@@ -5,7 +5,7 @@
  * itself: it wraps syscall()), that never touch errno, and that are safe
  * between vfork and exec.  noleak_raw returns what the kernel returned: a
  * result, or -errno.  A sixth argument, where a call has one, is 0. */
-#include "noleak.h"
+#include "raw.h"
 
 #include <signal.h>
 #include <sys/mman.h>

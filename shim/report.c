@@ -6,7 +6,13 @@
  *
  * In the async-signal-safe zone: raw system calls and the stack only; the
  * counters live in a page mapped at start and shared with forked children. */
-#include "noleak.h"
+#include "report.h"
+#include "describe.h"
+#include "fds.h"
+#include "intent.h"
+#include "log.h"
+#include "raw.h"
+#include "sweep.h"
 
 #include <errno.h>
 #include <fcntl.h>

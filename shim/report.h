@@ -4,6 +4,9 @@
 #ifndef NOLEAK_REPORT_H
 #define NOLEAK_REPORT_H
 
+#include "common.h"
+#include "policy.h"
+
 /* Report, one line each, the descriptors >= 3 that are not kept and
  * lack close-on-exec (what noleak_sweep would mark), naming the daemon
  * (name, pid), what the descriptor is, and program (the new program, or

@@ -7,7 +7,9 @@
  * would have had without the library (NOLEAK_SIGNALS=restore).
  *
  * In the async-signal-safe zone: raw system calls and the stack only. */
-#include "noleak.h"
+#include "signals.h"
+#include "intent.h"
+#include "raw.h"
 
 #include <signal.h>
 #include <sys/syscall.h>

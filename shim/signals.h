@@ -4,6 +4,8 @@
 #ifndef NOLEAK_SIGNALS_H
 #define NOLEAK_SIGNALS_H
 
+#include "common.h"
+
 /* The kernel's struct sigaction, for reading and setting dispositions
  * without libc. */
 struct noleak_kernel_sigaction {

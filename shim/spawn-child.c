@@ -8,7 +8,14 @@
  * order: signals reset, attributes applied, the report and the sweep of its
  * own copy of the table, the caller's file actions, the exec (or the PATH
  * search, or /bin/sh for the old version's TRY_SHELL). */
-#include "noleak.h"
+#include "spawn-job.h"
+#include "fds.h"
+#include "intent.h"
+#include "raw.h"
+#include "report.h"
+#include "settings.h"
+#include "signals.h"
+#include "sweep.h"
 #include "spawn-job.h"
 
 #include <errno.h>
@@ -17,6 +24,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <termios.h>

@@ -4,7 +4,10 @@
 #ifndef NOLEAK_SPAWN_JOB_H
 #define NOLEAK_SPAWN_JOB_H
 
-#include "noleak.h"
+#include "policy.h"
+#include "spawn-api.h"
+
+#include <sys/types.h>
 
 /* glibc's struct __spawn_action (posix/spawn_int.h, 2.34 to 2.42). */
 struct glibc_action {

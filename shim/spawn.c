@@ -28,8 +28,11 @@
  * The child runs in the parent's memory with the parent's thread pointer:
  * what it does is in spawn-child.c, in the async-signal-safe zone; this
  * file is the parent's side. */
-#include "noleak.h"
+#include "spawn-api.h"
 #include "spawn-job.h"
+#include "policy.h"
+#include "raw.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <fcntl.h>

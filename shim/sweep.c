@@ -19,7 +19,11 @@
  *  3. a loop over every number below the soft RLIMIT_NOFILE, capped.
  * glibc's closefrom() is never used: it closes, and it aborts the process
  * when it cannot (io/closefrom.c). */
-#include "noleak.h"
+#include "sweep.h"
+#include "fds.h"
+#include "intent.h"
+#include "log.h"
+#include "raw.h"
 
 #include <fcntl.h>
 #include <limits.h>

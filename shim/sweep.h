@@ -3,6 +3,9 @@
 #ifndef NOLEAK_SWEEP_H
 #define NOLEAK_SWEEP_H
 
+#include "common.h"
+#include "policy.h"
+
 enum noleak_sweep_how {
 	NOLEAK_SWEEP_CLOSE_RANGE = 1,	/* close_range(CLOSE_RANGE_CLOEXEC) */
 	NOLEAK_SWEEP_PROC = 2,		/* getdents64 walk of /proc/self/fd */
@@ -35,9 +38,5 @@ int noleak_keepers_have(const struct noleak_keepers *k, int fd);
  * errno is untouched.  Returns how it swept. */
 enum noleak_sweep_how noleak_sweep(const struct noleak_keep *keep,
 				   const struct noleak_fdset *named);
-
-/* Set once close_range(CLOSE_RANGE_CLOEXEC) has failed: the kernel or a
- * seccomp profile does not have it. */
-extern int noleak_close_range_fails;
 
 #endif
