@@ -9,6 +9,7 @@
  * own copy of the table, the caller's file actions, the exec (or the PATH
  * search, or /bin/sh for the old version's TRY_SHELL). */
 #include "spawn-job.h"
+#include "close-range.h"
 #include "fds.h"
 #include "intent.h"
 #include "raw.h"
@@ -29,11 +30,6 @@
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-
 
 #define RAW(nr, a, b, c) noleak_raw(SYS_##nr, (long)(a), (long)(b), (long)(c), 0, 0)
 

@@ -30,6 +30,7 @@
  * file is the parent's side. */
 #include "spawn-api.h"
 #include "spawn-job.h"
+#include "close-range.h"
 #include "policy.h"
 #include "raw.h"
 #include "settings.h"
@@ -49,10 +50,6 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 
 static int glibc_ok = -1;
 

@@ -20,6 +20,7 @@
  * glibc's closefrom() is never used: it closes, and it aborts the process
  * when it cannot (io/closefrom.c). */
 #include "sweep.h"
+#include "close-range.h"
 #include "fds.h"
 #include "intent.h"
 #include "log.h"
@@ -29,13 +30,6 @@
 #include <limits.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 int noleak_close_range_fails;
 static int warned_cap;
