@@ -14,7 +14,9 @@
  *    -fsanitize=fuzzer: a libFuzzer binary (make fuzz, scripts/fuzz.sh);
  *  - without it: "fuzz-replay TARGET FILE..." runs the given inputs, the
  *    corpus kept in fuzz/corpus/TARGET, in every `make check`. */
-#include "noleak.h"
+#include "log.h"
+#include "policy.h"
+#include "testing.h"
 
 #include <dirent.h>
 #include <errno.h>

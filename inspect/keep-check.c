@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "inspect.h"
-#include "noleak.h"
+#include "policy.h"
 
 /* The first entry the parser refused. */
 struct refusal {

@@ -23,7 +23,16 @@
  *    child set up itself after its fork stays: R13.
  * An exec that fails puts the signals and the shim's flags back as they
  * were. */
-#include "noleak.h"
+#include "exec.h"
+#include "describe.h"
+#include "intent.h"
+#include "log.h"
+#include "raw.h"
+#include "report.h"
+#include "settings.h"
+#include "signals.h"
+#include "sweep.h"
+#include "next.h"
 #include "exec.h"
 
 #include <errno.h>
@@ -89,16 +98,16 @@ struct report_job {
 	const char *program;
 };
 
-NOLEAK_ASYNC_SAFE static void report_on(void *arg)
+static void report_on(void *arg)
 {
 	const struct report_job *job = arg;
 
-	noleak_sweep_audit(&noleak_config.keep, job->named, noleak_config.name,
-			   noleak_config.self, job->program, !noleak_audit);
+	noleak_report_strays(&noleak_config.keep, job->named, noleak_config.name,
+			     noleak_config.self, job->program, !noleak_audit);
 }
 
-NOLEAK_ASYNC_SAFE static void report(const struct noleak_fdset *named,
-				     const char *program)
+static void report(const struct noleak_fdset *named,
+		   const char *program)
 {
 	struct report_job job = { named, program };
 
@@ -180,7 +189,7 @@ struct readable {
  * caller is about to read anyway, so memory checkers see nothing odd.  Any
  * other failure (a seccomp filter) is taken as readable: the shim then
  * reads as it always did. */
-NOLEAK_ASYNC_SAFE static int readable(struct readable *r, const void *p)
+static int readable(struct readable *r, const void *p)
 {
 	unsigned long chunk = (unsigned long)p / CHUNK;
 	char byte;
@@ -201,7 +210,7 @@ NOLEAK_ASYNC_SAFE static int readable(struct readable *r, const void *p)
 }
 
 /* Whether the string s can be read to its end. */
-NOLEAK_ASYNC_SAFE static int string_readable(struct readable *r, const char *s)
+static int string_readable(struct readable *r, const char *s)
 {
 	for (;;) {
 		unsigned long end = ((unsigned long)s / CHUNK + 1) * CHUNK;
@@ -217,7 +226,7 @@ NOLEAK_ASYNC_SAFE static int string_readable(struct readable *r, const char *s)
 
 /* The number of entries of vec (NULL: 0), or -1 when it, or one of its
  * strings, cannot be read. */
-NOLEAK_ASYNC_SAFE static long vec_count(struct readable *r, char *const *vec)
+static long vec_count(struct readable *r, char *const *vec)
 {
 	long n = 0;
 
@@ -287,9 +296,9 @@ struct sigsave {
 	int changed;
 };
 
-NOLEAK_ASYNC_SAFE static void set_handlers(unsigned long set, void *handler)
+static void set_handlers(unsigned long set, void *handler)
 {
-	struct kernel_sigaction act = { handler, 0, NULL, 0 };
+	struct noleak_kernel_sigaction act = { handler, 0, NULL, 0 };
 
 	for (int sig = 1; sig <= 64; sig++)
 		if ((set >> (sig - 1)) & 1)
@@ -302,7 +311,7 @@ NOLEAK_ASYNC_SAFE static void set_handlers(unsigned long set, void *handler)
  * up (nohup, env --ignore-signal, a shell's trap before exec) is meant for
  * the program it becomes.  Neither does what a forked child set up itself
  * before its exec. */
-NOLEAK_ASYNC_SAFE static void restore_signals(struct sigsave *save)
+static void restore_signals(struct sigsave *save)
 {
 	unsigned long mask;
 
@@ -318,7 +327,7 @@ NOLEAK_ASYNC_SAFE static void restore_signals(struct sigsave *save)
 }
 
 /* The exec failed: this process goes on as it was. */
-NOLEAK_ASYNC_SAFE static void undo_signals(const struct sigsave *save)
+static void undo_signals(const struct sigsave *save)
 {
 	if (!save->changed)
 		return;
@@ -349,8 +358,8 @@ static const char *path_var(void)
 /* Whether the file at (dirfd, path) with these flags is the executable
  * whose identity is exe, or whose path was exe_path before it was
  * replaced (exe_path empty: not replaced). */
-NOLEAK_ASYNC_SAFE static int same_file(int dirfd, const char *path, int flags,
-				       const struct stat *exe, const char *exe_path)
+static int same_file(int dirfd, const char *path, int flags,
+		     const struct stat *exe, const char *exe_path)
 {
 	struct stat st;
 
@@ -361,7 +370,7 @@ NOLEAK_ASYNC_SAFE static int same_file(int dirfd, const char *path, int flags,
 	return *exe_path && *path == '/' && !strcmp(path, exe_path);
 }
 
-NOLEAK_ASYNC_SAFE static void same_on(void *arg)
+static void same_on(void *arg)
 {
 	static const char deleted[] = " (deleted)";
 	struct same_job *job = arg;
@@ -429,8 +438,8 @@ NOLEAK_ASYNC_SAFE static void same_on(void *arg)
  * harness running itself as a probe): R7 and R14.  Without args, also a
  * reload that tells the new image more on its command line (HAProxy's
  * master: "-sf PID... -x sockpair@N").  argv is readable. */
-NOLEAK_ASYNC_SAFE static int same_program(const struct noleak_target *t,
-					  char *const argv[], int args)
+static int same_program(const struct noleak_target *t,
+			char *const argv[], int args)
 {
 	struct same_job job = { t, 0 };
 
@@ -777,7 +786,7 @@ struct sweep_job {
 	long pid;
 };
 
-NOLEAK_ASYNC_SAFE static void sweep_on(void *arg)
+static void sweep_on(void *arg)
 {
 	const struct sweep_job *j = arg;
 

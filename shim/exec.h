@@ -4,7 +4,8 @@
 #ifndef NOLEAK_EXEC_H
 #define NOLEAK_EXEC_H
 
-#include "noleak.h"
+#include "common.h"
+#include "policy.h"
 
 /* p, which the compiler may no longer assume is not NULL: glibc declares
  * the arguments of the exec family nonnull, and after inlining, GCC would
@@ -38,15 +39,15 @@ struct noleak_newenv {
 
 /* Whether this process sweeps (or, in audit, reports) at all: set up
  * (noleak_init) and not dormant. */
-NOLEAK_ASYNC_SAFE int noleak_acts_at_exec(void);
+int noleak_acts_at_exec(void);
 
 /* Whether argv and envp (NULL counts as empty), or the string s, can be
  * read to their ends: the kernel's EFAULT, not a crash in the shim. */
-NOLEAK_ASYNC_SAFE int noleak_args_readable(char *const argv[], char *const envp[]);
-NOLEAK_ASYNC_SAFE int noleak_text_readable(const char *s);
+int noleak_args_readable(char *const argv[], char *const envp[]);
+int noleak_text_readable(const char *s);
 
 /* Whether path is readable and empty (execveat's AT_EMPTY_PATH). */
-NOLEAK_ASYNC_SAFE int noleak_path_empty(const char *path);
+int noleak_path_empty(const char *path);
 
 /* What is starting, for noleak_decide: argv, or for a shell command
  * (system, popen) command; the new program's environment; pid, the pid it
@@ -63,28 +64,36 @@ struct noleak_start {
 /* The one decision of what reaches a new program (libnoleak(7), WHAT
  * SURVIVES EXEC, rules 4, 5 and 7): adds to named what the new program is
  * told about or must keep by number.  argv, command and envp are readable. */
-NOLEAK_ASYNC_SAFE void noleak_decide(struct noleak_fdset *named,
-				     const struct noleak_start *s);
+void noleak_decide(struct noleak_fdset *named,
+		   const struct noleak_start *s);
 
 /* Then the report (audit, or a log set) and the sweep (not in audit). */
-NOLEAK_ASYNC_SAFE void noleak_sweep_named(const struct noleak_fdset *named,
-					  const char *program);
+void noleak_sweep_named(const struct noleak_fdset *named,
+			const char *program);
 
 /* The exec of t: sweep, environment, signals, the next exec; on failure,
  * everything put back.  Returns what the exec returned. */
-NOLEAK_ASYNC_SAFE int noleak_exec_run(const struct noleak_target *t,
-				      char *const argv[], char *const envp[]);
+int noleak_exec_run(const struct noleak_target *t,
+		    char *const argv[], char *const envp[]);
 
 /* How posix_spawn, system and popen change the child's environment. */
-NOLEAK_ASYNC_SAFE unsigned noleak_spawn_plan(void);
+unsigned noleak_spawn_plan(void);
 
 /* The rewrite of envp for plan: noleak_env_stack says how many bytes of
  * stack the caller is to give noleak_env_prepare (0: none; it maps its own
  * where it safely can), which fills ne; noleak_env_release undoes it after
  * the call that used ne->env. */
-NOLEAK_ASYNC_SAFE size_t noleak_env_stack(char *const envp[], unsigned plan);
-NOLEAK_ASYNC_SAFE void noleak_env_prepare(struct noleak_newenv *ne, unsigned plan,
-					  char *const envp[], char *stack, size_t len);
-NOLEAK_ASYNC_SAFE void noleak_env_release(struct noleak_newenv *ne);
+size_t noleak_env_stack(char *const envp[], unsigned plan);
+void noleak_env_prepare(struct noleak_newenv *ne, unsigned plan,
+			char *const envp[], char *stack, size_t len);
+void noleak_env_release(struct noleak_newenv *ne);
+
+/* Sweep before this process execs argv with envp: keeps what they name by
+ * number, and fd_to_run (fexecve; -1 for none).  pid is the pid the new
+ * program will have (0 when not known), for LISTEN_PID.  Does nothing in a
+ * dormant process. */
+void noleak_exec_sweep(char *const argv[], char *const envp[],
+		       int fd_to_run, long pid);
+
 
 #endif

@@ -40,7 +40,11 @@
  * only by the process that owns the maps (noleak_table_mine), so that a
  * vfork child closing what it does not need never costs its parent an
  * inherited descriptor.  Updates are atomic, the sweep only loads. */
-#include "noleak.h"
+#include "intent.h"
+#include "fds.h"
+#include "log.h"
+#include "raw.h"
+#include "testing.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -16,7 +16,8 @@
  * (logrotate's create mode renamed it): if not, the path is opened again;
  * when that fails, the old file still takes the lines.  copytruncate needs
  * nothing: the file is written in append mode. */
-#include "noleak.h"
+#include "log.h"
+#include "raw.h"
 
 #include <errno.h>
 #include <string.h>

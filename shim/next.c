@@ -15,7 +15,8 @@
  *    never calls dlsym; the simple ones issue the raw system call instead;
  *  - threads: pointers are published with release stores and read with
  *    acquire loads (NEXT() in noleak.h). */
-#include "noleak.h"
+#include "next.h"
+#include "raw.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -5,7 +5,9 @@
  * for reading noleak_handover_start, set once at start-up), so every
  * function can be unit-tested without preloading (tests/check_policy.c) and
  * is safe to call from the async-signal-safe zone. */
-#include "noleak.h"
+#include "policy.h"
+#include "log.h"
+#include "testing.h"
 
 #include <arpa/inet.h>
 #include <limits.h>

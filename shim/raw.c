@@ -15,7 +15,7 @@
 #error "noleak supports x86_64 only: shim/raw.c needs porting (README.md)"
 #endif
 
-#include "noleak.h"
+#include "raw.h"
 
 #include <signal.h>
 #include <sys/mman.h>
@@ -23,6 +23,10 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* Set once a seccomp filter is in force (wrap-sandbox.c): from then on the
+ * library makes no system call of its own. */
+int noleak_sandboxed NOLEAK_LOAD_DATA;
 
 NOLEAK_AT_LOAD long noleak_raw(long nr, long a, long b, long c, long d, long e)
 {

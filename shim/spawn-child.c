@@ -8,7 +8,15 @@
  * order: signals reset, attributes applied, the report and the sweep of its
  * own copy of the table, the caller's file actions, the exec (or the PATH
  * search, or /bin/sh for the old version's TRY_SHELL). */
-#include "noleak.h"
+#include "spawn-job.h"
+#include "close-range.h"
+#include "fds.h"
+#include "intent.h"
+#include "raw.h"
+#include "report.h"
+#include "settings.h"
+#include "signals.h"
+#include "sweep.h"
 #include "spawn-job.h"
 
 #include <errno.h>
@@ -17,28 +25,24 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-
 
 #define RAW(nr, a, b, c) noleak_raw(SYS_##nr, (long)(a), (long)(b), (long)(c), 0, 0)
 
 /* Signals: nothing of the parent's handlers may run here, in its memory.
  * Those the attributes name go to their default; other handled signals
  * too; ignored ones stay ignored (exec keeps them so). */
-NOLEAK_ASYNC_SAFE static void child_signals(const struct job *j)
+static void child_signals(const struct job *j)
 {
-	struct kernel_sigaction dfl = { (void *)SIG_DFL, 0, NULL, 0 };
-	struct kernel_sigaction ign = { (void *)SIG_IGN, 0, NULL, 0 };
+	struct noleak_kernel_sigaction dfl = { (void *)SIG_DFL, 0, NULL, 0 };
+	struct noleak_kernel_sigaction ign = { (void *)SIG_IGN, 0, NULL, 0 };
 
 	for (int sig = 1; sig <= 64; sig++) {
-		struct kernel_sigaction old;
+		struct noleak_kernel_sigaction old;
 		unsigned long bit = 1UL << (sig - 1);
 
 		if (sig == SIGKILL || sig == SIGSTOP)
@@ -59,7 +63,7 @@ NOLEAK_ASYNC_SAFE static void child_signals(const struct job *j)
 }
 
 /* The attributes other than signals, in glibc's order; 0 or -errno. */
-NOLEAK_ASYNC_SAFE static long child_attributes(const struct job *j)
+static long child_attributes(const struct job *j)
 {
 	short f = j->attr.flags;
 	long r = 0;
@@ -85,7 +89,7 @@ NOLEAK_ASYNC_SAFE static long child_attributes(const struct job *j)
 	return 0;
 }
 
-NOLEAK_ASYNC_SAFE static void close_from(int fd, void *ctx)
+static void close_from(int fd, void *ctx)
 {
 	if (fd >= *(int *)ctx)
 		RAW(close, fd, 0, 0);
@@ -93,7 +97,7 @@ NOLEAK_ASYNC_SAFE static void close_from(int fd, void *ctx)
 
 /* The caller's file actions, as glibc's child runs them; 0 or -errno. */
 /* close: an error only for a number out of range. */
-NOLEAK_ASYNC_SAFE static long action_close(int fd)
+static long action_close(int fd)
 {
 	struct rlimit rl;
 
@@ -105,8 +109,8 @@ NOLEAK_ASYNC_SAFE static long action_close(int fd)
 }
 
 /* open onto fd, whatever number the kernel gave. */
-NOLEAK_ASYNC_SAFE static long action_open(int fd, const char *path, int oflag,
-					  mode_t mode)
+static long action_open(int fd, const char *path, int oflag,
+			mode_t mode)
 {
 	long r;
 
@@ -123,7 +127,7 @@ NOLEAK_ASYNC_SAFE static long action_open(int fd, const char *path, int oflag,
 }
 
 /* dup2; onto itself it clears close-on-exec (Austin Group issue 411). */
-NOLEAK_ASYNC_SAFE static long action_dup2(int fd, int to)
+static long action_dup2(int fd, int to)
 {
 	long r;
 
@@ -134,7 +138,7 @@ NOLEAK_ASYNC_SAFE static long action_dup2(int fd, int to)
 }
 
 /* tcsetpgrp to the child's process group. */
-NOLEAK_ASYNC_SAFE static long action_tcsetpgrp(const struct job *j, int fd)
+static long action_tcsetpgrp(const struct job *j, int fd)
 {
 	int pgrp = (j->attr.flags & POSIX_SPAWN_SETPGROUP) && j->attr.pgroup
 			   ? j->attr.pgroup : (int)RAW(getpgid, 0, 0, 0);
@@ -142,7 +146,7 @@ NOLEAK_ASYNC_SAFE static long action_tcsetpgrp(const struct job *j, int fd)
 	return RAW(ioctl, fd, TIOCSPGRP, &pgrp);
 }
 
-NOLEAK_ASYNC_SAFE static long child_actions(const struct job *j)
+static long child_actions(const struct job *j)
 {
 	for (int i = 0; i < j->nactions; i++) {
 		const struct glibc_action *a = &j->actions[i];
@@ -187,7 +191,7 @@ NOLEAK_ASYNC_SAFE static long child_actions(const struct job *j)
 /* The old posix_spawn's last try, for a file without "#!": /bin/sh with
  * the file as its first argument (spawni.c, maybe_script_execute), as
  * named, a bare name too: glibc does not search for it again. */
-NOLEAK_ASYNC_SAFE static void child_script(const struct job *j, const char *path)
+static void child_script(const struct job *j, const char *path)
 {
 	char **a = j->script_argv;
 
@@ -202,7 +206,7 @@ NOLEAK_ASYNC_SAFE static void child_script(const struct job *j, const char *path
 
 /* execve, and for the old posix_spawn a file without "#!" run by /bin/sh.
  * Returns -errno. */
-NOLEAK_ASYNC_SAFE static long child_exec(const struct job *j, const char *path)
+static long child_exec(const struct job *j, const char *path)
 {
 	long r = RAW(execve, path, j->argv, j->envp);
 
@@ -214,7 +218,7 @@ NOLEAK_ASYNC_SAFE static long child_exec(const struct job *j, const char *path)
 /* posix_spawnp's search along PATH (posix/execvpe.c, __execvpex: no shell
  * for a file without "#!" found there; the old version's TRY_SHELL then
  * runs /bin/sh with the name as given, spawni.c). */
-NOLEAK_ASYNC_SAFE static long child_search(const struct job *j)
+static long child_search(const struct job *j)
 {
 	const char *file = j->file, *p = j->path_var;
 	char buf[PATH_MAX + NAME_MAX + 2];
@@ -274,9 +278,9 @@ int noleak_spawn_child(void *arg)
 	/* The report is written here, on this stack, before anything moves:
 	 * the caller's thread may have little. */
 	if (j->report)
-		noleak_sweep_audit(&noleak_config.keep, &j->named,
-				   noleak_config.name, noleak_config.self,
-				   j->report, 1);
+		noleak_report_strays(&noleak_config.keep, &j->named,
+				     noleak_config.name, noleak_config.self,
+				     j->report, 1);
 	r = child_attributes(j);
 	if (r == 0 && j->helper)
 		noleak_added_clear_all();

@@ -4,7 +4,10 @@
 #ifndef NOLEAK_SPAWN_JOB_H
 #define NOLEAK_SPAWN_JOB_H
 
-#include "noleak.h"
+#include "policy.h"
+#include "spawn-api.h"
+
+#include <sys/types.h>
 
 /* glibc's struct __spawn_action (posix/spawn_int.h, 2.34 to 2.42). */
 struct glibc_action {
@@ -58,6 +61,6 @@ struct job {
 /* The child of clone(CLONE_VM | CLONE_VFORK): signals, attributes, the
  * sweep, the file actions, the exec.  Sets j->err and exits 127 when it
  * cannot exec.  Async-signal-safe. */
-NOLEAK_ASYNC_SAFE int noleak_spawn_child(void *arg);
+int noleak_spawn_child(void *arg);
 
 #endif

@@ -28,8 +28,12 @@
  * The child runs in the parent's memory with the parent's thread pointer:
  * what it does is in spawn-child.c, in the async-signal-safe zone; this
  * file is the parent's side. */
-#include "noleak.h"
+#include "spawn-api.h"
 #include "spawn-job.h"
+#include "close-range.h"
+#include "policy.h"
+#include "raw.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,10 +50,6 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 
 static int glibc_ok = -1;
 

@@ -14,18 +14,12 @@
  * _IO_cleanup), so it is not wrapped. */
 #include "noleak.h"
 #include "exec.h"
+#include "close-range.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <sys/syscall.h>
-
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 NOLEAK_EXPORT int close(int fd)
 {

@@ -299,7 +299,7 @@ static void restore_in_child(struct noleak_spawn_attr *a)
  * own changes are never taken for the program's. */
 static pthread_mutex_t system_lock = PTHREAD_MUTEX_INITIALIZER;
 static int system_refs;
-static struct kernel_sigaction system_intr, system_quit;
+static struct noleak_kernel_sigaction system_intr, system_quit;
 
 static void system_after_fork(void)
 {
@@ -309,8 +309,8 @@ static void system_after_fork(void)
 	system_refs = 0;
 }
 
-static void set_action(int sig, const struct kernel_sigaction *act,
-		       struct kernel_sigaction *old)
+static void set_action(int sig, const struct noleak_kernel_sigaction *act,
+		       struct noleak_kernel_sigaction *old)
 {
 	noleak_raw(SYS_rt_sigaction, sig, (long)act, (long)old, 8, 0);
 }
@@ -354,7 +354,7 @@ static void system_cancelled(void *arg)
 static int shim_system(const char *command, const struct noleak_fdset *named,
 		       int *refused)
 {
-	static const struct kernel_sigaction ign = { (void *)SIG_IGN, 0, NULL, 0 };
+	static const struct noleak_kernel_sigaction ign = { (void *)SIG_IGN, 0, NULL, 0 };
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)command, NULL };
 	unsigned long chld = 1UL << (SIGCHLD - 1);
 	struct noleak_spawn_attr a = { 0 };

@@ -16,6 +16,7 @@
  * descriptor above 2 before its execlp, and its one caller is not built
  * where SO_PASSCRED exists (sunrpc/openchild.c, sunrpc/key_call.c). */
 #include "noleak.h"
+#include "exec.h"
 
 #include <errno.h>
 #include <string.h>

@@ -11,6 +11,7 @@
  * exec-time sweep catches what it makes. */
 #include "noleak.h"
 #include "exec.h"
+#include "close-range.h"
 
 #include <errno.h>
 #include <linux/openat2.h>
@@ -34,9 +35,6 @@
 #ifndef SYS_fspick
 #define SYS_fspick 433
 #endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
@@ -56,9 +54,6 @@
 #endif
 #ifndef FSPICK_CLOEXEC
 #define FSPICK_CLOEXEC 0x00000001
-#endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
 /* Calls that take a close-on-exec bit in one argument and return one new

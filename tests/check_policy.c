@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "noleak.h"
+#include "testing.h"
 
 struct complaints {
 	int n;

@@ -49,10 +49,7 @@
 #include <wordexp.h>
 
 #include "rawdup.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "../shim/close-range.h"
 
 static char self[4096];
 
