@@ -41,6 +41,18 @@ through=$(objdump -d "$lib" | grep -E "(call|jmp) .*<($wrapped)@plt>" | sed 's/.
 [ -z "$through" ] && [ -n "$wrapped" ]
 ok $? "no wrapper calls another exported wrapper through the PLT" || diag "$through"
 
+# HACKING.md's recipe (Where is X wrapped?) finds every listed name in its
+# file: a wrapper written another way would be a name a newcomer cannot find.
+lost=
+for name in $(sed -n 's/^NOLEAK_\(EAGER\|LAZY\|EXPORT_ONLY\)(\(.*\))$/\2/p' \
+	"$NOLEAK_SRCDIR/shim/symbols.def"); do
+	grep -qE "^NOLEAK_EXPORT .*[ *]$name\(|\.symver .*, $name@" \
+		"$NOLEAK_SRCDIR"/shim/wrap-*.c || lost="$lost $name"
+done
+[ -z "$lost" ] && [ -n "$expected" ]
+ok $? "HACKING.md's grep finds each of the $(printf '%s\n' "$expected" | wc -l) wrapped names in its file" ||
+	diag "not found:$lost"
+
 maps=$("$NOLEAK_WRAPPER" -- cat /proc/self/maps)
 echo "$maps" | grep -q "$(basename "$lib")"
 ok $? "the wrapper really loads the library into the command"
