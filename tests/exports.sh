@@ -43,12 +43,11 @@ ok $? "no wrapper calls another exported wrapper through the PLT" || diag "$thro
 
 # HACKING.md's recipe (Where is X wrapped?) finds every listed name in its
 # file: a wrapper written another way would be a name a newcomer cannot find.
-lost=
-for name in $(sed -n 's/^NOLEAK_\(EAGER\|LAZY\|EXPORT_ONLY\)(\(.*\))$/\2/p' \
-	"$NOLEAK_SRCDIR/shim/symbols.def"); do
+lost=$(sed -n 's/^NOLEAK_\(EAGER\|LAZY\|EXPORT_ONLY\)(\(.*\))$/\2/p' \
+	"$NOLEAK_SRCDIR/shim/symbols.def" | while read -r name; do
 	grep -qE "^NOLEAK_EXPORT .*[ *]$name\(|\.symver .*, $name@" \
-		"$NOLEAK_SRCDIR"/shim/wrap-*.c || lost="$lost $name"
-done
+		"$NOLEAK_SRCDIR"/shim/wrap-*.c || printf ' %s' "$name"
+done)
 [ -z "$lost" ] && [ -n "$expected" ]
 ok $? "HACKING.md's grep finds each of the $(printf '%s\n' "$expected" | wc -l) wrapped names in its file" ||
 	diag "not found:$lost"
