@@ -270,12 +270,20 @@ void noleak_intent_keep(int fd)
 		lose_from(fd);
 }
 
+/* Forget the intent in cell m of "meant", if this process owns the maps.
+ * In a sandbox, no getpid: the intent stays (a missed sweep at worst, and
+ * nothing is swept there). */
+static inline void drop_meant(unsigned char *m)
+{
+	if (__atomic_load_n(m, __ATOMIC_RELAXED) && !noleak_sandboxed &&
+	    table_mine())
+		__atomic_store_n(m, 0, __ATOMIC_RELEASE);
+}
+
 void noleak_intent_drop(int fd)
 {
-	/* In a sandbox, no getpid: the intent stays (a missed sweep at
-	 * worst, and nothing is swept there). */
-	if (test_bit(meant, fd) && !noleak_sandboxed && table_mine())
-		clear_bit(meant, fd);
+	if (fd >= 0 && fd < __atomic_load_n(&top, __ATOMIC_ACQUIRE))
+		drop_meant(cell(meant, fd));
 }
 
 void noleak_intent_said(int fd, int inherit)
@@ -330,21 +338,19 @@ void noleak_intent_drop_range(unsigned int lo, unsigned int hi)
 
 void noleak_fd_closed(int fd)
 {
-	unsigned char *a, *m;
+	unsigned char *a;
 
 	if (fd < 0)
 		return;
 	site_forget(fd);
 	if (fd >= __atomic_load_n(&top, __ATOMIC_ACQUIRE))
 		return;		/* nothing was ever recorded for it */
+	/* clear_bit(added) and noleak_intent_drop, with one look at top:
+	 * this is every close's cost. */
 	a = cell(added, fd);
-	m = cell(meant, fd);
 	if (__atomic_load_n(a, __ATOMIC_RELAXED))
 		__atomic_store_n(a, 0, __ATOMIC_RELEASE);
-	/* In a sandbox, no getpid: the intent stays (noleak_intent_drop). */
-	if (__atomic_load_n(m, __ATOMIC_RELAXED) && !noleak_sandboxed &&
-	    table_mine())
-		__atomic_store_n(m, 0, __ATOMIC_RELEASE);
+	drop_meant(cell(meant, fd));
 }
 
 void noleak_fds_closed(unsigned int lo, unsigned int hi)
@@ -426,7 +432,9 @@ int noleak_track_new(int fd, int shim_added)
 			return fd;	/* no cell above top holds anything */
 		raise_top(fd);
 	}
-	/* A new descriptor: whatever the number meant before is gone. */
+	/* A new descriptor: whatever the number meant before is gone.
+	 * clear_bit(meant) and noleak_added_set, with one look at top: this
+	 * is every creation's cost. */
 	a = cell(added, fd);
 	m = cell(meant, fd);
 	if (__atomic_load_n(m, __ATOMIC_RELAXED))
