@@ -288,12 +288,13 @@ static void complain_file_keep(void *ctx, const char *entry, size_t len, const c
 	complain_file(ctx, entry, len, why);
 }
 
-/* The roles a "role" line may give a program, in the order of the
- * conventions table's program kinds (NOLEAK_CONV_PROGRAM_SHELL...);
- * "none" takes every role off. */
+/* The roles a "role" line may give a program, and the conventions
+ * table's rules each stands for; "none" takes every role off. */
 static const char *const roles[] = { "shell", "launcher", "locks", "helper", "none", NULL };
-_Static_assert(NOLEAK_CONV_PROGRAM_HELPER - NOLEAK_CONV_PROGRAM_FIRST == 3,
-	       "roles[] follows the program kinds of the conventions table");
+static const unsigned role_rules[] = {
+	NOLEAK_RULE(PROGRAM_SHELL), NOLEAK_RULE(PROGRAM_LAUNCHER),
+	NOLEAK_RULE(PROGRAM_LOCKS), NOLEAK_RULE(PROGRAM_HELPER), 0
+};
 
 /* "role = launcher" or "role = launcher, locks" in the program's section:
  * its roles, in place of what its name would give it.  A bad word makes
@@ -322,10 +323,8 @@ static void file_role(struct file_settings *fs, int in_section, const char *valu
 				return;
 			}
 			words++;
-			if (roles[r + 1])
-				rules |= 1U << r;
-			else
-				none = 1;
+			rules |= role_rules[r];
+			none |= !role_rules[r];
 		}
 		p += n;
 		p += strspn(p, ", \t");
