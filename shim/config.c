@@ -338,11 +338,52 @@ static void file_role(struct file_settings *fs, int in_section, const char *valu
 	fs->rules = rules;
 }
 
+/* "reexec = /usr/sbin/legacyd.new" in the program's section: programs it
+ * starts that are the daemon again although another file (an upgrade to
+ * a binary of another name), as its own executable is (SCOPE, R7, R14).
+ * Absolute paths, separated by commas or blanks; lines add up.  A bad
+ * path makes the whole line bad. */
+static void file_reexec(struct file_settings *fs, int in_section, const char *value)
+{
+	char *room = noleak_config.reexec;
+	size_t used = 0, cap = sizeof(noleak_config.reexec) - 1;
+	const char *p = value;
+
+	if (!in_section) {
+		complain_file(fs, "reexec", 6, "programs re-executed are a program's "
+			      "own: put them in its [/path] section");
+		return;
+	}
+	while (room[used])	/* after what earlier lines said */
+		used += strlen(room + used) + 1;
+	for (size_t n, need = used; *(p += strspn(p, ", \t")); p += n) {
+		n = strcspn(p, ", \t");
+		need += n + 1;
+		if (*p != '/') {
+			complain_file(fs, p, n, "expected an absolute path");
+			return;
+		}
+		if (need > cap) {
+			complain_file(fs, p, n, "too many paths to re-execute "
+				      "(511 bytes in all)");
+			return;
+		}
+	}
+	for (size_t n; *(value += strspn(value, ", \t")); value += n) {
+		n = strcspn(value, ", \t");
+		memcpy(room + used, value, n);
+		room[used + n] = '\0';
+		used += n + 1;
+		room[used] = '\0';
+	}
+}
+
 /* A setting of the file: key and value, the value a copy ending in NUL. */
 static void file_value(struct file_settings *fs, const char *key, size_t key_len,
 		       const char *value, int in_section)
 {
-	static const char *const keys[] = { "mode", "signals", "log", "keep", "role", NULL };
+	static const char *const keys[] = { "mode", "signals", "log", "keep", "role",
+					    "reexec", NULL };
 	char name[16];
 	int k, *slot = NULL, i = -1;
 	const char *const *names = NULL;
@@ -351,11 +392,15 @@ static void file_value(struct file_settings *fs, const char *key, size_t key_len
 	k = key_len < 15 ? noleak_choose(name, keys) : -1;
 	if (k < 0) {
 		complain_file(fs, key, key_len,
-			      "unknown key; expected mode, signals, log, keep or role");
+			      "unknown key; expected mode, signals, log, keep, role or reexec");
 		return;
 	}
 	if (k == 4) {
 		file_role(fs, in_section, value);
+		return;
+	}
+	if (k == 5) {
+		file_reexec(fs, in_section, value);
 		return;
 	}
 	if (k == 2) {
@@ -607,6 +652,7 @@ static void read_settings(void)
 	int file_mode;
 
 	memset(&fs, 0, sizeof(fs));	/* a set-up may run again (noleak_init) */
+	noleak_config.reexec[0] = '\0';
 	fs.mode = fs.signals = -1;
 	noleak_config.rules = program_rules();
 	read_log();

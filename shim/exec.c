@@ -357,17 +357,25 @@ static const char *path_var(void)
 
 /* Whether the file at (dirfd, path) with these flags is the executable
  * whose identity is exe, or whose path was exe_path before it was
- * replaced (exe_path empty: not replaced). */
+ * replaced (exe_path empty: not replaced), or one of the files the
+ * program's row names as its own too ("reexec", noleak.conf(5)). */
 static int same_file(int dirfd, const char *path, int flags,
 		     const struct stat *exe, const char *exe_path)
 {
-	struct stat st;
+	const char *own = noleak_config.reexec;
+	struct stat st, row;
 
 	if (noleak_raw(SYS_newfstatat, dirfd, (long)path, (long)&st, flags, 0) != 0)
 		return 0;
 	if (st.st_dev == exe->st_dev && st.st_ino == exe->st_ino)
 		return 1;
-	return *exe_path && *path == '/' && !strcmp(path, exe_path);
+	if (*exe_path && *path == '/' && !strcmp(path, exe_path))
+		return 1;
+	for (; *own; own += strlen(own) + 1)
+		if (noleak_raw(SYS_newfstatat, AT_FDCWD, (long)own, (long)&row, 0, 0) == 0 &&
+		    st.st_dev == row.st_dev && st.st_ino == row.st_ino)
+			return 1;
+	return 0;
 }
 
 static void same_on(void *arg)

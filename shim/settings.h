@@ -29,6 +29,10 @@ struct noleak_config {
 	int hostwide;			/* loaded by /etc/ld.so.preload, not
 					   named in LD_PRELOAD: every process
 					   is its own owner */
+	char reexec[512];		/* the paths the program's row names
+					   ("reexec") as its own program too,
+					   each ending in NUL, then an empty
+					   one (exec.c, same_program) */
 	char *carry[9];			/* copies of LD_PRELOAD and NOLEAK_*
 					   as found at start ("NAME=value"),
 					   for NOLEAK_ENV_CARRY;

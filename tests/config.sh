@@ -125,7 +125,10 @@ for bad in "role = launcher|a role is a program's own: put it in the program's [
 	"[$exe]
 role = laucher|'laucher': unknown role; expected shell, launcher, locks, helper or none" \
 	"[$exe]
-role = none, launcher|'none, launcher': \"none\" goes alone"; do
+role = none, launcher|'none, launcher': \"none\" goes alone" \
+	"[$exe]
+reexec = relative/legacyd|'relative/legacyd': expected an absolute path" \
+	"reexec = /usr/sbin/legacyd|programs re-executed are a program's own"; do
 	setup "${bad%%|*}"
 	under
 	absent "$out" && test "$(printf '%s\n' "$out" | grep -c "$conf")" = 1 &&
@@ -159,7 +162,7 @@ under
 pids=$(printf '%s\n' "$out" | sed -n "s|^noleak\[\([0-9]*\)\]: $conf.*|\1|p")
 per=$(printf '%s\n' "$pids" | sort | uniq -c | awk '{ print $1 }' | sort -n | tail -1)
 test "$(leaked "$out")" = " $fd" && test -n "$pids" && test "$per" = 1 &&
-	printf '%s\n' "$out" | grep -q "$conf:1: ignoring 'colour0': unknown key; expected mode, signals, log, keep or role (the first of 400 bad lines in this file, all ignored)$"
+	printf '%s\n' "$out" | grep -q "$conf:1: ignoring 'colour0': unknown key; expected mode, signals, log, keep, role or reexec (the first of 400 bad lines in this file, all ignored)$"
 ok $? "400 bad lines: one message a process ($(printf '%s\n' "$out" | grep -c "$conf") in all), naming the first and the count; the good line applies" ||
 	diag "$(printf '%s\n' "$out" | head -8)"
 

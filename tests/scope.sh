@@ -161,6 +161,31 @@ starts_as "timeout, its row says role = none" "$work/none.conf" no \
 	"$work/vendor/timeout" 10
 starts_as "timeout, no row" "" yes "$work/vendor/timeout" 10
 
+# ---- a row names another file as the daemon's own program (reexec) ----------
+# The daemon (copy A) upgrades by executing its argv[0], here copy B:
+# another file, so not its own program, and in the process scope the new
+# master runs without the library; its row's "reexec = B" makes it its own.
+cp "$reload" "$work/vendor/reload-a"
+cp "$reload" "$work/vendor/reload-b"
+printf '[%s]\nreexec = %s\n' "$work/vendor/reload-a" "$work/vendor/reload-b" >"$work/reexec.conf"
+for conf in "" "$work/reexec.conf"; do
+	d=$work/reexec-${conf:+row}${conf:-none}
+	d=${d%/*}/$(basename "$d")
+	mkdir -p "$d"
+	NOLEAK_CONFIG=$conf timeout -k 5 20 "$NOLEAK_WRAPPER" -- bash -c 'exec -a "$0" "$@"' \
+		"$work/vendor/reload-b" "$work/vendor/reload-a" "$d" upgrade 1 >/dev/null 2>&1
+	wait_done "$d"
+	if [ -z "$conf" ]; then
+		[ "$(field "$d" 1 library)" = no ]
+		ok $? "process, upgrade to another file, no row: the new master runs without the library" ||
+			diag "$(cat "$d/gen-1" 2>&1)"
+	else
+		[ "$(field "$d" 1 library)" = yes ]
+		ok $? "process, upgrade to another file its row names (reexec): the new master runs with the library" ||
+			diag "$(cat "$d/gen-1" 2>&1)"
+	fi
+done
+
 # ---- flock(1): the command holds the lock, even once flock is gone -----------
 # lock_held SCOPE: run flock LOCK sleep under the library (SCOPE none:
 # without), kill -9 flock, then see whether the lock is still held.
