@@ -338,6 +338,8 @@ static void file_role(struct file_settings *fs, int in_section, const char *valu
 	fs->rules = rules;
 }
 
+char *noleak_reexec;
+
 /* "reexec = /usr/sbin/legacyd.new" in the program's section: programs it
  * starts that are the daemon again although another file (an upgrade to
  * a binary of another name), as its own executable is (SCOPE, R7, R14).
@@ -345,14 +347,23 @@ static void file_role(struct file_settings *fs, int in_section, const char *valu
  * path makes the whole line bad. */
 static void file_reexec(struct file_settings *fs, int in_section, const char *value)
 {
-	char *room = noleak_config.reexec;
-	size_t used = 0, cap = sizeof(noleak_config.reexec) - 1;
+	char *room = noleak_reexec;
+	size_t used = 0, cap = NOLEAK_REEXEC_MAX - 1;
 	const char *p = value;
 
 	if (!in_section) {
 		complain_file(fs, "reexec", 6, "programs re-executed are a program's "
 			      "own: put them in its [/path] section");
 		return;
+	}
+	if (!room) {
+		room = mmap(NULL, NOLEAK_REEXEC_MAX, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (room == MAP_FAILED) {
+			complain_file(fs, "reexec", 6, "no memory for its paths");
+			return;
+		}
+		noleak_reexec = room;
 	}
 	while (room[used])	/* after what earlier lines said */
 		used += strlen(room + used) + 1;
@@ -652,7 +663,8 @@ static void read_settings(void)
 	int file_mode;
 
 	memset(&fs, 0, sizeof(fs));	/* a set-up may run again (noleak_init) */
-	noleak_config.reexec[0] = '\0';
+	if (noleak_reexec)
+		noleak_reexec[0] = '\0';
 	fs.mode = fs.signals = -1;
 	noleak_config.rules = program_rules();
 	read_log();

@@ -362,7 +362,7 @@ static const char *path_var(void)
 static int same_file(int dirfd, const char *path, int flags,
 		     const struct stat *exe, const char *exe_path)
 {
-	const char *own = noleak_config.reexec;
+	const char *own = noleak_reexec;
 	struct stat st, row;
 
 	if (noleak_raw(SYS_newfstatat, dirfd, (long)path, (long)&st, flags, 0) != 0)
@@ -371,7 +371,7 @@ static int same_file(int dirfd, const char *path, int flags,
 		return 1;
 	if (*exe_path && *path == '/' && !strcmp(path, exe_path))
 		return 1;
-	for (; *own; own += strlen(own) + 1)
+	for (; own && *own; own += strlen(own) + 1)
 		if (noleak_raw(SYS_newfstatat, AT_FDCWD, (long)own, (long)&row, 0, 0) == 0 &&
 		    st.st_dev == row.st_dev && st.st_ino == row.st_ino)
 			return 1;

@@ -29,10 +29,6 @@ struct noleak_config {
 	int hostwide;			/* loaded by /etc/ld.so.preload, not
 					   named in LD_PRELOAD: every process
 					   is its own owner */
-	char reexec[512];		/* the paths the program's row names
-					   ("reexec") as its own program too,
-					   each ending in NUL, then an empty
-					   one (exec.c, same_program) */
 	char *carry[9];			/* copies of LD_PRELOAD and NOLEAK_*
 					   as found at start ("NAME=value"),
 					   for NOLEAK_ENV_CARRY;
@@ -40,6 +36,13 @@ struct noleak_config {
 };
 
 extern struct noleak_config noleak_config;
+
+/* The paths the program's row names ("reexec") as its own program too,
+ * each ending in NUL, then an empty one (exec.c, same_file); NULL without
+ * such a row.  A page mapped by the first such line: a start without one
+ * touches nothing of it. */
+enum { NOLEAK_REEXEC_MAX = 512 };
+extern char *noleak_reexec;
 
 /* Set when this process is to be left exactly as without the shim: a
  * descendant in the process scope, or a shell (whose "cmd 3<file" opens
