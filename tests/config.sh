@@ -133,7 +133,7 @@ reexec = relative/legacyd|'relative/legacyd': expected an absolute path" \
 	under
 	absent "$out" && test "$(printf '%s\n' "$out" | grep -c "$conf")" = 1 &&
 		printf '%s\n' "$out" | grep -qF -- "${bad#*|}"
-	ok $? "a bad role line is named ($(printf '%s' "${bad%%|*}" | tail -1)); the library protects as by default" ||
+	ok $? "a bad role or reexec line is named ($(printf '%s' "${bad%%|*}" | tail -1)); the library protects as by default" ||
 		diag "$out"
 done
 # A good one: the probe as a shell is left alone, the leak as without us.

@@ -169,8 +169,8 @@ cp "$reload" "$work/vendor/reload-a"
 cp "$reload" "$work/vendor/reload-b"
 printf '[%s]\nreexec = %s\n' "$work/vendor/reload-a" "$work/vendor/reload-b" >"$work/reexec.conf"
 for conf in "" "$work/reexec.conf"; do
-	d=$work/reexec-${conf:+row}${conf:-none}
-	d=${d%/*}/$(basename "$d")
+	d=$work/reexec-none
+	[ -z "$conf" ] || d=$work/reexec-row
 	mkdir -p "$d"
 	NOLEAK_CONFIG=$conf timeout -k 5 20 "$NOLEAK_WRAPPER" -- bash -c 'exec -a "$0" "$@"' \
 		"$work/vendor/reload-b" "$work/vendor/reload-a" "$d" upgrade 1 >/dev/null 2>&1
