@@ -343,12 +343,14 @@ char *noleak_reexec;
 /* "reexec = /usr/sbin/legacyd.new" in the program's section: programs it
  * starts that are the daemon again although another file (an upgrade to
  * a binary of another name), as its own executable is (SCOPE, R7, R14).
- * Absolute paths, separated by commas or blanks; lines add up.  A bad
- * path makes the whole line bad. */
+ * Absolute paths, separated by commas or blanks; lines add up, to a
+ * value of 511 bytes in all (NOLEAK_REEXEC_MAX with a NUL after each
+ * path).  A bad path, or none, makes the whole line bad; the page is
+ * mapped for the first good line only. */
 static void file_reexec(struct file_settings *fs, int in_section, const char *value)
 {
 	char *room = noleak_reexec;
-	size_t used = 0, cap = NOLEAK_REEXEC_MAX - 1;
+	size_t used = 0, paths = 0;
 	const char *p = value;
 
 	if (!in_section) {
@@ -356,29 +358,33 @@ static void file_reexec(struct file_settings *fs, int in_section, const char *va
 			      "own: put them in its [/path] section");
 		return;
 	}
-	if (!room) {
-		room = mmap(NULL, NOLEAK_REEXEC_MAX, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (room == MAP_FAILED) {
-			complain_file(fs, "reexec", 6, "no memory for its paths");
-			return;
-		}
-		noleak_reexec = room;
-	}
-	while (room[used])	/* after what earlier lines said */
+	while (room && room[used])	/* after what earlier lines said */
 		used += strlen(room + used) + 1;
-	for (size_t n, need = used; *(p += strspn(p, ", \t")); p += n) {
+	for (size_t n, need = used; *(p += strspn(p, ", \t")); p += n, paths++) {
 		n = strcspn(p, ", \t");
 		need += n + 1;
 		if (*p != '/') {
 			complain_file(fs, p, n, "expected an absolute path");
 			return;
 		}
-		if (need > cap) {
+		if (need > NOLEAK_REEXEC_MAX) {
 			complain_file(fs, p, n, "too many paths to re-execute "
 				      "(511 bytes in all)");
 			return;
 		}
+	}
+	if (!paths) {
+		complain_file(fs, value, strlen(value), "expected an absolute path");
+		return;
+	}
+	if (!room) {
+		room = mmap(NULL, NOLEAK_REEXEC_MAX + 1, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (room == MAP_FAILED) {
+			complain_file(fs, "reexec", 6, "no memory for its paths");
+			return;
+		}
+		noleak_reexec = room;
 	}
 	for (size_t n; *(value += strspn(value, ", \t")); value += n) {
 		n = strcspn(value, ", \t");

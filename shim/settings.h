@@ -39,7 +39,9 @@ extern struct noleak_config noleak_config;
 
 /* The paths the program's row names ("reexec") as its own program too,
  * each ending in NUL, then an empty one (exec.c, same_file); NULL without
- * such a row.  A page mapped by the first such line: a start without one
+ * such a row.  NOLEAK_REEXEC_MAX bytes of paths and their NULs at most
+ * (a value of 511 bytes, one separator between paths), and the empty
+ * one.  A page mapped by the first such line: a start without one
  * touches nothing of it. */
 enum { NOLEAK_REEXEC_MAX = 512 };
 extern char *noleak_reexec;

@@ -118,6 +118,11 @@ for setup in 'colour = blue' '[relative/path]' 'keep = tcp:99999 tcp:88888'; do
 	ok $? "one bad line ($setup): one message, without a count" || diag "$out"
 done
 
+# reexec's paths: 511 bytes in all, as the value would write them.  A
+# path of 511 bytes (nothing on disk need be there) is one; a blank and
+# another path are too many.
+long=/$(printf '%0510d' 0)
+
 # A role names a program's own kind: in its section, from the five words.
 # Each bad one is named and the library protects as by default (the probe
 # is no shell or launcher, so its name gives it no role either).
@@ -128,13 +133,28 @@ role = laucher|'laucher': unknown role; expected shell, launcher, locks, helper 
 role = none, launcher|'none, launcher': \"none\" goes alone" \
 	"[$exe]
 reexec = relative/legacyd|'relative/legacyd': expected an absolute path" \
-	"reexec = /usr/sbin/legacyd|programs re-executed are a program's own"; do
+	"reexec = /usr/sbin/legacyd|programs re-executed are a program's own" \
+	"[$exe]
+reexec =|'': expected an absolute path" \
+	"[$exe]
+reexec = , ,	|', ,': expected an absolute path" \
+	"[$exe]
+reexec = $long /b|'/b': too many paths to re-execute (511 bytes in all)"; do
 	setup "${bad%%|*}"
 	under
 	absent "$out" && test "$(printf '%s\n' "$out" | grep -c "$conf")" = 1 &&
 		printf '%s\n' "$out" | grep -qF -- "${bad#*|}"
-	ok $? "a bad role or reexec line is named ($(printf '%s' "${bad%%|*}" | tail -1)); the library protects as by default" ||
+	ok $? "a bad role or reexec line is named ($(printf '%s' "${bad%%|*}" | tail -1 | cut -c1-48)); the library protects as by default" ||
 		diag "$out"
+done
+# Good ones: a value of exactly 511 bytes; the probe protects as by default.
+half=/$(printf '%0254d' 0)
+for good in "$long" "$half,$half"; do
+	setup "[$exe]
+reexec = $good"
+	under
+	absent "$out" && ! printf '%s\n' "$out" | grep -q "$conf"
+	ok $? "reexec = a value of ${#good} bytes: taken, without a message" || diag "$out"
 done
 # A good one: the probe as a shell is left alone, the leak as without us.
 setup "[$exe]
