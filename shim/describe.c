@@ -18,6 +18,15 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 
+
+int noleak_fd_listening(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	return noleak_raw(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN,
+			  (long)&on, (long)&len) == 0 && on;
+}
 /* ---- pipes, locks ---------------------------------------------------- */
 
 void noleak_keep_pipes(struct noleak_fdset *set, size_t from)

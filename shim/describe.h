@@ -12,6 +12,9 @@
  * 0.0.0.0:53", "unix /run/x.sock", "pipe", "eventfd", or a path. */
 void noleak_describe_fd(struct noleak_line *l, int fd);
 
+/* Whether fd is a listening socket. */
+int noleak_fd_listening(int fd);
+
 /* Add to set the descriptors that hold a file lock (flock, fcntl): what a
  * setlock-style program keeps across an exec in place. */
 void noleak_locked_fds(struct noleak_fdset *set);

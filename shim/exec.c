@@ -96,6 +96,7 @@ enum { REPORT_STACK = 32 * 1024 };
 struct report_job {
 	const struct noleak_fdset *named;
 	const char *program;
+	unsigned how;
 };
 
 static void report_on(void *arg)
@@ -103,13 +104,15 @@ static void report_on(void *arg)
 	const struct report_job *job = arg;
 
 	noleak_report_strays(&noleak_config.keep, job->named, noleak_config.name,
-			     noleak_config.self, job->program, !noleak_audit);
+			     noleak_config.self, job->program, job->how);
 }
 
-static void report(const struct noleak_fdset *named,
-		   const char *program)
+static void report(const struct noleak_fdset *named, const char *program,
+		   int reload)
 {
-	struct report_job job = { named, program };
+	struct report_job job = { named, program,
+				  (noleak_audit ? 0 : NOLEAK_REPORT_ENFORCE) |
+				  (reload ? NOLEAK_REPORT_RELOAD : 0) };
 
 	noleak_on_own_stack(report_on, &job, REPORT_STACK);
 }
@@ -156,13 +159,20 @@ void noleak_decide(struct noleak_fdset *named, const struct noleak_start *s)
 
 /* After the decision: the report (audit, or a log set) and the sweep of
  * this process's table (R9: everything else is marked; not in audit).
- * program is what the report says is being started. */
-void noleak_sweep_named(const struct noleak_fdset *named, const char *program)
+ * program is what the report says is being started; reload, whether it
+ * is the daemon's reload, whose listeners it gets back (exec_plan). */
+static void sweep_named(const struct noleak_fdset *named, const char *program,
+			int reload)
 {
 	if (noleak_audit || noleak_log_set)
-		report(named, program);
+		report(named, program, reload);
 	if (!noleak_audit)
 		noleak_sweep(&noleak_config.keep, named);
+}
+
+void noleak_sweep_named(const struct noleak_fdset *named, const char *program)
+{
+	sweep_named(named, program, 0);
 }
 
 /* ---- arguments the kernel would refuse ------------------------------ */
@@ -271,8 +281,8 @@ int noleak_path_empty(const char *path)
 	return readable(&r, p) && !*p;
 }
 
-void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
-		       long pid)
+static void exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
+		       long pid, int reload)
 {
 	struct noleak_fdset named = { 0 };
 	struct noleak_start s = { UNTRUSTED(argv), NULL, UNTRUSTED(envp), pid,
@@ -285,7 +295,13 @@ void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
 	if (!noleak_args_readable(s.argv, s.envp))
 		return;
 	noleak_decide(&named, &s);
-	noleak_sweep_named(&named, s.argv && s.argv[0] ? s.argv[0] : "a program");
+	sweep_named(&named, s.argv && s.argv[0] ? s.argv[0] : "a program", reload);
+}
+
+void noleak_exec_sweep(char *const argv[], char *const envp[], int fd_to_run,
+		       long pid)
+{
+	exec_sweep(argv, envp, fd_to_run, pid, 0);
 }
 
 /* ---- signals --------------------------------------------------------- */
@@ -531,12 +547,13 @@ static int has_lib(struct exec_args *a)
  * exec of its own program gets the library's variables back if the
  * caller built the environment without them (R7); not under secure
  * execution, where nothing is given back (active is 0: R17). */
-static unsigned exec_plan(const struct noleak_target *t, struct exec_args *a)
+static unsigned plan_for(const struct noleak_target *t, struct exec_args *a,
+			 int enforcing)
 {
 	long me = my_pid(), parent = 0;
 	int process = noleak_config.scope == NOLEAK_SCOPE_PROCESS;
 	int owner_image = noleak_config.self == noleak_config.owner;
-	int active = !noleak_dormant && !noleak_secure;
+	int active = (enforcing || !noleak_dormant) && !noleak_secure;
 	unsigned passer = noleak_config.rules & (NOLEAK_RULE(PROGRAM_SHELL) |
 						 NOLEAK_RULE(PROGRAM_LAUNCHER));
 	unsigned plan = 0;
@@ -573,6 +590,12 @@ static unsigned exec_plan(const struct noleak_target *t, struct exec_args *a)
 	if (active && !has_lib(a) && runs_own(t, a))
 		return NOLEAK_ENV_OWNER | NOLEAK_ENV_CARRY;
 	return 0;
+}
+
+/* The plan of this exec, as it goes. */
+static unsigned exec_plan(const struct noleak_target *t, struct exec_args *a)
+{
+	return plan_for(t, a, 0);
 }
 
 /* The room a rewrite of envp for plan takes: *ptrs pointers and *bytes of
@@ -789,23 +812,36 @@ static int exec_after_sweep(const struct noleak_target *t, char *const argv[],
 enum { SWEEP_STACK = 32 * 1024 };
 
 struct sweep_job {
+	const struct noleak_target *t;
 	char *const *argv, *const *envp;
-	int fd_to_run;
 	long pid;
 };
+
+/* Whether a report is to spare the listeners of this exec: the plan
+ * enforce gives it (plan_for; audit's own changes nothing) hands them to
+ * the new image.  Asked only for a report: enforcing, the sweep marks them
+ * either way, and the exec takes them off again. */
+static int reload_reported(const struct sweep_job *j)
+{
+	struct exec_args a = { j->argv, j->envp, -1 };
+
+	return (noleak_audit || noleak_log_set) &&
+	       (plan_for(j->t, &a, 1) & NOLEAK_ENV_LISTENERS);
+}
 
 static void sweep_on(void *arg)
 {
 	const struct sweep_job *j = arg;
 
-	noleak_exec_sweep(j->argv, j->envp, j->fd_to_run, j->pid);
+	exec_sweep(j->argv, j->envp, j->t->fd_to_run, j->pid, reload_reported(j));
 }
 
 /* Not inlined: its locals are gone before the exec's own work. */
 __attribute__((noinline))
-static void sweep_aside(char *const argv[], char *const envp[], int fd_to_run)
+static void sweep_aside(const struct noleak_target *t, char *const argv[],
+			char *const envp[])
 {
-	struct sweep_job job = { argv, envp, fd_to_run, my_pid() };
+	struct sweep_job job = { t, argv, envp, my_pid() };
 
 	if (noleak_on_own_stack(sweep_on, &job, SWEEP_STACK) < 0)
 		sweep_on(&job);
@@ -816,7 +852,7 @@ int noleak_exec_run(const struct noleak_target *t, char *const argv[],
 {
 	/* A dormant process maps no stack for a sweep it would not make. */
 	if (noleak_acts_at_exec())
-		sweep_aside(argv, envp, t->fd_to_run);
+		sweep_aside(t, argv, envp);
 	return exec_after_sweep(t, argv, envp);
 }
 

@@ -41,6 +41,7 @@
  * vfork child closing what it does not need never costs its parent an
  * inherited descriptor.  Updates are atomic, the sweep only loads. */
 #include "intent.h"
+#include "describe.h"
 #include "fds.h"
 #include "log.h"
 #include "raw.h"
@@ -514,16 +515,6 @@ static void list_range(char *buf, size_t len, size_t *used, int lo, int hi)
 	buf[*used] = '\0';
 }
 
-/* Whether fd is a listening socket. */
-static int listening(int fd)
-{
-	int on = 0;
-	socklen_t len = sizeof(on);
-
-	return noleak_raw(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN,
-			  (long)&on, (long)&len) == 0 && on;
-}
-
 size_t noleak_added_reexec_list(char *buf, size_t len, int listeners)
 {
 	int t = __atomic_load_n(&top, __ATOMIC_ACQUIRE);
@@ -542,7 +533,7 @@ size_t noleak_added_reexec_list(char *buf, size_t len, int listeners)
 			continue;
 		/* Still marked: only a listener of a reload comes off. */
 		if (flags & FD_CLOEXEC) {
-			if (!listeners || !listening(fd))
+			if (!listeners || !noleak_fd_listening(fd))
 				continue;
 			noleak_raw_setfd(fd, flags & ~FD_CLOEXEC);
 		}

@@ -223,7 +223,7 @@ struct audit {
 	const struct noleak_keepers *k;
 	const char *name, *program;
 	long pid;
-	int enforce;
+	int enforce, reload;
 	size_t reported;
 };
 
@@ -240,7 +240,8 @@ static void audit_one(int fd, void *ctx)
 	size_t what;
 	int flags;
 
-	if (fd < 3 || noleak_keepers_have(a->k, fd))
+	if (fd < 3 || noleak_keepers_have(a->k, fd) ||
+	    (a->reload && noleak_fd_listening(fd)))
 		return;
 	flags = noleak_raw_getfd(fd);
 	/* Enforcing, a descriptor was stopped either at creation (the
@@ -321,10 +322,11 @@ static void audit_more(const struct audit *a)
 
 size_t noleak_report_strays(const struct noleak_keep *keep,
 			  const struct noleak_fdset *named, const char *name,
-			  long pid, const char *program, int enforce)
+			  long pid, const char *program, unsigned how)
 {
 	struct noleak_keepers k = { keep, named };
-	struct audit a = { &k, name, program, pid, enforce, 0 };
+	struct audit a = { &k, name, program, pid, !!(how & NOLEAK_REPORT_ENFORCE),
+			   !!(how & NOLEAK_REPORT_RELOAD), 0 };
 
 	if (noleak_counts) {
 		long me = noleak_raw(SYS_getpid, 0, 0, 0, 0, 0);

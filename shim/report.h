@@ -16,10 +16,17 @@
  * describe descriptors; any beyond are counted in one "... and N more"
  * line.  Changes nothing; errno is untouched.  Returns how many it
  * counted. */
+enum {
+	NOLEAK_REPORT_ENFORCE = 1,	/* "stopped", not "would leak" */
+	/* An exec in place of the daemon's own program with its own
+	 * arguments, a reload: its listening sockets reach the new image on
+	 * purpose (libnoleak(7), R7), so they are no strays. */
+	NOLEAK_REPORT_RELOAD = 2
+};
 size_t noleak_report_strays(const struct noleak_keep *keep,
 			    const struct noleak_fdset *named,
 			    const char *name, long pid,
-			    const char *program, int enforce);
+			    const char *program, unsigned how);
 
 /* One row of the summary: a descriptor as the reports described it, the
  * program it went to, and how many times.  state: 0 free, 1 being filled,

@@ -280,7 +280,7 @@ int noleak_spawn_child(void *arg)
 	if (j->report)
 		noleak_report_strays(&noleak_config.keep, &j->named,
 				     noleak_config.name, noleak_config.self,
-				     j->report, 1);
+				     j->report, NOLEAK_REPORT_ENFORCE);
 	r = child_attributes(j);
 	if (r == 0 && j->helper)
 		noleak_added_clear_all();

@@ -79,6 +79,24 @@ for mode in daemonize inplace; do
 	done
 done
 
+# ---- what a report says of a reload in place ---------------------------------
+# The reload hands its listener to its new image on purpose (R7): neither
+# audit nor a log accuses it of leaking into the daemon, while both name
+# the listener where it does go, into the system() child of generation 0.
+for how in --audit --log=stderr; do
+	for scope in process tree; do
+		d=$work/report$how-$scope
+		mkdir -p "$d"
+		out=$(timeout -k 5 20 "$NOLEAK_WRAPPER" "$how" -s $scope -- "$reload" "$d" inplace 1 2>&1)
+		wait_done "$d"
+		child=$(printf '%s\n' "$out" | grep -c "fd [0-9]* (tcp 127.0.0.1:[0-9]* LISTEN).* into ls ")
+		self=$(printf '%s\n' "$out" | grep -c "LISTEN).* into $reload")
+		[ "$child" -ge 1 ] && [ "$self" = 0 ] && [ "$(field "$d" 1 listener)" != none ]
+		ok $? "$scope, $how: a reload in place is not reported as a leak into the daemon; the child's is ($child line(s))" ||
+			diag "$out"
+	done
+done
+
 # ---- nginx's binary upgrade: a new environment built from scratch -------------
 d=$work/none-upgrade
 mkdir -p "$d"
