@@ -153,8 +153,10 @@ for good in "$long" "$half,$half"; do
 	setup "[$exe]
 reexec = $good"
 	under
+	paths=$(printf '%s\n' "$good" | awk -F, '{ print NF }')
 	absent "$out" && ! printf '%s\n' "$out" | grep -q "$conf"
-	ok $? "reexec = a value of ${#good} bytes: taken, without a message" || diag "$out"
+	ok $? "reexec = a value of ${#good} bytes, $paths path(s): taken, without a message" ||
+		diag "$out"
 done
 # A good one: the probe as a shell is left alone, the leak as without us.
 setup "[$exe]
