@@ -18,15 +18,6 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 
-
-int noleak_fd_listening(int fd)
-{
-	int on = 0;
-	socklen_t len = sizeof(on);
-
-	return noleak_raw(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN,
-			  (long)&on, (long)&len) == 0 && on;
-}
 /* ---- pipes, locks ---------------------------------------------------- */
 
 void noleak_keep_pipes(struct noleak_fdset *set, size_t from)
@@ -122,6 +113,11 @@ static int sockopt(int fd, int opt)
 	if (noleak_raw(SYS_getsockopt, fd, SOL_SOCKET, opt, (long)&v, (long)&len) < 0)
 		return -1;
 	return v;
+}
+
+int noleak_fd_listening(int fd)
+{
+	return sockopt(fd, SO_ACCEPTCONN) == 1;
 }
 
 /* Any socket address the kernel may give back. */
@@ -235,7 +231,7 @@ static void describe_socket(struct noleak_line *l, int fd)
 {
 	union sockaddr_any a;
 	long len = local_address(fd, &a);
-	int type = sockopt(fd, SO_TYPE), listening = sockopt(fd, SO_ACCEPTCONN) == 1;
+	int type = sockopt(fd, SO_TYPE), listening = noleak_fd_listening(fd);
 
 	if (len < 0) {
 		noleak_line_str(l, "socket");
