@@ -7,15 +7,7 @@
 #include "common.h"
 #include "policy.h"
 
-/* Report, one line each, the descriptors >= 3 that are not kept and
- * lack close-on-exec (what noleak_sweep would mark), naming the daemon
- * (name, pid), what the descriptor is, and program (the new program, or
- * the command of system and popen).  With enforce, it reports them as
- * stopped, and also those whose close-on-exec the shim added at creation
- * (never those the program made close-on-exec itself).  At most 16 lines
- * describe descriptors; any beyond are counted in one "... and N more"
- * line.  Changes nothing; errno is untouched.  Returns how many it
- * counted. */
+/* What a report is of (how, below). */
 enum {
 	NOLEAK_REPORT_ENFORCE = 1,	/* "stopped", not "would leak" */
 	/* An exec in place of the daemon's own program with its own
@@ -23,6 +15,16 @@ enum {
 	 * purpose (libnoleak(7), R7), so they are no strays. */
 	NOLEAK_REPORT_RELOAD = 2
 };
+
+/* Report, one line each, the descriptors >= 3 that are not kept and
+ * lack close-on-exec (what noleak_sweep would mark), naming the daemon
+ * (name, pid), what the descriptor is, and program (the new program, or
+ * the command of system and popen).  With NOLEAK_REPORT_ENFORCE in how,
+ * it reports them as stopped, and also those whose close-on-exec the shim
+ * added at creation (never those the program made close-on-exec itself).
+ * At most 16 lines describe descriptors; any beyond are counted in one
+ * "... and N more" line.  Changes nothing; errno is untouched.  Returns
+ * how many it counted. */
 size_t noleak_report_strays(const struct noleak_keep *keep,
 			    const struct noleak_fdset *named,
 			    const char *name, long pid,
