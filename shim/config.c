@@ -296,6 +296,14 @@ static const unsigned role_rules[] = {
 	NOLEAK_RULE(PROGRAM_LOCKS), NOLEAK_RULE(PROGRAM_HELPER), 0
 };
 
+/* The next word of a list value ("launcher, locks"): moves *p past the
+ * commas and blanks before it; returns its length, 0 at the end. */
+static size_t next_word(const char **p)
+{
+	*p += strspn(*p, ", \t");
+	return strcspn(*p, ", \t");
+}
+
 /* "role = launcher" or "role = launcher, locks" in the program's section:
  * its roles, in place of what its name would give it.  A bad word makes
  * the whole line bad: nothing of it applies. */
@@ -303,31 +311,27 @@ static void file_role(struct file_settings *fs, int in_section, const char *valu
 {
 	unsigned rules = 0;
 	int none = 0, words = 0;
+	const char *p = value;
 
 	if (!in_section) {
 		complain_file(fs, "role", 4, "a role is a program's own: put it in "
 			      "the program's [/path] section");
 		return;
 	}
-	for (const char *p = value; *p; ) {
-		size_t n = strcspn(p, ", \t");
+	for (size_t n; (n = next_word(&p)) != 0; p += n) {
 		char word[16];
 		int r;
 
-		if (n) {
-			snprintf(word, sizeof(word), "%.*s", (int)(n < 15 ? n : 15), p);
-			r = n < 15 ? noleak_choose(word, roles) : -1;
-			if (r < 0) {
-				complain_file(fs, p, n, "unknown role; expected shell, "
-					      "launcher, locks, helper or none");
-				return;
-			}
-			words++;
-			rules |= role_rules[r];
-			none |= !role_rules[r];
+		snprintf(word, sizeof(word), "%.*s", (int)(n < 15 ? n : 15), p);
+		r = n < 15 ? noleak_choose(word, roles) : -1;
+		if (r < 0) {
+			complain_file(fs, p, n, "unknown role; expected shell, "
+				      "launcher, locks, helper or none");
+			return;
 		}
-		p += n;
-		p += strspn(p, ", \t");
+		words++;
+		rules |= role_rules[r];
+		none |= !role_rules[r];
 	}
 	if (!words || (none && rules)) {
 		complain_file(fs, value, strlen(value), !words ? "expected a role" :
@@ -360,8 +364,7 @@ static void file_reexec(struct file_settings *fs, int in_section, const char *va
 	}
 	while (room && room[used])	/* after what earlier lines said */
 		used += strlen(room + used) + 1;
-	for (size_t n, need = used; *(p += strspn(p, ", \t")); p += n, paths++) {
-		n = strcspn(p, ", \t");
+	for (size_t n, need = used; (n = next_word(&p)) != 0; p += n, paths++) {
 		need += n + 1;
 		if (*p != '/') {
 			complain_file(fs, p, n, "expected an absolute path");
@@ -386,8 +389,7 @@ static void file_reexec(struct file_settings *fs, int in_section, const char *va
 		}
 		noleak_reexec = room;
 	}
-	for (size_t n; *(value += strspn(value, ", \t")); value += n) {
-		n = strcspn(value, ", \t");
+	for (size_t n; (n = next_word(&value)) != 0; value += n) {
 		memcpy(room + used, value, n);
 		room[used + n] = '\0';
 		used += n + 1;
