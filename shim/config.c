@@ -307,17 +307,12 @@ static size_t next_word(const char **p)
 /* "role = launcher" or "role = launcher, locks" in the program's section:
  * its roles, in place of what its name would give it.  A bad word makes
  * the whole line bad: nothing of it applies. */
-static void file_role(struct file_settings *fs, int in_section, const char *value)
+static void file_role(struct file_settings *fs, const char *value)
 {
 	unsigned rules = 0;
 	int none = 0, words = 0;
 	const char *p = value;
 
-	if (!in_section) {
-		complain_file(fs, "role", 4, "a role is a program's own: put it in "
-			      "the program's [/path] section");
-		return;
-	}
 	for (size_t n; (n = next_word(&p)) != 0; p += n) {
 		char word[16];
 		int r;
@@ -351,17 +346,12 @@ char *noleak_reexec;
  * value of 511 bytes in all (NOLEAK_REEXEC_MAX with a NUL after each
  * path).  A bad path, or none, makes the whole line bad; the page is
  * mapped for the first good line only. */
-static void file_reexec(struct file_settings *fs, int in_section, const char *value)
+static void file_reexec(struct file_settings *fs, const char *value)
 {
 	char *room = noleak_reexec;
 	size_t used = 0, paths = 0;
 	const char *p = value;
 
-	if (!in_section) {
-		complain_file(fs, "reexec", 6, "programs re-executed are a program's "
-			      "own: put them in its [/path] section");
-		return;
-	}
 	while (room && room[used])	/* after what earlier lines said */
 		used += strlen(room + used) + 1;
 	for (size_t n, need = used; (n = next_word(&p)) != 0; p += n, paths++) {
@@ -403,6 +393,12 @@ static void file_value(struct file_settings *fs, const char *key, size_t key_len
 {
 	static const char *const keys[] = { "mode", "signals", "log", "keep", "role",
 					    "reexec", NULL };
+	/* The keys only a program's [/path] section may hold, and why. */
+	static const char *const own_only[sizeof(keys) / sizeof(keys[0])] = {
+		[4] = "a role is a program's own: put it in the program's [/path] section",
+		[5] = "programs re-executed are a program's own: put them in its "
+		      "[/path] section",
+	};
 	char name[16];
 	int k, *slot = NULL, i = -1;
 	const char *const *names = NULL;
@@ -414,12 +410,16 @@ static void file_value(struct file_settings *fs, const char *key, size_t key_len
 			      "unknown key; expected mode, signals, log, keep, role or reexec");
 		return;
 	}
+	if (own_only[k] && !in_section) {
+		complain_file(fs, keys[k], strlen(keys[k]), own_only[k]);
+		return;
+	}
 	if (k == 4) {
-		file_role(fs, in_section, value);
+		file_role(fs, value);
 		return;
 	}
 	if (k == 5) {
-		file_reexec(fs, in_section, value);
+		file_reexec(fs, value);
 		return;
 	}
 	if (k == 2) {
